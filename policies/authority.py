@@ -1,0 +1,42 @@
+"""Who may decide an approval."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Capacity(StrEnum):
+    ASSIGNEE = "assignee"
+    DELEGATE = "delegate"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Authority:
+    capacity: Capacity | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.capacity is not None
+
+
+def authority_to_decide(
+    actor: str,
+    assignee: str,
+    admins: Collection[str],
+    delegators_of_actor: Collection[str],
+) -> Authority:
+    """The assignee, an active delegate of the assignee, or a policy admin may decide.
+
+    ``delegators_of_actor`` are the people who currently delegate to ``actor``.
+    An avatar's approval can only be decided by an admin (it is escalated to them).
+    """
+    if actor == assignee:
+        return Authority(Capacity.ASSIGNEE)
+    if assignee in delegators_of_actor:
+        return Authority(Capacity.DELEGATE)
+    if actor in admins:
+        return Authority(Capacity.ADMIN)
+    return Authority(None)

@@ -1,0 +1,280 @@
+"""``when`` conditions: parsed and type-checked when a policy loads, evaluated by simpleeval.
+
+A condition is a Python-style boolean expression over the deal's fields
+(``acv > 250000 or discount > 15``, ``industry in ['Finance', 'Healthcare']``).
+simpleeval evaluates it in a sandbox (no attribute access, no imports, no ``eval``).
+Before that, :func:`compile_condition` walks the syntax tree and checks every name
+and every operator against the field types in :data:`policies.deal.CONDITION_FIELDS`,
+so a typo or ``industry > 5`` is an error when the policy is loaded, not when a deal
+arrives.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any
+
+from simpleeval import EvalWithCompoundTypes
+
+from policies.deal import CONDITION_FIELDS
+
+
+class ConditionError(ValueError):
+    """A condition that does not parse, names an unknown field or mixes types."""
+
+
+class Kind(Enum):
+    NUMBER = "a number"
+    TEXT = "text"
+    BOOL = "true/false"
+    LIST = "a list"
+
+
+_FIELD_KINDS: dict[str, Kind] = {
+    name: Kind.BOOL if kind is bool else Kind.TEXT if kind is str else Kind.NUMBER
+    for name, kind in CONDITION_FIELDS.items()
+}
+
+_FUNCTIONS: dict[str, tuple[tuple[Kind, ...], Kind, Callable[..., Any]]] = {
+    "lower": ((Kind.TEXT,), Kind.TEXT, lambda s: s.lower()),
+    "upper": ((Kind.TEXT,), Kind.TEXT, lambda s: s.upper()),
+    "len": ((Kind.TEXT,), Kind.NUMBER, lambda s: Decimal(len(s))),
+    "abs": ((Kind.NUMBER,), Kind.NUMBER, abs),
+    "min": ((Kind.NUMBER, Kind.NUMBER), Kind.NUMBER, min),
+    "max": ((Kind.NUMBER, Kind.NUMBER), Kind.NUMBER, max),
+}
+
+_ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_EQUALITY = (ast.Eq, ast.NotEq)
+_MEMBERSHIP = (ast.In, ast.NotIn)
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A checked condition, ready to evaluate against a deal's facts."""
+
+    source: str
+    tree: ast.Expression = field(compare=False, repr=False)
+    fields: frozenset[str] = field(compare=False, default=frozenset())
+
+    def evaluate(self, facts: Mapping[str, object]) -> bool:
+        """True when the deal matches. Raises ConditionError if arithmetic fails (``x / 0``)."""
+        evaluator = EvalWithCompoundTypes(
+            names={name: _exact(value) for name, value in facts.items()},
+            functions={name: spec[2] for name, spec in _FUNCTIONS.items()},
+        )
+        try:
+            return bool(evaluator.eval(self.source, previously_parsed=self.tree.body))
+        except (ArithmeticError, InvalidOperation) as error:
+            raise ConditionError(
+                f"condition {self.source!r} could not be evaluated: {error}"
+            ) from error
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def compile_condition(source: str) -> Condition:
+    """Parse and type-check ``source``.
+
+    Raises ConditionError saying what is wrong and how to fix it.
+    """
+    text = source.strip()
+    if not text:
+        raise ConditionError(
+            "the condition is empty; remove `when` to always require this approval"
+        )
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as error:
+        column = f" at column {error.offset}" if error.offset else ""
+        raise ConditionError(
+            f"{text!r} does not parse{column}: {error.msg}; write comparisons such as "
+            "`acv > 250000 and discount <= 15`"
+        ) from None
+    checker = _TypeChecker()
+    kind = checker.visit(tree.body)
+    if kind is not Kind.BOOL:
+        raise ConditionError(
+            f"{text!r} is {kind.value}, not true/false; compare it, for example `{text} > 0`"
+        )
+    return Condition(text, _DecimalLiterals().visit(tree), frozenset(checker.names))
+
+
+_BOOL_WORDS = {"true": True, "false": False}
+"""YAML spells booleans in lower case; conditions accept both spellings."""
+
+
+def _exact(value: object) -> object:
+    """Numbers as Decimal, so ``employees / 2 + acv`` never mixes floats with money."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
+
+
+class _DecimalLiterals(ast.NodeTransformer):
+    """Make number literals Decimal (exact with money) and ``true``/``false`` booleans."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+        if isinstance(node.value, float):
+            exact: Any = Decimal(repr(node.value))  # simpleeval returns a Constant's value as is
+            return ast.copy_location(ast.Constant(exact), node)
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            whole: Any = Decimal(node.value)
+            return ast.copy_location(ast.Constant(whole), node)
+        return node
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in _BOOL_WORDS:
+            return ast.copy_location(ast.Constant(_BOOL_WORDS[node.id]), node)
+        return node
+
+
+class _TypeChecker:
+    """Infers the kind of each node; raises ConditionError on anything not allowed."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit(self, node: ast.expr) -> Kind:
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise ConditionError(
+                f"`{ast.unparse(node)}` is not allowed in a condition; use fields, numbers, "
+                "quoted text, comparisons, and/or/not, + - * / and lists in [ ]"
+            )
+        kind: Kind = method(node)
+        return kind
+
+    def _Name(self, node: ast.Name) -> Kind:
+        if node.id in _BOOL_WORDS:
+            return Kind.BOOL
+        if node.id in _FIELD_KINDS:
+            self.names.add(node.id)
+            return _FIELD_KINDS[node.id]
+        close = difflib.get_close_matches(node.id, list(_FIELD_KINDS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConditionError(
+            f"unknown field {node.id!r}{hint} (fields: {', '.join(_FIELD_KINDS)}; "
+            "quote text values, as in industry == 'Finance')"
+        )
+
+    def _Constant(self, node: ast.Constant) -> Kind:
+        value = node.value
+        if isinstance(value, bool):
+            return Kind.BOOL
+        if isinstance(value, int | float):
+            return Kind.NUMBER
+        if isinstance(value, str):
+            return Kind.TEXT
+        raise ConditionError(f"`{ast.unparse(node)}` is not a number, text or true/false")
+
+    def _List(self, node: ast.List | ast.Tuple | ast.Set) -> Kind:
+        kinds = {self.visit(item) for item in node.elts}
+        if len(kinds) > 1:
+            raise ConditionError(
+                f"`{ast.unparse(node)}` mixes kinds of values; keep a list to one kind"
+            )
+        return Kind.LIST
+
+    _Tuple = _List
+    _Set = _List
+
+    def _BoolOp(self, node: ast.BoolOp) -> Kind:
+        for value in node.values:
+            self._expect(value, Kind.BOOL, "and/or join true/false parts")
+        return Kind.BOOL
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> Kind:
+        if isinstance(node.op, ast.Not):
+            self._expect(node.operand, Kind.BOOL, "`not` applies to true/false")
+            return Kind.BOOL
+        if isinstance(node.op, ast.USub | ast.UAdd):
+            self._expect(node.operand, Kind.NUMBER, "a sign applies to numbers")
+            return Kind.NUMBER
+        raise ConditionError(f"`{ast.unparse(node)}` is not allowed in a condition")
+
+    def _BinOp(self, node: ast.BinOp) -> Kind:
+        if not isinstance(node.op, _ARITHMETIC):
+            raise ConditionError(f"`{ast.unparse(node)}`: only + - * / % are allowed")
+        self._expect(node.left, Kind.NUMBER, "arithmetic needs numbers")
+        self._expect(node.right, Kind.NUMBER, "arithmetic needs numbers")
+        return Kind.NUMBER
+
+    def _Compare(self, node: ast.Compare) -> Kind:
+        left = node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            self._check_comparison(left, op, right)
+            left = right
+        return Kind.BOOL
+
+    def _check_comparison(self, left: ast.expr, op: ast.cmpop, right: ast.expr) -> None:
+        shown = f"`{ast.unparse(left)} {_OP_TEXT.get(type(op), '?')} {ast.unparse(right)}`"
+        left_kind, right_kind = self.visit(left), self.visit(right)
+        if isinstance(op, _MEMBERSHIP):
+            if right_kind is Kind.LIST:
+                items = (
+                    {self.visit(item) for item in right.elts}
+                    if isinstance(right, ast.List | ast.Tuple | ast.Set)
+                    else set()
+                )
+                if items and items != {left_kind}:
+                    raise ConditionError(
+                        f"{shown} looks for {left_kind.value} in a list of {items.pop().value}"
+                    )
+                return
+            if left_kind is Kind.TEXT and right_kind is Kind.TEXT:
+                return
+            raise ConditionError(
+                f"{shown}: `in` needs a list (such as ['A', 'B']) or text on the right"
+            )
+        if isinstance(op, _ORDERING + _EQUALITY):
+            if left_kind is not right_kind or left_kind is Kind.LIST:
+                raise ConditionError(
+                    f"{shown} compares {left_kind.value} with {right_kind.value}"
+                    + ("; quote text values" if Kind.TEXT in (left_kind, right_kind) else "")
+                )
+            if isinstance(op, _ORDERING) and left_kind is not Kind.NUMBER:
+                raise ConditionError(f"{shown}: < and > compare numbers only")
+            return
+        raise ConditionError(f"{shown}: use ==, !=, <, <=, >, >=, in or not in")
+
+    def _Call(self, node: ast.Call) -> Kind:
+        name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+        spec = _FUNCTIONS.get(name)
+        if spec is None or node.keywords:
+            raise ConditionError(
+                f"`{ast.unparse(node)}`: {name!r} is not an available function "
+                f"(available: {', '.join(_FUNCTIONS)})"
+            )
+        params, result, _ = spec
+        if len(node.args) != len(params):
+            raise ConditionError(f"`{ast.unparse(node)}`: {name} takes {len(params)} argument(s)")
+        for arg, expected in zip(node.args, params, strict=True):
+            self._expect(arg, expected, f"{name} takes {expected.value}")
+        return result
+
+    def _expect(self, node: ast.expr, kind: Kind, why: str) -> None:
+        found = self.visit(node)
+        if found is not kind:
+            raise ConditionError(f"`{ast.unparse(node)}` is {found.value}; {why}")
+
+
+_OP_TEXT = {
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+}

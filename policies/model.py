@@ -1,0 +1,190 @@
+"""The authority matrix policy: one YAML file a RevOps admin owns (CONTRACT.md, The policy file).
+
+The models check each value on its own; :mod:`policies.loader` adds the checks that
+need the whole file (references between approvers, backup loops) and locates every
+problem by key path and line.
+"""
+
+from __future__ import annotations
+
+from datetime import time as time_of_day
+from datetime import timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from policies.conditions import Condition, compile_condition
+from policies.deal import SLACK_USER_ID
+from policies.duration import Duration
+
+DEFAULT_HUMAN_SLA = timedelta(hours=24)
+
+SlackUser = Annotated[str, StringConstraints(pattern=SLACK_USER_ID.pattern)]
+ChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,}$")]
+ApproverId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class AvatarKind(StrEnum):
+    """The five automated approvers from the seeds."""
+
+    QUALIFICATION = "qualification"
+    MANAGER = "manager"
+    LEGAL = "legal"
+    FINANCE = "finance"
+    CFO = "cfo"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Strict):
+    """Avatar tuning. Unset values take the avatar's own default (see policies.avatars)."""
+
+    qualify_threshold: Annotated[int, Field(ge=0, le=100)] | None = None
+    max_acv: Annotated[Decimal, Field(ge=0)] | None = None
+    max_discount: Annotated[Decimal, Field(ge=0, le=100)] | None = None
+    strategic_acv: Annotated[Decimal, Field(ge=0)] | None = None
+
+
+class Approver(_Strict):
+    """A person (``slack_user``), an avatar, or a person advised by an avatar."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    title: Annotated[str, StringConstraints(max_length=150)] = ""
+    slack_user: SlackUser | None = None
+    avatar: AvatarKind | None = None
+    limits: Limits = Limits()
+    sla: Duration | None = None
+    backups: list[ApproverId] = []
+
+    @model_validator(mode="after")
+    def _needs_someone(self) -> Approver:
+        if self.slack_user is None and self.avatar is None:
+            raise ValueError(
+                "has neither `slack_user` nor `avatar`; give the person's Slack user id "
+                "(slack_user: U0LISA) or an avatar (avatar: finance)"
+            )
+        return self
+
+    @property
+    def is_human(self) -> bool:
+        """A human gets the card; an avatar-only approver decides at once."""
+        return self.slack_user is not None
+
+    @property
+    def effective_sla(self) -> timedelta:
+        return self.sla or DEFAULT_HUMAN_SLA
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+
+def _condition(value: Any) -> Condition | None:
+    if value is None or isinstance(value, Condition):
+        return value
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"`when` must be an expression such as `acv > 250000`, not {value!r}")
+    if not isinstance(value, str):
+        raise ValueError("`when` must be an expression such as `acv > 250000`")
+    return compile_condition(value)
+
+
+class ApprovalRule(_Strict):
+    """One approval a stage may require; ``when`` absent means always."""
+
+    approver: ApproverId
+    when: Annotated[
+        Condition | None,
+        PlainSerializer(lambda c: c.source if c else None, return_type=str | None),
+    ] = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _compile(cls, value: Any) -> Condition | None:
+        return _condition(value)
+
+
+class Stage(_Strict):
+    """Stages run in order; the approvals of one stage run in parallel."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    approvals: Annotated[list[ApprovalRule], Field(min_length=1)]
+
+
+class Briefing(_Strict):
+    time: time_of_day = time_of_day(8, 0)
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: Any) -> Any:
+        if isinstance(value, int):  # YAML 1.1 reads 08:00 unquoted as a sexagesimal int
+            return time_of_day(value // 60, value % 60) if 0 <= value < 24 * 60 else value
+        return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not a time zone; use an IANA name such as America/New_York"
+        ) from None
+    return value
+
+
+class Policy(_Strict):
+    """The whole authority matrix."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=150)]
+    timezone: Annotated[str, Field(min_length=1)] = "UTC"
+    deal_channel: ChannelId | None = None
+    escalation_channel: ChannelId | None = None
+    admins: list[SlackUser] = []
+    reminder_at: Annotated[float, Field(gt=0, lt=1)] = 0.75
+    briefing: Briefing = Briefing()
+    stalled_after: Duration = timedelta(days=7)
+    approvers: Annotated[dict[ApproverId, Approver], Field(min_length=1)]
+    stages: Annotated[list[Stage], Field(min_length=1)]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _zone(value)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def approver(self, approver_id: str) -> Approver:
+        return self.approvers[approver_id]
+
+    def backup_chain(self, approver_id: str) -> list[str]:
+        """Who an approval moves to, in order, when ``approver_id`` cannot or does not decide.
+
+        The approver's own ``backups`` first, in the order written, then their backups'
+        backups, breadth first, each approver once.
+        """
+        chain: list[str] = []
+        queue = list(self.approvers[approver_id].backups)
+        while queue:
+            candidate = queue.pop(0)
+            if candidate == approver_id or candidate in chain or candidate not in self.approvers:
+                continue
+            chain.append(candidate)
+            queue.extend(self.approvers[candidate].backups)
+        return chain

@@ -1,0 +1,143 @@
+"""`when` conditions: what they match, exactly, and what a policy author is told if one is wrong."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from policies.conditions import ConditionError, compile_condition
+from policies.deal import DealTerms
+
+
+def facts(**terms: object) -> dict[str, object]:
+    """The facts of a TechCorp-like deal, with ``terms`` changed."""
+    base: dict[str, object] = {
+        "company": "TechCorp Inc",
+        "acv": Decimal("500000"),
+        "discount": Decimal("12"),
+        "term_months": 36,
+        "industry": "Technology",
+        "employees": 5000,
+        "use_case": "Consolidate regional CRMs",
+        "budget_indicated": True,
+        "custom_terms": False,
+        "owner": "U0SARAH",
+    }
+    return DealTerms.model_validate({**base, **terms}).facts()
+
+
+@pytest.mark.parametrize(
+    ("condition", "terms", "expected"),
+    [
+        # Decimal exactness at the boundary
+        ("discount > 15", {"discount": "15.00"}, False),
+        ("discount > 15", {"discount": "15.01"}, True),
+        ("discount >= 15", {"discount": "15.00"}, True),
+        ("discount > 15.5", {"discount": "15.50"}, False),
+        ("discount > 15.5", {"discount": "15.51"}, True),
+        ("discount == 15.5", {"discount": "15.50"}, True),
+        ("discount + 0.1 == 12.1", {}, True),
+        ("acv * 0.1 > 49999.99", {}, True),
+        ("acv * 0.1 > 50000", {}, False),
+        ("employees > 4999.5", {}, True),
+        # and / or / not
+        ("acv > 250000 or discount > 15", {"acv": 100, "discount": 20}, True),
+        ("acv > 250000 or discount > 15", {"acv": 100, "discount": 10}, False),
+        ("acv > 250000 and discount > 15", {"discount": 10}, False),
+        ("acv > 250000 and discount > 15", {"discount": 16}, True),
+        ("not custom_terms", {"custom_terms": False}, True),
+        ("not custom_terms", {"custom_terms": True}, False),
+        ("custom_terms or not budget_indicated", {"budget_indicated": False}, True),
+        ("custom_terms or not budget_indicated", {}, False),
+        ("not (acv > 250000 and discount > 15)", {"discount": 16}, False),
+        ("custom_terms == False", {}, True),
+        ("budget_indicated == True", {"budget_indicated": False}, False),
+        # chained comparisons
+        ("100000 < acv <= 500000", {}, True),
+        ("100000 < acv <= 500000", {"acv": "500000.01"}, False),
+        ("100000 < acv <= 500000", {"acv": 100000}, False),
+        ("0 < discount < 15 < acv", {}, True),
+        # `in` lists and text
+        ("industry in ['Technology', 'Finance']", {}, True),
+        ("industry in ['Healthcare', 'Finance']", {}, False),
+        ("industry not in ['Healthcare', 'Finance']", {}, True),
+        ("term_months in [12, 24, 36]", {}, True),
+        ("term_months in [12, 24]", {}, False),
+        ("'Corp' in company", {}, True),
+        ("industry == 'technology'", {}, False),
+        ("lower(industry) == 'technology'", {}, True),
+        ("len(company) == 12", {}, True),
+        ("max(acv, 1000000) == 1000000", {}, True),
+        ("abs(-discount) == discount", {}, True),
+        # arithmetic
+        ("term_months % 12 == 0", {}, True),
+        ("acv / term_months * 12 > 160000", {}, True),
+        ("-acv < 0", {}, True),
+    ],
+)
+def test_condition_truth_table(condition: str, terms: dict[str, object], expected: bool) -> None:
+    assert compile_condition(condition).evaluate(facts(**terms)) is expected
+
+
+@pytest.mark.parametrize(
+    ("condition", "hint"),
+    [
+        ("discont > 5", "unknown field 'discont'; did you mean 'discount'?"),
+        ("industry == Finance", "unknown field 'Finance'"),
+        ("industry > 5", "compares text with a number; quote text values"),
+        ("acv == 'big'", "compares a number with text"),
+        ("industry < 'M'", "< and > compare numbers only"),
+        ("acv in ['a', 'b']", "looks for a number in a list of text"),
+        ("industry in ['a', 1]", "mixes kinds of values"),
+        ("acv in 5", "`in` needs a list"),
+        ("custom_terms and acv", "`acv` is a number; and/or join true/false parts"),
+        ("not acv", "`not` applies to true/false"),
+        ("acv", "is a number, not true/false; compare it, for example `acv > 0`"),
+        ("industry", "is text, not true/false"),
+        ("company.upper == 'X'", "`company.upper` is not allowed in a condition"),
+        ("company.lower() == 'x'", "'company.lower' is not an available function"),
+        ("open('x') == 'x'", "'open' is not an available function (available: lower, upper"),
+        ("__import__('os')", "'__import__' is not an available function"),
+        ("lower(acv) == 'x'", "lower takes text"),
+        ("min(acv) > 1", "min takes 2 argument(s)"),
+        ("lambda: True", "`lambda: True` is not allowed in a condition"),
+        ("(lambda: True)()", "is not an available function"),
+        ("[d > 1 for d in [1, 2]]", "is not allowed in a condition"),
+        ("acv > 1 if custom_terms else False", "is not allowed in a condition"),
+        ("company[0] == 'T'", "`company[0]` is not allowed in a condition"),
+        ("acv ** 2 > 1", "only + - * / % are allowed"),
+        ("acv >", "does not parse"),
+        ("", "the condition is empty; remove `when`"),
+        ("   ", "the condition is empty"),
+    ],
+)
+def test_rejected_condition_says_why(condition: str, hint: str) -> None:
+    with pytest.raises(ConditionError) as caught:
+        compile_condition(condition)
+    assert hint in str(caught.value)
+
+
+def test_division_by_zero_is_a_condition_error_not_a_crash() -> None:
+    condition = compile_condition("acv / discount > 1")
+    with pytest.raises(ConditionError, match="could not be evaluated"):
+        condition.evaluate(facts(discount=0))
+
+
+def test_whole_number_division_mixes_with_money() -> None:
+    assert compile_condition("employees / 2 + 0.5 > 2500").evaluate(facts())
+    assert compile_condition("term_months / 12 * discount == 36").evaluate(facts())
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [("custom_terms == false", True), ("budget_indicated == true", True), ("not false", True)],
+)
+def test_lowercase_booleans_as_yaml_writes_them(source: str, expected: bool) -> None:
+    assert compile_condition(source).evaluate(facts()) is expected
+
+
+def test_condition_remembers_the_fields_it_uses() -> None:
+    condition = compile_condition("acv > 250000 or industry in ['Finance']")
+    assert condition.fields == {"acv", "industry"}
+    assert str(condition) == "acv > 250000 or industry in ['Finance']"
