@@ -1,0 +1,121 @@
+"""Connections: SQLite through aiosqlite (default) or PostgreSQL through asyncpg.
+
+On SQLite, every writing transaction starts with ``BEGIN IMMEDIATE`` and all writes
+share one connection, so writers queue in asyncio instead of spinning on SQLite's
+busy handler; readers use their own connections and never block on WAL. On
+PostgreSQL, transactions that change a deal lock its row (``SELECT … FOR UPDATE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseUrlError(ValueError):
+    """DATABASE_URL is not something dealdesk can use."""
+
+
+def parse_database_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except Exception as error:  # sqlalchemy raises ArgumentError with a terse message
+        raise DatabaseUrlError(f"{url!r} is not a database URL ({error})") from None
+    if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise DatabaseUrlError(
+            f"driver {parsed.drivername!r} is not supported; use sqlite+aiosqlite:///dealdesk.db "
+            "or postgresql+asyncpg://user@host/db"
+        )
+    return parsed
+
+
+@dataclass
+class Database:
+    url: URL
+    writer: AsyncEngine
+    reader: AsyncEngine
+
+    def __post_init__(self) -> None:
+        self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str, *, echo: bool = False) -> Database:
+        parsed = parse_database_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            writer = _sqlite_engine(parsed, begin="BEGIN IMMEDIATE", pool_size=1, echo=echo)
+            reader = _sqlite_engine(parsed, begin="BEGIN", pool_size=5, echo=echo)
+            return cls(parsed, writer, reader)
+        engine = create_async_engine(
+            parsed, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+        )
+        return cls(parsed, engine, engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A writing transaction: committed when the block ends, rolled back on error."""
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only snapshot for queries; never blocks writers."""
+        async with self._read_sessions() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.reader.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+
+def _sqlite_engine(url: URL, *, begin: str, pool_size: int, echo: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=60,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite would defer it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine

@@ -1,0 +1,192 @@
+"""Tables. The schema itself is created and changed only by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import Money, UTCDateTime
+
+DEAL_REF_OFFSET = 1000
+"""Deal 1 is shown as D-1001: short, and never mistaken for a row count."""
+
+
+class DealStatus(StrEnum):
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    WITHDRAWN = "withdrawn"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    REASSIGNED = "reassigned"
+    """Timed out, delegated away or handed over; a newer row in the same slot carries it on."""
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+DECISIONS = (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.CHANGES_REQUESTED)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        Decimal: Money(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class PolicyVersion(Base):
+    """Each distinct policy content, stored once; deals point at the one they were routed under."""
+
+    __tablename__ = "policy_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(150))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    company: Mapped[str] = mapped_column(String(200))
+    acv: Mapped[Decimal]
+    discount: Mapped[Decimal]
+    term_months: Mapped[int]
+    industry: Mapped[str] = mapped_column(String(200))
+    employees: Mapped[int]
+    use_case: Mapped[str] = mapped_column(Text)
+    budget_indicated: Mapped[bool]
+    custom_terms: Mapped[bool]
+    owner: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    policy_version: Mapped[str] = mapped_column(ForeignKey("policy_versions.version"))
+    revision: Mapped[int] = mapped_column(default=1)
+    plan: Mapped[list[Any]]
+    """The approval plan of the current revision (policies.routing.Plan.to_json)."""
+    stage_index: Mapped[int | None]
+    """The stage under review; None once the deal has finished or gone back to its owner."""
+    submitted_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    """Last activity on the deal: what "stalled" is measured from."""
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def ref(self) -> str:
+        return deal_ref(self.id)
+
+
+class Approval(Base):
+    """One approver's turn on one slot of a deal's plan.
+
+    A slot is a planned approval (stage, approver). Reassignment never edits who a row
+    belongs to: it marks the row ``reassigned`` and adds a row for the next holder, so
+    the table is the slot's history.
+    """
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        Index("ix_approvals_deal_revision", "deal_id", "revision"),
+        Index("ix_approvals_status_due", "status", "due_at"),
+        Index("ix_approvals_status_remind", "status", "remind_at"),
+        Index("ix_approvals_assignee_status", "assignee", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    revision: Mapped[int]
+    stage_index: Mapped[int]
+    stage_name: Mapped[str] = mapped_column(String(80))
+    slot: Mapped[str] = mapped_column(String(64))
+    """The approver the plan required; backups and delegates answer for this slot."""
+    approver: Mapped[str] = mapped_column(String(64))
+    assignee: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    assigned_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    remind_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    recommendation: Mapped[dict[str, Any] | None]
+    """The avatar's decision: its own for an avatar, advice on the card for a human."""
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("approvals.id"))
+
+    @property
+    def is_avatar(self) -> bool:
+        return self.assignee.startswith(AVATAR_PREFIX)
+
+
+class Delegation(Base):
+    """While active, ``delegator``'s approvals go to ``delegate``."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delegator: Mapped[str] = mapped_column(String(32), index=True)
+    delegate: Mapped[str] = mapped_column(String(32), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained (see store.audit)."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    deal_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)
+    """Canonical JSON text, hashed exactly as stored."""
+    policy_version: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The last event's seq and hash: catches rows deleted from the end of the log."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+AVATAR_PREFIX = "avatar:"
+
+
+def deal_ref(deal_id: int) -> str:
+    return f"D-{deal_id + DEAL_REF_OFFSET}"
+
+
+def parse_deal_ref(text: str) -> int | None:
+    """``D-1001``, ``d-1001`` or ``1001`` -> 1; anything else -> None."""
+    digits = text.strip().upper().removeprefix("D-")
+    if not digits.isdigit():
+        return None
+    number = int(digits) - DEAL_REF_OFFSET
+    return number if number > 0 else None

@@ -1,0 +1,185 @@
+"""Queries the workflow needs. Repositories read and add; they never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import Approval, ApprovalStatus, Deal, Delegation
+
+_ENDED = (ApprovalStatus.REASSIGNED, ApprovalStatus.CANCELLED)
+
+
+async def get_deal(session: AsyncSession, deal_id: int) -> Deal | None:
+    return await session.get(Deal, deal_id)
+
+
+async def get_deal_by_external_id(session: AsyncSession, external_id: str) -> Deal | None:
+    query = select(Deal).where(Deal.external_id == external_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_approval(
+    session: AsyncSession, approval_id: int, *, fresh: bool = False
+) -> Approval | None:
+    query = select(Approval).where(Approval.id == approval_id)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def deal_id_of_approval(session: AsyncSession, approval_id: int) -> int | None:
+    query = select(Approval.deal_id).where(Approval.id == approval_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_approvals(
+    session: AsyncSession, deal_id: int, revision: int | None = None
+) -> Sequence[Approval]:
+    """The deal's approvals (one revision's, or all), in the order they were created."""
+    query = select(Approval).where(Approval.deal_id == deal_id)
+    if revision is not None:
+        query = query.where(Approval.revision == revision)
+    return (await session.execute(query.order_by(Approval.id))).scalars().all()
+
+
+async def list_stage(session: AsyncSession, deal: Deal, stage_index: int) -> Sequence[Approval]:
+    """The stage's current rows: each slot's latest holder.
+
+    Reassigned and cancelled rows are left out.
+    """
+    query = select(Approval).where(
+        Approval.deal_id == deal.id,
+        Approval.revision == deal.revision,
+        Approval.stage_index == stage_index,
+        Approval.status.not_in(_ENDED),
+    )
+    return (await session.execute(query.order_by(Approval.id))).scalars().all()
+
+
+async def list_pending(session: AsyncSession, deal: Deal) -> Sequence[Approval]:
+    query = select(Approval).where(
+        Approval.deal_id == deal.id,
+        Approval.revision == deal.revision,
+        Approval.status == ApprovalStatus.PENDING,
+    )
+    return (await session.execute(query.order_by(Approval.id))).scalars().all()
+
+
+async def list_slot_approvers(session: AsyncSession, row: Approval) -> set[str]:
+    """Every approver who has held this row's slot (for walking the backup chain)."""
+    query = select(Approval.approver).where(
+        Approval.deal_id == row.deal_id,
+        Approval.revision == row.revision,
+        Approval.stage_index == row.stage_index,
+        Approval.slot == row.slot,
+    )
+    return set((await session.execute(query)).scalars().all())
+
+
+async def get_carried_approval(
+    session: AsyncSession, deal: Deal, stage_index: int, slot: str
+) -> Approval | None:
+    """A person's approval of this slot in the previous revision, if there is one."""
+    query = select(Approval).where(
+        Approval.deal_id == deal.id,
+        Approval.revision == deal.revision - 1,
+        Approval.stage_index == stage_index,
+        Approval.slot == slot,
+        Approval.status == ApprovalStatus.APPROVED,
+        Approval.assignee.not_like("avatar:%"),
+    )
+    return (await session.execute(query.order_by(Approval.id.desc()).limit(1))).scalar_one_or_none()
+
+
+def _active(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        Delegation.ended_at.is_(None),
+        Delegation.starts_at <= now,
+        or_(Delegation.ends_at.is_(None), Delegation.ends_at > now),
+    ]
+
+
+async def get_active_delegation(
+    session: AsyncSession, delegator: str, now: datetime
+) -> Delegation | None:
+    query = select(Delegation).where(Delegation.delegator == delegator, *_active(now))
+    return (
+        await session.execute(query.order_by(Delegation.id.desc()).limit(1))
+    ).scalar_one_or_none()
+
+
+async def list_delegators(session: AsyncSession, delegate: str, now: datetime) -> list[str]:
+    """People whose approvals ``delegate`` currently decides for."""
+    query = select(Delegation.delegator).where(Delegation.delegate == delegate, *_active(now))
+    return list((await session.execute(query)).scalars().all())
+
+
+async def claim_reminder(session: AsyncSession, approval_id: int, now: datetime) -> bool:
+    """Mark the reminder sent; True for exactly one caller, however many race."""
+    result = await session.execute(
+        update(Approval)
+        .where(
+            Approval.id == approval_id,
+            Approval.status == ApprovalStatus.PENDING,
+            Approval.reminded_at.is_(None),
+            Approval.remind_at <= now,
+        )
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def list_due(
+    session: AsyncSession, now: datetime, limit: int = 500
+) -> tuple[list[int], list[int]]:
+    """Approvals whose reminder is due, and approvals whose SLA has passed."""
+    reminders = (
+        select(Approval.id)
+        .where(
+            Approval.status == ApprovalStatus.PENDING,
+            Approval.reminded_at.is_(None),
+            Approval.escalated_at.is_(None),
+            Approval.remind_at <= now,
+            and_(Approval.due_at.is_not(None), Approval.due_at > now),
+        )
+        .order_by(Approval.remind_at)
+        .limit(limit)
+    )
+    timeouts = (
+        select(Approval.id)
+        .where(
+            Approval.status == ApprovalStatus.PENDING,
+            Approval.escalated_at.is_(None),
+            Approval.due_at <= now,
+        )
+        .order_by(Approval.due_at)
+        .limit(limit)
+    )
+    return (
+        list((await session.execute(reminders)).scalars().all()),
+        list((await session.execute(timeouts)).scalars().all()),
+    )
+
+
+async def next_deadline(session: AsyncSession) -> datetime | None:
+    """The earliest reminder or SLA still ahead of the pending approvals."""
+    remind = select(func.min(Approval.remind_at)).where(
+        Approval.status == ApprovalStatus.PENDING,
+        Approval.reminded_at.is_(None),
+        Approval.escalated_at.is_(None),
+    )
+    due = select(func.min(Approval.due_at)).where(
+        Approval.status == ApprovalStatus.PENDING,
+        Approval.escalated_at.is_(None),
+    )
+    times = [
+        (await session.execute(remind)).scalar_one_or_none(),
+        (await session.execute(due)).scalar_one_or_none(),
+    ]
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
