@@ -1,0 +1,49 @@
+"""What every entry point needs, built once at start-up and passed down (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.clock import Clock, SystemClock
+from bot.events import EventBus
+from bot.policy_book import PolicyBook
+from bot.uow import UnitOfWork, unit_of_work
+from policies.loader import load_policy_file
+from store.db import Database
+from store.migrate import upgrade
+
+
+@dataclass
+class Deps:
+    db: Database
+    policies: PolicyBook
+    clock: Clock = field(default_factory=SystemClock)
+    bus: EventBus = field(default_factory=EventBus)
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction at the clock's current time (see bot.uow)."""
+        return unit_of_work(self.db, self.clock.now(), self.policies, self.bus)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+@asynccontextmanager
+async def open_deps(
+    database_url: str, policy_path: Path, clock: Clock | None = None, *, migrate: bool = True
+) -> AsyncIterator[Deps]:
+    """Connect, bring the schema up to date, load the policy and record its version."""
+    policy = load_policy_file(policy_path)
+    db = Database.connect(database_url)
+    try:
+        if migrate:
+            await upgrade(db)
+        deps = Deps(db=db, policies=PolicyBook(policy), clock=clock or SystemClock())
+        async with db.transaction() as session:
+            await deps.policies.store_current(session, deps.clock.now())
+        yield deps
+    finally:
+        await db.dispose()

@@ -1,0 +1,86 @@
+"""The unit of work: one transaction, its audit events and its domain events, committed together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.events import DomainEvent, EventBus
+from bot.policy_book import PolicyBook
+from policies.model import Policy
+from store.audit import AuditRecord, append
+from store.db import Database
+from store.models import Deal, deal_ref
+
+
+class UnitOfWork:
+    """What a workflow function works in. Repositories never commit; this does, once."""
+
+    def __init__(self, session: AsyncSession, now: datetime, policies: PolicyBook) -> None:
+        self.session = session
+        self.now = now
+        self.policies = policies
+        self.events: list[DomainEvent] = []
+        self.audit_records: list[AuditRecord] = []
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+    def audit(self, actor: str, action: str, deal: Deal | None = None, **details: Any) -> None:
+        """Record an audit event; it is chained and written when the transaction commits."""
+        self.audit_records.append(
+            AuditRecord(
+                at=self.now,
+                actor=actor,
+                action=action,
+                deal_id=deal_ref(deal.id) if deal else None,
+                details=details,
+                policy_version=deal.policy_version if deal else self.policies.current.version,
+            )
+        )
+
+    async def lock_deal(self, deal_id: int) -> Deal | None:
+        """Load the deal, locked for this transaction (PostgreSQL row lock; SQLite already holds
+        the database write lock), with fresh values."""
+        query = (
+            select(Deal)
+            .where(Deal.id == deal_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def policy_for(self, deal: Deal) -> Policy:
+        """The policy the deal was routed under (not necessarily today's)."""
+        return await self.policies.get(self.session, deal.policy_version)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo one step's writes, audit and events if it fails, keeping the rest."""
+        events, records = len(self.events), len(self.audit_records)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self.events[events:]
+            del self.audit_records[records:]
+            raise
+
+
+@asynccontextmanager
+async def unit_of_work(
+    db: Database, now: datetime, policies: PolicyBook, bus: EventBus
+) -> AsyncIterator[UnitOfWork]:
+    """Open a writing transaction; on success append the audit chain, record events, commit,
+    then publish the events."""
+    async with db.transaction() as session:
+        uow = UnitOfWork(session, now, policies)
+        yield uow
+        await append(session, uow.audit_records)
+        await bus.record(session, uow.events)
+    await bus.publish(uow.events)

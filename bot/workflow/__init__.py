@@ -1,0 +1,23 @@
+"""The workflow engine: every change to a deal goes through these functions.
+
+They work inside a UnitOfWork (bot.uow) and know nothing of Slack: what they change
+is announced as domain events (bot.events).
+"""
+
+from bot.workflow.deadlines import remind, time_out
+from bot.workflow.decide import decide
+from bot.workflow.results import Decision, DecisionResult, Refusal, SubmitResult
+from bot.workflow.submit import resubmit_deal, submit_deal, withdraw_deal
+
+__all__ = [
+    "Decision",
+    "DecisionResult",
+    "Refusal",
+    "SubmitResult",
+    "decide",
+    "remind",
+    "resubmit_deal",
+    "submit_deal",
+    "time_out",
+    "withdraw_deal",
+]

@@ -1,0 +1,205 @@
+"""Putting an approval in someone's hands: a person (with their SLA), or an avatar that
+decides at once; and moving it along the backup chain when its holder cannot decide."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.events import ApprovalAssigned, ApprovalEscalated, ApprovalReassigned
+from bot.uow import UnitOfWork
+from bot.workflow.outcomes import record_decision
+from bot.workflow.terms import terms_of
+from policies.authority import Capacity
+from policies.avatars import Outcome, run_avatar
+from policies.model import Approver, Policy
+from store import repositories as repo
+from store.models import AVATAR_PREFIX, Approval, ApprovalStatus, Deal
+
+_MAX_DELEGATION_HOPS = 5
+
+
+async def assign(
+    uow: UnitOfWork,
+    deal: Deal,
+    policy: Policy,
+    *,
+    stage_index: int,
+    stage_name: str,
+    slot: str,
+    approver_id: str,
+    reason: str,
+) -> Approval:
+    """Create the slot's first row and let an avatar decide it at once."""
+    row = await _create_row(
+        uow,
+        deal,
+        policy,
+        stage_index=stage_index,
+        stage_name=stage_name,
+        slot=slot,
+        approver_id=approver_id,
+        reason=reason,
+        previous=None,
+    )
+    await _activate(uow, deal, policy, row)
+    return row
+
+
+async def reassign(
+    uow: UnitOfWork,
+    deal: Deal,
+    policy: Policy,
+    row: Approval,
+    *,
+    cause: str,
+    actor: str,
+    why: str,
+) -> Approval | None:
+    """Move ``row`` to the next backup in the slot's chain; escalate when none is left.
+
+    The chain is the slot approver's backups, breadth first (Policy.backup_chain),
+    skipping anyone who has already held this slot.
+    """
+    tried = await repo.list_slot_approvers(uow.session, row)
+    candidates = [a for a in policy.backup_chain(row.slot) if a not in tried]
+    if not candidates:
+        await escalate(uow, deal, row, why)
+        return None
+    holder = policy.approvers[row.approver]
+    row.status = ApprovalStatus.REASSIGNED
+    row.decided_by = actor
+    row.decided_at = uow.now
+    row.comment = why
+    reason = _handover_reason(holder, why) if cause == "handover" else why
+    new = await _create_row(
+        uow,
+        deal,
+        policy,
+        stage_index=row.stage_index,
+        stage_name=row.stage_name,
+        slot=row.slot,
+        approver_id=candidates[0],
+        reason=reason,
+        previous=row,
+    )
+    uow.audit(
+        actor,
+        "approval_reassigned",
+        deal,
+        approval_id=row.id,
+        new_approval_id=new.id,
+        from_assignee=row.assignee,
+        to_assignee=new.assignee,
+        to_approver=new.approver,
+        cause=cause,
+        why=why,
+    )
+    uow.emit(ApprovalReassigned(deal.id, row.id, new.id, cause))
+    await _activate(uow, deal, policy, new)
+    return new
+
+
+async def escalate(uow: UnitOfWork, deal: Deal, row: Approval, why: str) -> None:
+    """No backup left: the approval stays pending and goes to the policy's admins."""
+    row.escalated_at = uow.now
+    deal.updated_at = uow.now
+    uow.audit(
+        "system", "approval_escalated", deal, approval_id=row.id, assignee=row.assignee, why=why
+    )
+    uow.emit(ApprovalEscalated(deal.id, row.id))
+
+
+async def _create_row(
+    uow: UnitOfWork,
+    deal: Deal,
+    policy: Policy,
+    *,
+    stage_index: int,
+    stage_name: str,
+    slot: str,
+    approver_id: str,
+    reason: str,
+    previous: Approval | None,
+) -> Approval:
+    approver = policy.approvers[approver_id]
+    row = Approval(
+        deal_id=deal.id,
+        revision=deal.revision,
+        stage_index=stage_index,
+        stage_name=stage_name,
+        slot=slot,
+        approver=approver_id,
+        status=ApprovalStatus.PENDING,
+        reason=reason,
+        assigned_at=uow.now,
+        previous_id=previous.id if previous else None,
+    )
+    if approver.slack_user is not None:
+        row.assignee, row.reason = await _resolve_delegation(uow, approver, reason)
+        sla = approver.effective_sla
+        row.due_at = uow.now + sla
+        row.remind_at = uow.now + sla * policy.reminder_at
+    else:
+        row.assignee = AVATAR_PREFIX + approver_id
+    if approver.avatar is not None:
+        row.recommendation = run_avatar(approver.avatar, terms_of(deal), approver.limits).to_json()
+    uow.session.add(row)
+    await uow.session.flush()
+    deal.updated_at = uow.now
+    uow.audit(
+        "system",
+        "approval_assigned",
+        deal,
+        approval_id=row.id,
+        stage=stage_name,
+        approver=approver_id,
+        assignee=row.assignee,
+        reason=row.reason,
+        due_at=row.due_at,
+        recommendation=row.recommendation,
+    )
+    uow.emit(ApprovalAssigned(deal.id, row.id))
+    return row
+
+
+async def _activate(uow: UnitOfWork, deal: Deal, policy: Policy, row: Approval) -> None:
+    """An avatar-only approver decides now; a person's row waits for them."""
+    if not row.is_avatar or row.recommendation is None:
+        return
+    outcome = Outcome(row.recommendation["outcome"])
+    reasoning = str(row.recommendation["reasoning"])
+    if outcome is Outcome.APPROVE:
+        await record_decision(
+            uow, deal, row, ApprovalStatus.APPROVED, row.assignee, reasoning, Capacity.ASSIGNEE
+        )
+    elif outcome is Outcome.REJECT:
+        await record_decision(
+            uow, deal, row, ApprovalStatus.REJECTED, row.assignee, reasoning, Capacity.ASSIGNEE
+        )
+    else:
+        await reassign(uow, deal, policy, row, cause="handover", actor=row.assignee, why=reasoning)
+
+
+async def _resolve_delegation(uow: UnitOfWork, approver: Approver, reason: str) -> tuple[str, str]:
+    """Who actually gets a person's approval: them, or whoever they delegated to (transitively)."""
+    assert approver.slack_user is not None
+    user, until = approver.slack_user, None
+    seen = {user}
+    for _ in range(_MAX_DELEGATION_HOPS):
+        delegation = await repo.get_active_delegation(uow.session, user, uow.now)
+        if delegation is None or delegation.delegate in seen:
+            break
+        user = delegation.delegate
+        until = delegation.ends_at
+        seen.add(user)
+    if user == approver.slack_user:
+        return user, reason
+    return user, f"{reason}; delegated by {approver.name}{_until(until)}"
+
+
+def _until(moment: datetime | None) -> str:
+    return f" until {moment:%Y-%m-%d}" if moment else ""
+
+
+def _handover_reason(holder: Approver, why: str) -> str:
+    return f"handed over by {holder.name} (avatar): {why}"

@@ -1,0 +1,103 @@
+"""Recording a person's decision: the one path for clicks, commands, the API and the simulator."""
+
+from __future__ import annotations
+
+from bot.errors import NotFound, UserInputError
+from bot.events import DecisionRefused
+from bot.uow import UnitOfWork
+from bot.workflow.outcomes import record_decision
+from bot.workflow.progress import advance
+from bot.workflow.results import Decision, DecisionResult, Refusal
+from policies.authority import authority_to_decide
+from store import repositories as repo
+from store.models import Approval, ApprovalStatus, Deal, DealStatus, deal_ref
+
+REASON_REQUIRED = {
+    Decision.REJECT: "say why you reject it, so the account executive knows where it stands",
+    Decision.REQUEST_CHANGES: "say what needs to change, so the account executive can fix it",
+}
+
+
+async def decide(
+    uow: UnitOfWork,
+    approval_id: int,
+    actor: str,
+    decision: Decision,
+    comment: str | None = None,
+) -> DecisionResult:
+    """Apply ``actor``'s decision if they may make it and the approval still waits for one.
+
+    Exactly once: the deal is locked for the transaction, so of two racing decisions on
+    one approval (or on the last two of a stage) one applies and the other is refused
+    with the reason, changing nothing.
+    """
+    text = (comment or "").strip() or None
+    if text is None and decision in REASON_REQUIRED:
+        raise UserInputError("reason", f"A reason is required: {REASON_REQUIRED[decision]}.")
+    deal_id = await repo.deal_id_of_approval(uow.session, approval_id)
+    deal = await uow.lock_deal(deal_id) if deal_id is not None else None
+    row = await repo.get_approval(uow.session, approval_id, fresh=True)
+    if deal is None or row is None:
+        raise NotFound(f"There is no approval {approval_id}.")
+    policy = await uow.policy_for(deal)
+    refusal = _refusal(row, deal, actor)
+    if refusal is None:
+        delegators = await repo.list_delegators(uow.session, actor, uow.now)
+        authority = authority_to_decide(actor, row.assignee, policy.admins, delegators)
+        if authority.capacity is None:
+            uow.audit(
+                actor,
+                "decision_refused",
+                deal,
+                approval_id=row.id,
+                assignee=row.assignee,
+                decision=decision.value,
+                why="not authorized",
+            )
+            uow.emit(DecisionRefused(deal.id, row.id, actor))
+            return _result(deal, row, Refusal.NOT_AUTHORIZED, _not_authorized(row, policy.admins))
+        await record_decision(uow, deal, row, decision.status, actor, text, authority.capacity)
+        await advance(uow, deal, policy)
+        return _result(deal, row, None, f"{deal_ref(deal.id)}: {decision.past_tense}.")
+    return _result(deal, row, refusal[0], refusal[1])
+
+
+def _refusal(row: Approval, deal: Deal, actor: str) -> tuple[Refusal, str] | None:
+    when = f"{row.decided_at:%Y-%m-%d %H:%M} UTC" if row.decided_at else "earlier"
+    who = "you" if row.decided_by == actor else row.decided_by
+    if row.status in (
+        ApprovalStatus.APPROVED,
+        ApprovalStatus.REJECTED,
+        ApprovalStatus.CHANGES_REQUESTED,
+    ):
+        verb = row.status.replace("changes_requested", "requested changes on")
+        return Refusal.ALREADY_DECIDED, f"Already decided: {who} {verb} this at {when}."
+    if row.status == ApprovalStatus.REASSIGNED:
+        return Refusal.MOVED, f"This approval moved on at {when}: {row.comment}."
+    if row.status != ApprovalStatus.PENDING:
+        return Refusal.MOVED, f"This approval was {row.status} at {when}: {row.comment}."
+    if deal.status != DealStatus.IN_REVIEW:
+        return Refusal.DEAL_CLOSED, f"{deal_ref(deal.id)} is {deal.status.replace('_', ' ')}."
+    return None
+
+
+def _not_authorized(row: Approval, admins: list[str]) -> str:
+    return (
+        f"This approval is assigned to {row.assignee}. Only they, someone they delegated to, "
+        "or a deal desk admin can decide it."
+    )
+
+
+def _result(deal: Deal, row: Approval, refusal: Refusal | None, message: str) -> DecisionResult:
+    return DecisionResult(
+        approval_id=row.id,
+        deal_id=deal.id,
+        deal_ref=deal_ref(deal.id),
+        applied=refusal is None,
+        refusal=refusal,
+        message=message,
+        approval_status=row.status,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        deal_status=deal.status,
+    )

@@ -1,0 +1,81 @@
+"""Writing decisions and closing deals: the steps every path to an outcome shares."""
+
+from __future__ import annotations
+
+from bot.events import ApprovalCancelled, ApprovalDecided, DealFinished
+from bot.uow import UnitOfWork
+from policies.authority import Capacity
+from store import repositories as repo
+from store.models import Approval, ApprovalStatus, Deal, DealStatus
+
+_DEAL_OUTCOME = {
+    ApprovalStatus.REJECTED: DealStatus.REJECTED,
+    ApprovalStatus.CHANGES_REQUESTED: DealStatus.CHANGES_REQUESTED,
+}
+_FINAL = (DealStatus.APPROVED, DealStatus.REJECTED, DealStatus.WITHDRAWN)
+
+
+async def record_decision(
+    uow: UnitOfWork,
+    deal: Deal,
+    row: Approval,
+    status: ApprovalStatus,
+    actor: str,
+    comment: str | None,
+    capacity: Capacity,
+) -> None:
+    """Decide ``row``. A rejection or a change request also closes the deal's review."""
+    row.status = status
+    row.decided_by = actor
+    row.decided_at = uow.now
+    row.comment = comment
+    deal.updated_at = uow.now
+    uow.audit(
+        actor,
+        "approval_decided",
+        deal,
+        approval_id=row.id,
+        stage=row.stage_name,
+        approver=row.approver,
+        assignee=row.assignee,
+        decision=status.value,
+        comment=comment,
+        capacity=capacity.value,
+    )
+    uow.emit(ApprovalDecided(deal.id, row.id))
+    if status in _DEAL_OUTCOME:
+        await close_deal(uow, deal, _DEAL_OUTCOME[status], actor, because=row)
+
+
+async def close_deal(
+    uow: UnitOfWork,
+    deal: Deal,
+    status: DealStatus,
+    actor: str,
+    *,
+    because: Approval | None = None,
+) -> None:
+    """End the review: cancel what is still pending, set the deal's status, tell subscribers."""
+    cancelled = []
+    for pending in await repo.list_pending(uow.session, deal):
+        pending.status = ApprovalStatus.CANCELLED
+        pending.decided_at = uow.now
+        pending.decided_by = actor
+        pending.comment = f"the deal was {status.value.replace('_', ' ')}"
+        cancelled.append(pending.id)
+        uow.emit(ApprovalCancelled(deal.id, pending.id))
+    deal.status = status
+    deal.stage_index = None
+    deal.updated_at = uow.now
+    if status in _FINAL:
+        deal.finished_at = uow.now
+    uow.audit(
+        actor,
+        f"deal_{status.value}",
+        deal,
+        revision=deal.revision,
+        because_approval=because.id if because else None,
+        comment=because.comment if because else None,
+        cancelled_approvals=cancelled,
+    )
+    uow.emit(DealFinished(deal.id, status.value))

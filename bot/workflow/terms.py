@@ -1,0 +1,25 @@
+"""Between a stored deal and the terms policies reason about."""
+
+from __future__ import annotations
+
+from policies.deal import DealTerms
+from store.models import Deal
+
+TERM_FIELDS = tuple(name for name in DealTerms.model_fields if name != "external_id")
+
+
+def terms_of(deal: Deal) -> DealTerms:
+    """The deal's terms (already validated when it was stored)."""
+    values = {name: getattr(deal, name) for name in DealTerms.model_fields}
+    return DealTerms.model_construct(**values)
+
+
+def apply_terms(deal: Deal, terms: DealTerms) -> dict[str, list[object]]:
+    """Write ``terms`` onto the deal; return what changed as ``{field: [old, new]}``."""
+    changes: dict[str, list[object]] = {}
+    for name in TERM_FIELDS:
+        old, new = getattr(deal, name, None), getattr(terms, name)
+        if old != new:
+            changes[name] = [old, new]
+            setattr(deal, name, new)
+    return changes
