@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -135,9 +135,17 @@ async def claim_reminder(session: AsyncSession, approval_id: int, now: datetime)
 
 
 async def list_due(
-    session: AsyncSession, now: datetime, limit: int = 500
+    session: AsyncSession,
+    now: datetime,
+    limit: int = 500,
+    *,
+    deal_ids: Collection[int] | None = None,
 ) -> tuple[list[int], list[int]]:
-    """Approvals whose reminder is due, and approvals whose SLA has passed."""
+    """Approvals whose reminder is due, and approvals whose SLA has passed.
+
+    ``deal_ids`` limits both to those deals (the simulator must not touch real deals).
+    """
+    scope = _of_deals(deal_ids)
     reminders = (
         select(Approval.id)
         .where(
@@ -146,6 +154,7 @@ async def list_due(
             Approval.escalated_at.is_(None),
             Approval.remind_at <= now,
             and_(Approval.due_at.is_not(None), Approval.due_at > now),
+            *scope,
         )
         .order_by(Approval.remind_at)
         .limit(limit)
@@ -156,6 +165,7 @@ async def list_due(
             Approval.status == ApprovalStatus.PENDING,
             Approval.escalated_at.is_(None),
             Approval.due_at <= now,
+            *scope,
         )
         .order_by(Approval.due_at)
         .limit(limit)
@@ -166,16 +176,21 @@ async def list_due(
     )
 
 
-async def next_deadline(session: AsyncSession) -> datetime | None:
-    """The earliest reminder or SLA still ahead of the pending approvals."""
+async def next_deadline(
+    session: AsyncSession, *, deal_ids: Collection[int] | None = None
+) -> datetime | None:
+    """The earliest reminder or SLA still ahead of the pending approvals (of ``deal_ids``)."""
+    scope = _of_deals(deal_ids)
     remind = select(func.min(Approval.remind_at)).where(
         Approval.status == ApprovalStatus.PENDING,
         Approval.reminded_at.is_(None),
         Approval.escalated_at.is_(None),
+        *scope,
     )
     due = select(func.min(Approval.due_at)).where(
         Approval.status == ApprovalStatus.PENDING,
         Approval.escalated_at.is_(None),
+        *scope,
     )
     times = [
         (await session.execute(remind)).scalar_one_or_none(),
@@ -183,3 +198,7 @@ async def next_deadline(session: AsyncSession) -> datetime | None:
     ]
     present = [t for t in times if t is not None]
     return min(present) if present else None
+
+
+def _of_deals(deal_ids: Collection[int] | None) -> list[ColumnElement[bool]]:
+    return [] if deal_ids is None else [Approval.deal_id.in_(list(deal_ids))]

@@ -1,0 +1,24 @@
+"""The ``dealdesk`` command line (CONTRACT.md, CLI)."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import audit, db, policy, simulate
+
+app = typer.Typer(
+    name="dealdesk",
+    help="dealdesk: a Slack deal desk that routes deals through your authority matrix.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(policy.app, name="policy")
+app.add_typer(audit.app, name="audit")
+app.add_typer(db.app, name="db")
+simulate.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,71 @@
+"""What every command shares: settings, the database, errors as one clear line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from bot.clock import Clock
+from bot.config import Settings, SettingsError, load_settings
+from bot.deps import Deps, open_deps
+from bot.errors import DealdeskError
+from policies.loader import PolicyError
+from store.db import DatabaseUrlError
+
+T = TypeVar("T")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        fail(str(error), code=2)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; turn the errors a person can fix into one line and exit 1."""
+    try:
+        return asyncio.run(coroutine)
+    except PolicyError as error:
+        show_policy_error(error)
+        raise typer.Exit(1) from None
+    except (DealdeskError, DatabaseUrlError) as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"{error.strerror or error}: {getattr(error, 'filename', '') or ''}".rstrip(": "))
+
+
+def show_policy_error(error: PolicyError) -> None:
+    count = len(error.issues)
+    errors.print(
+        f"[bold red]{error.source}: {count} problem{'s' if count != 1 else ''}[/]", highlight=False
+    )
+    for issue in error.issues:
+        errors.print(f"  {issue}", highlight=False, soft_wrap=True)
+
+
+@asynccontextmanager
+async def app_deps(
+    config: Settings,
+    clock: Clock | None = None,
+    database_url: str | None = None,
+    policy: Path | None = None,
+) -> AsyncIterator[Deps]:
+    async with open_deps(
+        database_url or config.database_url, policy or config.dealdesk_policy, clock
+    ) as deps:
+        yield deps

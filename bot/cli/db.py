@@ -1,0 +1,31 @@
+"""``dealdesk db upgrade``."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.common import console, run, settings
+from store.db import Database
+from store.migrate import head_revision
+from store.migrate import upgrade as apply_migrations
+
+app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+
+
+@app.command()
+def upgrade() -> None:
+    """Apply pending migrations to DATABASE_URL (serve and simulate also do this at start)."""
+    url = settings().database_url
+
+    async def _upgrade() -> list[str]:
+        database = Database.connect(url)
+        try:
+            return await apply_migrations(database)
+        finally:
+            await database.dispose()
+
+    applied = run(_upgrade())
+    if applied:
+        console.print(f"[green]✓[/] applied {', '.join(applied)}; schema at {head_revision()}")
+    else:
+        console.print(f"[green]✓[/] already up to date (schema {head_revision()})")

@@ -1,0 +1,109 @@
+"""``dealdesk policy check`` and ``dealdesk policy explain``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from bot.cli.common import console, errors, fail, show_policy_error
+from bot.explain import Explanation, explain_plan
+from policies.deal import DealTerms, field_errors
+from policies.loader import LoadedPolicy, PolicyError, load_policy_file
+
+app = typer.Typer(help="Check and explain authority-matrix policies.", no_args_is_help=True)
+
+PolicyFile = Annotated[Path, typer.Argument(help="The policy file (YAML).", show_default=False)]
+
+
+@app.command()
+def check(file: PolicyFile) -> None:
+    """Validate a policy: exit 0 when valid, 1 with every problem located by key path and line."""
+    loaded = _load(file)
+    policy = loaded.policy
+    console.print(
+        f"[green]✓[/] {file} is valid: {len(policy.approvers)} approvers, "
+        f"{len(policy.stages)} stages (version {loaded.version[:12]})",
+        highlight=False,
+    )
+    for warning in loaded.warnings:
+        errors.print(f"  [yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def explain(
+    file: PolicyFile,
+    deal: Annotated[
+        Path,
+        typer.Option(
+            "--deal", help="The deal as JSON (CONTRACT.md, Deal JSON).", show_default=False
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Print a deal's approval plan: each stage, who approves, and which rule put them there."""
+    loaded = _load(file)
+    terms = _read_deal(deal)
+    explanation = explain_plan(loaded, terms)
+    if as_json:
+        typer.echo(json.dumps(explanation.to_json(), indent=2))
+        return
+    _print(explanation)
+
+
+def _load(file: Path) -> LoadedPolicy:
+    try:
+        return load_policy_file(file)
+    except PolicyError as error:
+        show_policy_error(error)
+        raise typer.Exit(1) from None
+
+
+def _read_deal(path: Path) -> DealTerms:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror}")
+    except json.JSONDecodeError as error:
+        fail(f"{path} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}")
+    if not isinstance(data, dict):
+        fail(f"{path} must hold one deal as a JSON object")
+    try:
+        return DealTerms.model_validate(data)
+    except ValidationError as error:
+        problems = field_errors(error)
+        errors.print(
+            f"[bold red]{path}: {len(problems)} problem(s) in the deal[/]", highlight=False
+        )
+        for field, message in problems:
+            errors.print(f"  {field}: {message}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _print(explanation: Explanation) -> None:
+    console.print(f"[bold]{explanation.headline}[/]", highlight=False)
+    console.print(
+        f"Policy: {explanation.policy_name} (version {explanation.version[:12]})", highlight=False
+    )
+    for stage in explanation.stages:
+        if not stage.approvals:
+            console.print(
+                f"\n[dim]{stage.index + 1}. {stage.name}: skipped, no rule applies[/]",
+                highlight=False,
+            )
+        else:
+            table = Table(
+                title=f"{stage.index + 1}. {stage.name}", title_justify="left", show_lines=False
+            )
+            for column in ("Approver", "Who", "Why", "Avatar", "Then"):
+                table.add_column(column, overflow="fold")
+            for row in stage.approvals:
+                table.add_row(row.approver, row.who, row.why, row.avatar, row.then)
+            console.print()
+            console.print(table)
+        for rule in stage.not_required:
+            console.print(f"   [dim]not required: {rule}[/]", highlight=False)

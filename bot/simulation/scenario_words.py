@@ -1,0 +1,94 @@
+"""The scenario model's validation errors, in the words of the scenario file."""
+
+from __future__ import annotations
+
+import difflib
+
+from pydantic import BaseModel
+from pydantic_core import ErrorDetails
+
+from bot.simulation.scenario import SILENT, Answer, Scenario, ScenarioDeal
+from bot.workflow.results import Decision
+
+_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
+    (): Scenario,
+    ("deals", "*"): ScenarioDeal,
+    ("deals", "*", "responses", "*"): Answer,
+}
+
+_REQUIRED_HINTS = {
+    "deals": "; list the deals to submit under deals:, each with at: and deal:",
+    "deal": "; give the deal's fields, as in deal: {company: Acme, acv: 50000, owner: U0SARAH}",
+    "after": "; say how long after their card arrives they answer, such as after: 30m",
+    "decision": "; one of approve, reject, request_changes",
+}
+
+_EXAMPLE_ANSWER = "{after: 30m, decision: approve}"
+
+
+def model_message(error: ErrorDetails) -> str:
+    """One problem of :class:`Scenario` validation as a person fixing the file reads it."""
+    loc = tuple(error["loc"])
+    kind, value = error["type"], error["input"]
+    field = str(loc[-1]) if loc else ""
+    ctx = error.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "extra_forbidden":
+        return _unknown_key(loc)
+    if kind == "missing":
+        return f"`{field}` is required{_REQUIRED_HINTS.get(field, '')}"
+    if kind == "enum" and field == "decision":
+        return _unknown_decision(value)
+    if kind == "timezone_aware":
+        return "give the time zone too, as in 2026-11-17T17:30:00Z (Z is UTC)"
+    if kind.startswith("datetime_"):
+        return f"{_shown(value)} is not a date and time; write it as 2026-11-17T17:30:00Z"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        if _is_response(loc):
+            return f"write `{SILENT}`, or an answer such as {_EXAMPLE_ANSWER}, not {_shown(value)}"
+        return f"expected a mapping (indented `key: value` lines), not {_shown(value)}"
+    if kind == "list_type":
+        return f"expected a list of `- ...` items, not {_shown(value)}"
+    if kind == "too_short" and field == "deals":
+        return "`deals` is empty; add at least one deal"
+    if kind == "string_type":
+        return f"expected text, not {_shown(value)}"
+    message = error["msg"]
+    return message.replace("Input", _shown(value), 1) if message.startswith("Input ") else message
+
+
+def _is_response(loc: tuple[object, ...]) -> bool:
+    return len(loc) == 4 and loc[0] == "deals" and loc[2] == "responses"
+
+
+def _unknown_key(loc: tuple[object, ...]) -> str:
+    parent = tuple("*" if isinstance(part, int) else str(part) for part in loc[:-1])
+    if len(parent) == 4 and parent[2] == "responses":
+        parent = (*parent[:3], "*")
+    model = _MODELS.get(parent)
+    key = str(loc[-1])
+    allowed = list(model.model_fields) if model else []
+    close = difflib.get_close_matches(key, allowed, n=1)
+    if close:
+        return f"unknown key {key!r}; did you mean {close[0]!r}?"
+    return f"unknown key {key!r}" + (f" (keys here: {', '.join(allowed)})" if allowed else "")
+
+
+def _unknown_decision(value: object) -> str:
+    names = [decision.value for decision in Decision]
+    close = difflib.get_close_matches(value, names, n=1) if isinstance(value, str) else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown decision {_shown(value)}{hint} (decisions: {', '.join(names)})"
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)

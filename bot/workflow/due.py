@@ -1,0 +1,63 @@
+"""Everything due now: SLA reminders and timeouts.
+
+The scheduler calls :func:`run_due` on a timer; the simulator calls it at each virtual
+moment. Each reminder and each timeout runs in its own unit of work, so one failure
+is logged and the rest still happen (the rows stay due and are retried next time).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot.deps import Deps
+from bot.workflow.deadlines import remind, time_out
+from store import repositories as repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DueSummary:
+    reminded: tuple[int, ...] = ()
+    """Approvals whose reminder was sent now."""
+    timed_out: tuple[int, ...] = ()
+    """Approvals whose SLA had passed: moved to a backup, escalated, or (when another
+    instance or a click got there first) left as they were."""
+    failed: tuple[int, ...] = ()
+    """Approvals whose reminder or timeout raised (logged with the traceback)."""
+
+    @property
+    def count(self) -> int:
+        return len(self.reminded) + len(self.timed_out)
+
+
+async def run_due(deps: Deps, *, deal_ids: Collection[int] | None = None) -> DueSummary:
+    """Send due reminders, then move approvals whose SLA has passed, at the clock's time.
+
+    ``deal_ids`` limits the work to those deals. One call handles one batch of
+    :func:`store.repositories.list_due`; call again while it keeps finding work.
+    """
+    async with deps.db.read() as session:
+        reminders, timeouts = await repo.list_due(session, deps.clock.now(), deal_ids=deal_ids)
+    reminded: list[int] = []
+    timed_out: list[int] = []
+    failed: list[int] = []
+    for approval_id in reminders:
+        try:
+            async with deps.unit_of_work() as uow:
+                if await remind(uow, approval_id):
+                    reminded.append(approval_id)
+        except Exception:
+            log.exception("reminder for approval %s failed", approval_id)
+            failed.append(approval_id)
+    for approval_id in timeouts:
+        try:
+            async with deps.unit_of_work() as uow:
+                await time_out(uow, approval_id)
+            timed_out.append(approval_id)
+        except Exception:
+            log.exception("timeout of approval %s failed", approval_id)
+            failed.append(approval_id)
+    return DueSummary(tuple(reminded), tuple(timed_out), tuple(failed))
