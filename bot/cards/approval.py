@@ -1,0 +1,123 @@
+"""The approval card: the DM an approver gets, and the same card once it is settled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import ActionsBlock, Block
+
+from bot.cards.blocks import (
+    SlackMessage,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    header,
+    message,
+    section,
+)
+from bot.cards.format import ON_DATE, money, percent, slack_date, time_left
+from bot.cards.ids import CARD_DECISIONS, CardBlock, DecisionIds
+from bot.cards.parts import (
+    company,
+    deadline_line,
+    deal_context,
+    fact_fields,
+    outcome_line,
+    recommendation_line,
+    use_case_line,
+    why_line,
+)
+from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from store.models import ApprovalStatus
+
+SETTLED_HEADER = {
+    ApprovalStatus.APPROVED: "Approved",
+    ApprovalStatus.REJECTED: "Rejected",
+    ApprovalStatus.CHANGES_REQUESTED: "Changes requested",
+    ApprovalStatus.REASSIGNED: "Reassigned",
+    ApprovalStatus.CANCELLED: "No longer needed",
+    ApprovalStatus.SKIPPED: "Skipped",
+}
+
+
+def build_approval_card(
+    deal: DealSnapshot, approval: ApprovalSnapshot, now: datetime
+) -> SlackMessage:
+    """The DM an approver gets: the facts, why them, the advice, the deadline, three buttons."""
+    blocks: list[Block] = [
+        header(f"Approval needed: {deal.company}"),
+        *_facts(deal, approval),
+        *_optional(deadline_line(approval, now)),
+        *_optional(escalation_note(approval)),
+        decision_buttons(approval, CardBlock.ACTIONS),
+        context(deal_context(deal)),
+    ]
+    due = (
+        f", {time_left(approval.due_at, now)} ({slack_date(approval.due_at)})"
+        if approval.due_at
+        else ""
+    )
+    text = (
+        f"Approval needed: {company(deal)} ({money(deal.acv)}, "
+        f"{percent(deal.discount)} discount){due}."
+    )
+    return message(text, blocks)
+
+
+def build_decided_card(
+    deal: DealSnapshot, approval: ApprovalSnapshot, now: datetime
+) -> SlackMessage:
+    """The card after the fact: no buttons, one line saying who decided what and when,
+    where a reassigned approval went, or why a cancelled one ended."""
+    state = SETTLED_HEADER.get(ApprovalStatus(approval.status), "Approval")
+    outcome = outcome_line(deal, approval, now)
+    blocks: list[Block] = [
+        header(f"{state}: {deal.company}"),
+        *_facts(deal, approval),
+        section(outcome, block_id=CardBlock.OUTCOME),
+        context(deal_context(deal)),
+    ]
+    return message(f"{company(deal)} ({deal.ref}): {outcome}", blocks)
+
+
+def decision_buttons(
+    approval: ApprovalSnapshot, block_id: str, ids: DecisionIds = CARD_DECISIONS
+) -> ActionsBlock:
+    """Approve (primary), Reject (danger, confirmed first) and Request changes."""
+    approve, reject, request_changes = ids
+    value = str(approval.id)
+    reject_confirm = confirm_dialog(
+        title="Reject this deal?",
+        text="Rejecting ends the review for everyone. Next you will be asked for a reason.",
+        yes="Reject",
+        no="Cancel",
+    )
+    return actions(
+        block_id,
+        button("Approve", approve, value, style="primary"),
+        button("Reject", reject, value, style="danger", confirm=reject_confirm),
+        button("Request changes", request_changes, value),
+    )
+
+
+def escalation_note(approval: ApprovalSnapshot) -> str:
+    if approval.escalated_at is None:
+        return ""
+    return (
+        f"🚨 *Escalated* to the RevOps admins on {slack_date(approval.escalated_at, ON_DATE)}: "
+        "no backup was left to take it. You or an admin can still decide."
+    )
+
+
+def _facts(deal: DealSnapshot, approval: ApprovalSnapshot) -> list[Block]:
+    """Facts first (phone-sized), then why this approver, then the avatar's advice."""
+    return [
+        section(use_case_line(deal), fields=fact_fields(deal)),
+        section(why_line(approval)),
+        *_optional(recommendation_line(approval)),
+    ]
+
+
+def _optional(text: str) -> list[Block]:
+    return [section(text)] if text else []

@@ -1,0 +1,149 @@
+"""The App Home tab: the approval inbox of the person looking at it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.cards import limits
+from bot.cards.approval import decision_buttons
+from bot.cards.blocks import (
+    actions,
+    button,
+    cap_blocks,
+    context,
+    divider,
+    fit_list,
+    header,
+    more_line,
+    section,
+)
+from bot.cards.format import mention, quote, slack_date, who
+from bot.cards.ids import HOME_DECISIONS, HomeAction, HomeBlock
+from bot.cards.parts import (
+    COMMENT_IN_LINE,
+    REASON_MAX,
+    deadline_line,
+    outcome_line,
+    status_line,
+    summary,
+)
+from bot.snapshots import ApprovalSnapshot, DealSnapshot
+
+Item = tuple[DealSnapshot, ApprovalSnapshot]
+
+RECENT_SHOWN = 5
+OWN_SHOWN = 10
+DELEGATED_BLOCKS_MAX = 21
+"""Up to ten delegated approvals (two blocks each) and a "…and N more" line."""
+FIXED_BLOCKS = 13
+"""Header, greeting and top buttons (3); a divider and a title per list (8); the recent
+decisions' and own deals' one section each (2)."""
+MORE_HINT = "They show up here as you decide these."
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """What Home shows, already loaded and sorted by the caller."""
+
+    user: str
+    now: datetime
+    waiting: Sequence[Item] = ()
+    """Approvals assigned to ``user``: overdue first, then by deadline."""
+    delegated: Sequence[Item] = ()
+    """Approvals someone delegated to ``user``, same order."""
+    recent: Sequence[Item] = ()
+    """``user``'s last decisions, newest first."""
+    own_deals: Sequence[DealSnapshot] = ()
+    """Deals ``user`` owns that are in review or sent back."""
+
+
+def build_home(home: HomeData) -> View:
+    """Waiting approvals with their buttons, delegated ones, recent decisions, own deals.
+
+    Stays within Slack's 100 blocks: the lists below the fold are capped, and the waiting
+    list takes what is left, ending with "…and N more" when it overflows.
+    """
+    delegated = fit_list(
+        home.delegated,
+        lambda item: _item(item, home.now, HomeBlock.DELEGATED_ACTIONS),
+        DELEGATED_BLOCKS_MAX,
+        lambda n: more_line(n, MORE_HINT),
+    )
+    waiting_budget = limits.VIEW_BLOCKS_MAX - FIXED_BLOCKS - max(1, len(delegated))
+    waiting = fit_list(
+        home.waiting,
+        lambda item: _item(item, home.now, HomeBlock.WAITING_ACTIONS),
+        waiting_budget,
+        lambda n: more_line(n, MORE_HINT),
+    )
+    blocks: list[Block] = [
+        header("Your deal desk"),
+        context(f"Hi {mention(home.user)}! Updated {slack_date(home.now)}."),
+        actions(HomeBlock.TOP_ACTIONS, button("New deal", HomeAction.NEW_DEAL, "new")),
+        *_titled(
+            f"⏳ *Waiting for you* ({len(home.waiting)})", waiting, "Nothing waits for you. 🎉"
+        ),
+        *_titled(
+            f"🤝 *Delegated to you* ({len(home.delegated)})",
+            delegated,
+            "Nobody has handed you their approvals.",
+        ),
+        *_titled("🕘 *Your recent decisions*", _recent(home), "Your decisions will show up here."),
+        *_titled(
+            "📁 *Your deals in review*",
+            _own(home),
+            "None right now. Start one with `/deal new` or the button above.",
+        ),
+    ]
+    return View(type="home", blocks=cap_blocks(blocks, limits.VIEW_BLOCKS_MAX))
+
+
+def _titled(title: str, body: list[Block], empty: str) -> list[Block]:
+    return [divider(), section(title), *(body or [section(empty)])]
+
+
+def _item(item: Item, now: datetime, actions_block: str) -> list[Block]:
+    deal, approval = item
+    lines = [
+        summary(deal),
+        f"{quote(approval.stage_name, 80)} · {quote(approval.reason, REASON_MAX // 2)}",
+        deadline_line(approval, now),
+    ]
+    return [
+        section("\n".join(line for line in lines if line)),
+        decision_buttons(approval, f"{actions_block}:{approval.id}", HOME_DECISIONS),
+    ]
+
+
+def _recent(home: HomeData) -> list[Block]:
+    """One section, a line per decision."""
+    items = home.recent[:RECENT_SHOWN]
+    if not items:
+        return []
+    lines = [
+        f"*{quote(deal.company, 80)}* · "
+        + limits.truncate_mrkdwn(outcome_line(deal, approval, home.now), COMMENT_IN_LINE * 2)
+        for deal, approval in items
+    ]
+    return [section("\n".join(lines))]
+
+
+def _own(home: HomeData) -> list[Block]:
+    """One section, a line per deal, with who it waits for."""
+    deals = home.own_deals[:OWN_SHOWN]
+    if not deals:
+        return []
+    lines = []
+    for deal in deals:
+        state = status_line(deal).removeprefix("*Status:* ")
+        waiting = ", ".join(who(a.assignee, a.approver_name) for a in deal.pending)
+        line = f"• {summary(deal)}\n{state}" + (f" · waiting on {waiting}" if waiting else "")
+        lines.append(limits.truncate_mrkdwn(line, 280))
+    extra = len(home.own_deals) - len(deals)
+    more = f"\n…and {extra} more" if extra > 0 else ""
+    return [section("\n".join(lines) + more)]

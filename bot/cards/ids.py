@@ -1,0 +1,127 @@
+"""Every id a listener matches on: action ids, callback ids and block ids, one enum per surface.
+
+Values are part of the interface between the cards and ``handlers/``: keep them stable.
+A button's ``value`` is the approval id (or, for Resubmit, the deal id) as a string.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Decision(StrEnum):
+    """What an approver's button asks for (the workflow's ``Decision`` values)."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_CHANGES = "request_changes"
+
+
+class CardAction(StrEnum):
+    """Buttons on the approval card (a DM) and on the escalation message."""
+
+    APPROVE = "approval_approve"
+    REJECT = "approval_reject"
+    REQUEST_CHANGES = "approval_request_changes"
+
+
+class CardBlock(StrEnum):
+    ACTIONS = "approval_actions"
+    OUTCOME = "approval_outcome"
+
+
+class EscalationBlock(StrEnum):
+    ACTIONS = "escalation_actions"
+    OUTCOME = "escalation_outcome"
+
+
+class HomeAction(StrEnum):
+    """Buttons on the App Home tab. Decisions made here republish Home, not a card."""
+
+    APPROVE = "home_approve"
+    REJECT = "home_reject"
+    REQUEST_CHANGES = "home_request_changes"
+    NEW_DEAL = "home_new_deal"
+
+
+class HomeBlock(StrEnum):
+    TOP_ACTIONS = "home_top_actions"
+    WAITING_ACTIONS = "home_waiting_actions"
+    """Followed by ``:<approval id>``: one actions block per waiting approval."""
+    DELEGATED_ACTIONS = "home_delegated_actions"
+
+
+class OwnerAction(StrEnum):
+    RESUBMIT = "deal_resubmit_open"
+    """Opens the deal modal prefilled; the button's value is the deal id."""
+
+
+class OwnerBlock(StrEnum):
+    ACTIONS = "owner_actions"
+
+
+class ModalCallback(StrEnum):
+    REASON = "approval_reason"
+    NEW_DEAL = "deal_new"
+    RESUBMIT = "deal_resubmit"
+
+
+class ReasonInput(StrEnum):
+    """The reason modal's one input."""
+
+    BLOCK = "reason"
+    ACTION = "reason_input"
+
+
+REASON_INPUT = ReasonInput
+
+
+class DealField(StrEnum):
+    """The deal modal's inputs. Values are DealTerms field names, except ``FLAGS``."""
+
+    COMPANY = "company"
+    ACV = "acv"
+    DISCOUNT = "discount"
+    TERM_MONTHS = "term_months"
+    INDUSTRY = "industry"
+    EMPLOYEES = "employees"
+    USE_CASE = "use_case"
+    FLAGS = "flags"
+    """One checkboxes input: ``budget_indicated`` and ``custom_terms``."""
+    EXTERNAL_ID = "external_id"
+
+    @property
+    def block_id(self) -> str:
+        return f"deal_{self.value}"
+
+    @property
+    def action_id(self) -> str:
+        return f"deal_{self.value}_input"
+
+
+FLAG_OPTIONS = ("budget_indicated", "custom_terms")
+"""The values of the deal modal's checkboxes, which are also DealTerms field names."""
+
+DecisionIds = tuple[str, str, str]
+"""The action ids of one surface's Approve, Reject and Request changes buttons."""
+
+CARD_DECISIONS: DecisionIds = (
+    CardAction.APPROVE,
+    CardAction.REJECT,
+    CardAction.REQUEST_CHANGES,
+)
+HOME_DECISIONS: DecisionIds = (
+    HomeAction.APPROVE,
+    HomeAction.REJECT,
+    HomeAction.REQUEST_CHANGES,
+)
+
+DECISION_OF_ACTION: dict[str, Decision] = {
+    CardAction.APPROVE: Decision.APPROVE,
+    CardAction.REJECT: Decision.REJECT,
+    CardAction.REQUEST_CHANGES: Decision.REQUEST_CHANGES,
+    HomeAction.APPROVE: Decision.APPROVE,
+    HomeAction.REJECT: Decision.REJECT,
+    HomeAction.REQUEST_CHANGES: Decision.REQUEST_CHANGES,
+}
+"""The decision a button's action id stands for, on every surface that has decision buttons."""

@@ -1,0 +1,144 @@
+"""Ephemeral replies to ``/deal``: status, inbox, audit, help, not found, errors.
+
+Only the person who asked sees them; the caller posts them as ephemeral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block
+
+from bot.cards import limits
+from bot.cards.audit import build_audit_reply
+from bot.cards.blocks import SlackMessage, context, fit_list, header, message, more_line, section
+from bot.cards.format import escape_mrkdwn, quote
+from bot.cards.parts import (
+    COMMENT_IN_LINE,
+    company,
+    deadline_line,
+    deal_context,
+    fact_fields,
+    outcome_line,
+    pending_line,
+    progress_line,
+    status_line,
+    summary,
+)
+from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from store.models import ApprovalStatus
+
+__all__ = [
+    "build_audit_reply",
+    "build_error_reply",
+    "build_help_reply",
+    "build_inbox_reply",
+    "build_not_found_reply",
+    "build_status_reply",
+]
+
+RECENT_STEPS = 6
+SUGGESTIONS_SHOWN = 10
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("/deal status <deal id or company>", "where a deal stands, and who it waits for"),
+    ("/deal inbox", "the approvals waiting for you"),
+    ("/deal audit <deal id>", "a deal's audit trail, checked against its hash chain"),
+    (
+        "/deal delegate @user [until YYYY-MM-DD]",
+        "send your approvals to someone while you are away; `/deal delegate off` ends it",
+    ),
+    ("/deal new", "submit a deal for approval"),
+    ("/deal stalled", "deals that have had no activity for a while"),
+    ("/deal report slo [7d|30d]", "how often each approver and stage met its SLA"),
+    ("/deal briefing on|off|time HH:MM", "your morning briefing of what waits for you"),
+    ("/deal help", "this list"),
+)
+"""Every subcommand of CONTRACT.md, with one line each."""
+
+
+def build_status_reply(deal: DealSnapshot, now: datetime) -> SlackMessage:
+    """Stage, who is pending and the time left on each SLA, and the latest steps."""
+    blocks: list[Block] = [
+        header(f"{deal.company} · {deal.ref}"),
+        section(f"{status_line(deal)}\n{progress_line(deal)}", fields=fact_fields(deal)),
+    ]
+    if pending := deal.pending:
+        lines = "\n".join(pending_line(a, now) for a in pending)
+        blocks.append(section(f"*Waiting on*\n{lines}"))
+    if steps := _recent_steps(deal, now):
+        blocks.append(section(f"*Latest steps*\n{steps}"))
+    blocks.append(context(deal_context(deal)))
+    text = f"{company(deal)} ({deal.ref}): {status_line(deal).removeprefix('*Status:* ')}"
+    return message(text, blocks)
+
+
+def build_inbox_reply(
+    waiting: Sequence[tuple[DealSnapshot, ApprovalSnapshot]], now: datetime
+) -> SlackMessage:
+    """What waits for the asker, in the order given (overdue first, then by deadline)."""
+    if not waiting:
+        line = "Nothing waits for you. 🎉"
+        return message(line, [section(line)])
+    budget = limits.MESSAGE_BLOCKS_MAX - 2
+    items = fit_list(
+        waiting,
+        lambda item: [section(_inbox_line(*item, now))],
+        budget,
+        lambda n: more_line(n, "The App Home tab lists them all."),
+    )
+    blocks: list[Block] = [
+        header(f"Waiting for you ({len(waiting)})"),
+        *items,
+        context("Decide from the cards in your DMs or on the App Home tab."),
+    ]
+    plural = "approval waits" if len(waiting) == 1 else "approvals wait"
+    return message(f"{len(waiting)} {plural} for you.", blocks)
+
+
+def build_help_reply(unknown: str | None = None) -> SlackMessage:
+    """Every ``/deal`` subcommand with one line; ``unknown`` is what the user typed, if anything."""
+    lines = "\n".join(f"`{escape_mrkdwn(command)}` — {what}" for command, what in COMMANDS)
+    intro = (
+        f"I don't know `/deal {quote(unknown, 100)}`. Here is what I can do:"
+        if unknown
+        else "Here is what I can do:"
+    )
+    blocks: list[Block] = [header("dealdesk commands"), section(intro), section(lines)]
+    commands = ", ".join(f"`{escape_mrkdwn(command)}`" for command, _ in COMMANDS)
+    return message(f"{intro} {commands}", blocks)
+
+
+def build_not_found_reply(query: str, suggestions: Sequence[tuple[str, str]]) -> SlackMessage:
+    """No deal matched ``query``; ``suggestions`` are (ref, company) pairs that came close."""
+    line = f"🔍 I couldn't find a deal matching “{quote(query, 100)}”."
+    blocks: list[Block] = [section(line)]
+    if suggestions:
+        shown = suggestions[:SUGGESTIONS_SHOWN]
+        options = "\n".join(f"• *{quote(ref, 20)}* {quote(name, 80)}" for ref, name in shown)
+        blocks.append(section(f"Did you mean:\n{options}"))
+    blocks.append(context("Try a deal id such as D-1001, or part of the company name."))
+    return message(line, blocks)
+
+
+def build_error_reply(message_text: str) -> SlackMessage:
+    line = f"⚠️ {quote(message_text, limits.SECTION_TEXT_MAX)}"
+    return message(line, [section(line)])
+
+
+def _inbox_line(deal: DealSnapshot, approval: ApprovalSnapshot, now: datetime) -> str:
+    return (
+        f"{summary(deal)}\n{quote(approval.stage_name, 80)} · "
+        f"{quote(approval.reason, COMMENT_IN_LINE)}\n{deadline_line(approval, now)}"
+    )
+
+
+def _recent_steps(deal: DealSnapshot, now: datetime) -> str:
+    settled = [a for a in deal.approvals if a.status != ApprovalStatus.PENDING]
+    latest = sorted(settled, key=lambda a: (a.decided_at or a.assigned_at, a.id))[-RECENT_STEPS:]
+    return "\n".join(
+        f"• {quote(a.stage_name, 80)}: "
+        + limits.truncate_mrkdwn(outcome_line(deal, a, now), COMMENT_IN_LINE * 2)
+        for a in latest
+    )

@@ -1,0 +1,47 @@
+"""The App Home tab: the viewer's inbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.cards.home import HomeData, build_home
+from bot.cards.ids import HomeAction
+from tests.cards.fixtures import LISA, NOW, cfo_approval, rejected_deal, techcorp
+from tests.cards.walk import all_text, buttons
+
+
+def test_an_empty_home_says_something_kind() -> None:
+    view = build_home(HomeData(user=LISA, now=NOW)).to_dict()
+    assert view["type"] == "home"
+    assert "Nothing waits for you. 🎉" in all_text(view)
+
+
+def test_waiting_approvals_show_in_the_given_order_with_their_buttons() -> None:
+    deal = techcorp()
+    overdue = cfo_approval(id=7, due_at=NOW - timedelta(hours=1))
+    later = cfo_approval(id=8, due_at=NOW + timedelta(hours=5))
+    view = build_home(HomeData(user=LISA, now=NOW, waiting=[(deal, overdue), (deal, later)]))
+    payload = view.to_dict()
+    found = buttons(payload)
+    decisions = [b for b in found if b["action_id"] != HomeAction.NEW_DEAL]
+    assert [b["value"] for b in decisions] == ["7", "7", "7", "8", "8", "8"]
+    assert [b["action_id"] for b in decisions[:3]] == [
+        HomeAction.APPROVE,
+        HomeAction.REJECT,
+        HomeAction.REQUEST_CHANGES,
+    ]
+    text = all_text(payload)
+    assert "⏳ *Waiting for you* (2)" in text
+    assert "🔴 *Overdue by 1h*" in text
+
+
+def test_recent_decisions_and_own_deals_are_listed() -> None:
+    deal = rejected_deal()
+    lisa = next(a for a in deal.approvals if a.slot == "cfo")
+    text = all_text(
+        build_home(
+            HomeData(user=LISA, now=NOW, recent=[(deal, lisa)], own_deals=[techcorp()])
+        ).to_dict()
+    )
+    assert "*TechCorp* · ❌ Rejected by <@U0LISA>" in text
+    assert "waiting on <@U0LISA>" in text
