@@ -190,3 +190,68 @@ def parse_deal_ref(text: str) -> int | None:
         return None
     number = int(digits) - DEAL_REF_OFFSET
     return number if number > 0 else None
+
+
+class OutboxMessage(Base):
+    """Slack work to do, recorded in the same transaction as the change that needs it.
+
+    Delivered after commit by bot.slack.delivery, in ``id`` order per ``key`` (a card's
+    update never overtakes its post), retried with backoff until Slack takes it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "done_at", "next_attempt_at"),
+        Index("ix_outbox_key", "key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    """Given up: Slack refused it for good (the error says why)."""
+
+
+class SlackMessage(Base):
+    """Where a message we posted lives, so it can be updated or replied to."""
+
+    __tablename__ = "slack_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(80), unique=True)
+    """``card:<approval id>``, ``deal:<deal id>``, ``escalation:<approval id>``."""
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class DecisionRequest(Base):
+    """A decision someone made in Slack, journaled before Slack gets its answer.
+
+    The click is durable from the moment it is acknowledged; bot.slack.inbox applies it
+    through the workflow right after, exactly once, and records the result here.
+    """
+
+    __tablename__ = "decision_inbox"
+    __table_args__ = (Index("ix_decision_inbox_pending", "processed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
+    """Slack's trigger id for the click: a redelivered request is stored once."""
+    received_at: Mapped[datetime]
+    approval_id: Mapped[int]
+    actor: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    response_url: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None]

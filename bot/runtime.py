@@ -1,0 +1,71 @@
+"""Everything a running ``serve`` holds: built once, handed to listeners through Bolt's context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from bot.config import Settings
+from bot.deps import Deps
+from bot.slack.delivery import Delivery
+from bot.slack.gateway import SlackGateway, web_client
+from bot.slack.inbox import DecisionInbox
+from bot.slack.notify import SlackNotifier
+from bot.slack.senders import Senders
+
+
+@dataclass
+class Metrics:
+    """Per-process Prometheus metrics (a registry of our own: no globals)."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.requests = Counter(
+            "dealdesk_slack_requests",
+            "Requests from Slack, by kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "dealdesk_decisions_journaled",
+            "Decisions from Slack journaled before the ack",
+            registry=self.registry,
+        )
+        self.ack_seconds = Histogram(
+            "dealdesk_slack_ack_seconds",
+            "Time to answer a request from Slack",
+            registry=self.registry,
+        )
+        self.deals_submitted = Counter(
+            "dealdesk_api_deals_submitted",
+            "Deals created through the intake API",
+            registry=self.registry,
+        )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    deps: Deps
+    gateway: SlackGateway
+    inbox: DecisionInbox
+    delivery: Delivery
+    metrics: Metrics
+
+
+def build_runtime(settings: Settings, deps: Deps) -> Runtime:
+    """Wire Slack delivery to the engine: events become outbox rows in the same transaction,
+    and every commit wakes the delivery worker."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    gateway = SlackGateway(web_client(token, settings.slack_api_url))
+    senders = Senders(deps.db, deps.policies, deps.clock, gateway)
+    delivery = Delivery(deps.db, deps.clock, senders)
+    deps.bus.in_transaction.append(SlackNotifier(deps.policies, deps.clock))
+
+    async def wake_delivery(_events: object) -> None:
+        delivery.wake()
+
+    deps.bus.after_commit.append(wake_delivery)
+    return Runtime(settings, deps, gateway, DecisionInbox(deps), delivery, Metrics())

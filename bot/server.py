@@ -1,0 +1,119 @@
+"""``dealdesk serve``: the Bolt app and the HTTP API on one aiohttp server, plus the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from typing import Any, Protocol
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.deps import open_deps
+from bot.runtime import Runtime, build_runtime
+
+log = logging.getLogger(__name__)
+
+LISTENERS = "handlers"
+"""The module with the listeners, loaded by name so that bot never imports handlers."""
+
+RUNTIME_KEY = web.AppKey("runtime", Runtime)
+
+
+class Listeners(Protocol):
+    def register(self, app: AsyncApp) -> None: ...
+
+    def http_routes(self) -> Iterable[web.RouteDef]: ...
+
+
+def load_listeners() -> Listeners:
+    module: Any = importlib.import_module(LISTENERS)
+    listeners: Listeners = module
+    return listeners
+
+
+Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def build_web_app(
+    runtime: Runtime, bolt: AsyncApp, listeners: Listeners, *, workers: Iterable[Worker] = ()
+) -> web.Application:
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app[RUNTIME_KEY] = runtime
+
+    async def slack_events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        response = await to_aiohttp_response(
+            await bolt.async_dispatch(await to_bolt_request(request))
+        )
+        runtime.metrics.ack_seconds.observe(time.perf_counter() - started)
+        return response
+
+    web_app.router.add_post("/slack/events", slack_events)
+    web_app.router.add_routes(list(listeners.http_routes()))
+    web_app.cleanup_ctx.append(_background(runtime, workers))
+    return web_app
+
+
+def _background(
+    runtime: Runtime, extra: Iterable[Worker]
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        loops: list[Worker] = [runtime.inbox.run, runtime.delivery.run, *extra]
+        tasks = [asyncio.create_task(loop(stop)) for loop in loops]
+        yield
+        stop.set()
+        runtime.delivery.wake()
+        _, pending = await asyncio.wait(tasks, timeout=10)
+        for task in pending:
+            task.cancel()
+
+    return run
+
+
+async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
+    """Run until SIGINT or SIGTERM."""
+    listeners = load_listeners()
+    async with open_deps(settings.database_url, settings.dealdesk_policy) as deps:
+        runtime = build_runtime(settings, deps)
+        bolt = build_app(runtime, listeners.register, socket_mode=socket_mode)
+        web_app = build_web_app(runtime, bolt, listeners)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        log.info("dealdesk listening on http://%s:%s", settings.host, settings.port)
+        socket_handler = await _connect_socket_mode(settings, bolt) if socket_mode else None
+        try:
+            await _until_signalled()
+        finally:
+            if socket_handler is not None:
+                await socket_handler.close_async()  # type: ignore[no-untyped-call]
+            await runner.cleanup()
+
+
+async def _connect_socket_mode(settings: Settings, bolt: AsyncApp) -> AsyncSocketModeHandler:
+    assert settings.slack_app_token is not None
+    handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("connected to Slack over Socket Mode")
+    return handler
+
+
+async def _until_signalled() -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopped.set)
+    await stopped.wait()

@@ -1,0 +1,1 @@
+"""Slack delivery: domain events become outbox rows, delivered after commit with retries."""

@@ -1,0 +1,183 @@
+"""Every Slack Web API call dealdesk makes, and what a failure means for retrying it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "invalid_blocks",
+        "invalid_arguments",
+        "message_not_found",
+        "user_not_found",
+        "cannot_dm_bot",
+        "not_in_channel",
+        "is_archived",
+        "msg_too_long",
+        "no_text",
+        "cant_update_message",
+        "edit_window_closed",
+        "invalid_trigger_id",
+        "expired_trigger_id",
+        "user_not_in_channel",
+        "channel_is_archived",
+        "restricted_action",
+        "not_allowed_token_type",
+        "invalid_view",
+        "view_too_large",
+        "duplicate_external_id",
+    }
+)
+"""Errors about this one message: retrying cannot help. Anything else (outages, rate
+limits, a revoked token an admin will fix) is retried, so no card is lost."""
+
+
+class SlackTrouble(Exception):
+    def __init__(self, error: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class Payload(Protocol):
+    """A built message: ``to_dict()`` gives ``{"text": …, "blocks": [...]}``."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Person:
+    user: str
+    name: str
+    tz: str | None
+    is_bot: bool
+
+
+def web_client(token: str, api_url: str) -> AsyncWebClient:
+    """The client for SLACK_API_URL; one quick retry for a dropped connection, the
+    outbox handles the rest durably."""
+    return AsyncWebClient(
+        token=token,
+        base_url=api_url,
+        timeout=10,
+        retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
+class SlackGateway:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._dm_channels: dict[str, str] = {}
+        self._people: dict[str, Person] = {}
+
+    async def open_dm(self, user: str) -> str:
+        if user not in self._dm_channels:
+            response = await self._call("conversations_open", users=user)
+            self._dm_channels[user] = response["channel"]["id"]
+        return self._dm_channels[user]
+
+    async def post(
+        self, channel: str, message: Payload, *, thread_ts: str | None = None
+    ) -> tuple[str, str]:
+        """Post a message; return (channel, ts) as Slack answers them."""
+        body = message.to_dict()
+        response = await self._call(
+            "chat_postMessage",
+            channel=channel,
+            text=body["text"],
+            blocks=body.get("blocks"),
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return response["channel"], response["ts"]
+
+    async def update(self, channel: str, ts: str, message: Payload) -> None:
+        body = message.to_dict()
+        await self._call(
+            "chat_update",
+            channel=channel,
+            ts=ts,
+            text=body["text"],
+            blocks=body.get("blocks") or [],
+        )
+
+    async def ephemeral(self, channel: str, user: str, message: Payload) -> None:
+        body = message.to_dict()
+        await self._call(
+            "chat_postEphemeral",
+            channel=channel,
+            user=user,
+            text=body["text"],
+            blocks=body.get("blocks"),
+        )
+
+    async def respond(self, response_url: str, message: Payload) -> bool:
+        """Answer through a click's response_url, only to the clicker. False if it expired."""
+        body = message.to_dict()
+        try:
+            response = await AsyncWebhookClient(response_url, timeout=10).send(
+                text=body["text"],
+                blocks=body.get("blocks"),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise SlackTrouble(f"network: {type(error).__name__}", retryable=True) from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise SlackTrouble(f"http_{response.status_code}", retryable=True)
+        return response.status_code == 200
+
+    async def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        await self._call("views_publish", user_id=user, view=view)
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        await self._call("views_open", trigger_id=trigger_id, view=view)
+
+    async def person(self, user: str) -> Person:
+        """Name and time zone from users.info (cached for the process's life)."""
+        if user not in self._people:
+            data = (await self._call("users_info", user=user))["user"]
+            self._people[user] = Person(
+                user=user,
+                name=data.get("real_name") or data.get("name") or user,
+                tz=data.get("tz"),
+                is_bot=bool(data.get("is_bot")),
+            )
+        return self._people[user]
+
+    async def _call(self, method: str, **arguments: Any) -> Any:
+        try:
+            return await getattr(self.client, method)(**arguments)
+        except SlackApiError as error:
+            raise _trouble(error) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise SlackTrouble(
+                f"network: {type(error).__name__}: {error}", retryable=True
+            ) from None
+
+
+def _trouble(error: SlackApiError) -> SlackTrouble:
+    response = error.response
+    status = response.status_code
+    code = str(response.get("error") or f"http_{status}")
+    if status == 429:
+        after = response.headers.get("retry-after") or response.headers.get("Retry-After")
+        return SlackTrouble(
+            "ratelimited", retryable=True, retry_after=float(after) if after else 1.0
+        )
+    if status >= 500:
+        return SlackTrouble(f"http_{status}", retryable=True)
+    return SlackTrouble(code, retryable=code not in PERMANENT_ERRORS)

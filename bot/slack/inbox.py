@@ -1,0 +1,171 @@
+"""Decisions from Slack: journaled before Slack gets its answer, applied right after.
+
+Slack wants an answer within 3 seconds and a click that was answered must never be
+lost. So a click is first written to the ``decision_inbox`` table — concurrent clicks
+share one transaction (group commit), which keeps the answer fast under load — and
+only then acknowledged. The processor applies journaled decisions through the
+workflow (bot.workflow.decide), each exactly once: the journal row is marked in the
+same transaction as the decision it carries. Someone who may not decide, or who
+clicks an approval that has moved on, is told why in a message only they see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.deps import Deps
+from bot.errors import DealdeskError
+from bot.slack.work import Work
+from bot.uow import UnitOfWork
+from bot.workflow import Decision, Refusal, decide
+from store import outbox
+from store.models import DecisionRequest
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+IDLE_POLL = 1.0
+
+
+@dataclass(frozen=True)
+class Click:
+    """A decision as Slack delivered it."""
+
+    dedup_key: str
+    approval_id: int
+    actor: str
+    decision: Decision
+    comment: str | None = None
+    channel: str | None = None
+    message_ts: str | None = None
+    response_url: str | None = None
+
+
+class DecisionInbox:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._waiting: list[tuple[Click, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._wakeup = asyncio.Event()
+
+    async def record(self, click: Click) -> None:
+        """Return once the click is committed to the journal (durable)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((click, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        """Write everything waiting in one transaction; clicks arriving meanwhile go next."""
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._insert([click for click, _ in batch])
+            except Exception as error:
+                for _, future in batch:
+                    future.set_exception(error)
+                continue
+            for _, future in batch:
+                future.set_result(None)
+            self._wakeup.set()
+
+    async def _insert(self, clicks: list[Click]) -> None:
+        now = self._deps.clock.now()
+        rows = [
+            {**asdict(click), "decision": click.decision.value, "received_at": now}
+            for click in clicks
+        ]
+        async with self._deps.db.transaction() as session:
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(DecisionRequest).on_conflict_do_nothing(
+                index_elements=["dedup_key"]
+            )
+            await session.execute(statement, rows)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                if await self.process_once():
+                    continue
+            except Exception:
+                log.exception("applying journaled decisions failed; trying again shortly")
+            self._wakeup.clear()
+            waiters = [
+                asyncio.ensure_future(self._wakeup.wait()),
+                asyncio.ensure_future(stop.wait()),
+            ]
+            try:
+                await asyncio.wait(waiters, timeout=IDLE_POLL, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+
+    async def process_once(self) -> int:
+        """Apply up to BATCH journaled decisions in one transaction; return how many."""
+        async with self._deps.unit_of_work() as uow:
+            query = (
+                select(DecisionRequest)
+                .where(DecisionRequest.processed_at.is_(None))
+                .order_by(DecisionRequest.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            )
+            requests = list((await uow.session.execute(query)).scalars().all())
+            notices = []
+            for request in requests:
+                result = await self._apply(uow, request)
+                request.processed_at = uow.now
+                request.result = result
+                if _worth_telling(request, result):
+                    notices.append(_notice(request, result))
+            await outbox.add_many(uow.session, [{**n, "created_at": uow.now} for n in notices])
+        return len(requests)
+
+    async def _apply(self, uow: UnitOfWork, request: DecisionRequest) -> dict[str, object]:
+        try:
+            async with uow.savepoint():
+                result = await decide(
+                    uow,
+                    request.approval_id,
+                    request.actor,
+                    Decision(request.decision),
+                    request.comment,
+                )
+        except DealdeskError as error:
+            return {"applied": False, "refusal": "invalid", "message": str(error)}
+        return {
+            "applied": result.applied,
+            "refusal": result.refusal.value if result.refusal else None,
+            "message": result.message,
+            "decided_by": result.decided_by,
+        }
+
+
+def _worth_telling(request: DecisionRequest, result: dict[str, object]) -> bool:
+    """Everyone refused hears why, except someone whose own earlier click already won."""
+    if result["applied"]:
+        return False
+    return not (
+        result["refusal"] == Refusal.ALREADY_DECIDED and result.get("decided_by") == request.actor
+    )
+
+
+def _notice(request: DecisionRequest, result: dict[str, object]) -> dict[str, object]:
+    return {
+        "kind": Work.NOTICE.value,
+        "key": f"notice:{request.actor}",
+        "payload": {
+            "user": request.actor,
+            "approval_id": request.approval_id,
+            "refusal": result["refusal"],
+            "text": result["message"],
+            "response_url": request.response_url,
+            "channel": request.channel,
+        },
+    }

@@ -1,0 +1,203 @@
+"""How each kind of outbox work reaches Slack: render from the current state, then send.
+
+Rendering at delivery time (not when the work was queued) means a card or a Home
+tab always shows the latest truth, and a delayed message is never stale.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.cards.approval import build_approval_card, build_decided_card
+from bot.cards.escalation import build_escalation_message
+from bot.cards.home import build_home
+from bot.cards.owner import build_owner_dm
+from bot.cards.reminder import build_reminder_reply
+from bot.cards.replies import build_error_reply
+from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
+from bot.clock import Clock
+from bot.inbox import load_inbox
+from bot.policy_book import PolicyBook
+from bot.slack.gateway import Payload, SlackGateway
+from bot.slack.work import Work
+from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
+from policies.model import Policy
+from store import messages
+from store.db import Database
+from store.models import OutboxMessage, SlackMessage
+
+log = logging.getLogger(__name__)
+
+
+class Senders:
+    """The outbox's sender: ``await senders(row)`` delivers one row or raises SlackTrouble."""
+
+    def __init__(
+        self, db: Database, policies: PolicyBook, clock: Clock, gateway: SlackGateway
+    ) -> None:
+        self._db = db
+        self._policies = policies
+        self._clock = clock
+        self._slack = gateway
+
+    async def __call__(self, row: OutboxMessage) -> None:
+        payload: dict[str, Any] = row.payload
+        match Work(row.kind):
+            case Work.CARD_POST:
+                await self._post_card(payload["approval_id"])
+            case Work.CARD_REFRESH:
+                await self._refresh_card(payload["approval_id"])
+            case Work.REMINDER:
+                await self._remind(payload["approval_id"])
+            case Work.ESCALATION:
+                await self._escalate(payload["approval_id"])
+            case Work.DEAL_PARENT:
+                await self._deal_parent(payload["deal_id"])
+            case Work.DEAL_REPLY:
+                await self._deal_reply(payload)
+            case Work.OWNER_NOTICE:
+                await self._tell_owner(payload["deal_id"], payload["status"])
+            case Work.HOME:
+                await self._publish_home(payload["user"])
+            case Work.NOTICE:
+                await self._notice(payload)
+
+    async def _post_card(self, approval_id: int) -> None:
+        subject = messages.card_subject(approval_id)
+        found = await self._approval(approval_id)
+        if found is None or await self._ref(subject) is not None:
+            return
+        deal, approval = found
+        channel = await self._slack.open_dm(approval.assignee)
+        channel, ts = await self._slack.post(channel, self._card(deal, approval))
+        await self._remember(subject, channel, ts)
+
+    async def _refresh_card(self, approval_id: int) -> None:
+        found = await self._approval(approval_id)
+        if found is None:
+            return
+        deal, approval = found
+        card = await self._ref(messages.card_subject(approval_id))
+        if card is not None:
+            await self._slack.update(card.channel, card.ts, self._card(deal, approval))
+        escalation = await self._ref(messages.escalation_subject(approval_id))
+        if escalation is not None:
+            policy = await self._policy(deal)
+            await self._slack.update(
+                escalation.channel,
+                escalation.ts,
+                build_escalation_message(deal, approval, policy.admins, self._clock.now()),
+            )
+
+    async def _remind(self, approval_id: int) -> None:
+        found = await self._approval(approval_id)
+        if found is None or not found[1].is_pending:
+            return
+        approval = found[1]
+        reminder = build_reminder_reply(approval, self._clock.now())
+        card = await self._ref(messages.card_subject(approval_id))
+        if card is not None:
+            await self._slack.post(card.channel, reminder, thread_ts=card.ts)
+        else:
+            await self._slack.post(await self._slack.open_dm(approval.assignee), reminder)
+
+    async def _escalate(self, approval_id: int) -> None:
+        subject = messages.escalation_subject(approval_id)
+        found = await self._approval(approval_id)
+        if found is None or await self._ref(subject) is not None:
+            return
+        deal, approval = found
+        policy = await self._policy(deal)
+        message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
+        if policy.escalation_channel is not None:
+            channel, ts = await self._slack.post(policy.escalation_channel, message)
+            await self._remember(subject, channel, ts)
+            return
+        for admin in policy.admins:  # no escalation channel: tell each admin directly
+            await self._slack.post(await self._slack.open_dm(admin), message)
+
+    async def _deal_parent(self, deal_id: int) -> None:
+        deal = await self._deal(deal_id)
+        policy = await self._policy(deal) if deal else None
+        if deal is None or policy is None or policy.deal_channel is None:
+            return
+        message = build_deal_parent(deal, self._clock.now())
+        parent = await self._ref(messages.deal_subject(deal_id))
+        if parent is None:
+            channel, ts = await self._slack.post(policy.deal_channel, message)
+            await self._remember(messages.deal_subject(deal_id), channel, ts)
+        else:
+            await self._slack.update(parent.channel, parent.ts, message)
+
+    async def _deal_reply(self, payload: dict[str, Any]) -> None:
+        parent = await self._ref(messages.deal_subject(payload["deal_id"]))
+        if parent is None:
+            log.warning("deal %s has no parent message; reply skipped", payload["deal_id"])
+            return
+        now = self._clock.now()
+        message: Payload
+        if payload["step"] == "finished":
+            deal = await self._deal(payload["deal_id"])
+            if deal is None:
+                return
+            message = build_finished_reply(deal, now)
+        else:
+            found = await self._approval(payload["approval_id"])
+            if found is None:
+                return
+            deal, approval = found
+            policy = await self._policy(deal)
+            message = build_step_reply(
+                deal, approval, StepKind(payload["step"]), now, admins=policy.admins
+            )
+        await self._slack.post(parent.channel, message, thread_ts=parent.ts)
+
+    async def _tell_owner(self, deal_id: int, status: str) -> None:
+        deal = await self._deal(deal_id)
+        if deal is None or deal.status != status:
+            return  # the deal moved on (resubmitted, say) before this went out
+        message = build_owner_dm(deal, self._clock.now())
+        await self._slack.post(await self._slack.open_dm(deal.owner), message)
+
+    async def _publish_home(self, user: str) -> None:
+        async with self._db.read() as session:
+            home = await load_inbox(session, self._policies, user, self._clock.now())
+        await self._slack.publish_home(user, build_home(home).to_dict())
+
+    async def _notice(self, payload: dict[str, Any]) -> None:
+        message = build_error_reply(payload["text"])
+        if payload.get("response_url") and await self._slack.respond(
+            payload["response_url"], message
+        ):
+            return
+        if payload.get("channel"):
+            await self._slack.ephemeral(payload["channel"], payload["user"], message)
+        else:
+            await self._slack.post(await self._slack.open_dm(payload["user"]), message)
+
+    def _card(self, deal: DealSnapshot, approval: ApprovalSnapshot) -> Payload:
+        now = self._clock.now()
+        if approval.is_pending:
+            return build_approval_card(deal, approval, now)
+        return build_decided_card(deal, approval, now)
+
+    async def _approval(self, approval_id: int) -> tuple[DealSnapshot, ApprovalSnapshot] | None:
+        async with self._db.read() as session:
+            return await load_approval(session, approval_id, self._policies)
+
+    async def _deal(self, deal_id: int) -> DealSnapshot | None:
+        async with self._db.read() as session:
+            return (await load_deals(session, [deal_id], self._policies)).get(deal_id)
+
+    async def _policy(self, deal: DealSnapshot) -> Policy:
+        async with self._db.read() as session:
+            return await self._policies.get(session, deal.policy_version)
+
+    async def _ref(self, subject: str) -> SlackMessage | None:
+        async with self._db.read() as session:
+            return await messages.get_message(session, subject)
+
+    async def _remember(self, subject: str, channel: str, ts: str) -> None:
+        async with self._db.transaction() as session:
+            await messages.add_message(session, subject, channel, ts, self._clock.now())

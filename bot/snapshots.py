@@ -1,0 +1,276 @@
+"""Read models: a deal and its approvals as plain, immutable data.
+
+Block Kit builders, the intake API and reports take these, never ORM rows or sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.policy_book import PolicyBook
+from policies.avatars import AvatarDecision
+from policies.model import Policy
+from policies.routing import Plan
+from store import repositories as repo
+from store.models import AVATAR_PREFIX, Approval, ApprovalStatus, Deal, deal_ref
+
+
+@dataclass(frozen=True)
+class ApprovalSnapshot:
+    id: int
+    deal_id: int
+    revision: int
+    stage_index: int
+    stage_name: str
+    slot: str
+    approver: str
+    """The policy approver id responsible for this row."""
+    approver_name: str
+    approver_title: str
+    assignee: str
+    """A Slack user id, or ``avatar:<approver id>``."""
+    status: str
+    reason: str
+    assigned_at: datetime
+    due_at: datetime | None
+    sla: timedelta | None
+    reminded_at: datetime | None
+    escalated_at: datetime | None
+    decided_by: str | None
+    decided_at: datetime | None
+    comment: str | None
+    recommendation: AvatarDecision | None
+    successor_assignee: str | None = None
+    """For a reassigned row: who holds the slot now."""
+    successor_name: str | None = None
+
+    @property
+    def is_avatar(self) -> bool:
+        return self.assignee.startswith(AVATAR_PREFIX)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ApprovalStatus.PENDING
+
+    def overdue(self, now: datetime) -> bool:
+        return self.is_pending and self.due_at is not None and self.due_at <= now
+
+
+@dataclass(frozen=True)
+class DealSnapshot:
+    id: int
+    ref: str
+    external_id: str | None
+    company: str
+    acv: Decimal
+    discount: Decimal
+    term_months: int
+    industry: str
+    employees: int
+    use_case: str
+    budget_indicated: bool
+    custom_terms: bool
+    owner: str
+    status: str
+    revision: int
+    stage_index: int | None
+    stage_names: tuple[str, ...]
+    policy_version: str
+    submitted_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    approvals: tuple[ApprovalSnapshot, ...]
+    """The current revision's approvals, oldest first (reassigned rows included)."""
+
+    @property
+    def stage_name(self) -> str | None:
+        return None if self.stage_index is None else self.stage_names[self.stage_index]
+
+    @property
+    def pending(self) -> tuple[ApprovalSnapshot, ...]:
+        return tuple(a for a in self.approvals if a.is_pending)
+
+    def approval(self, approval_id: int) -> ApprovalSnapshot:
+        return next(a for a in self.approvals if a.id == approval_id)
+
+
+def approval_snapshot(
+    row: Approval, policy: Policy, successor: Approval | None = None
+) -> ApprovalSnapshot:
+    approver = policy.approvers.get(row.approver)
+    successor_approver = policy.approvers.get(successor.approver) if successor else None
+    return ApprovalSnapshot(
+        id=row.id,
+        deal_id=row.deal_id,
+        revision=row.revision,
+        stage_index=row.stage_index,
+        stage_name=row.stage_name,
+        slot=row.slot,
+        approver=row.approver,
+        approver_name=approver.name if approver else row.approver,
+        approver_title=approver.title if approver else "",
+        assignee=row.assignee,
+        status=row.status,
+        reason=row.reason,
+        assigned_at=row.assigned_at,
+        due_at=row.due_at,
+        sla=_sla(policy, row.approver),
+        reminded_at=row.reminded_at,
+        escalated_at=row.escalated_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        comment=row.comment,
+        recommendation=AvatarDecision.from_json(row.recommendation) if row.recommendation else None,
+        successor_assignee=successor.assignee if successor else None,
+        successor_name=successor_approver.name if successor_approver else None,
+    )
+
+
+def _sla(policy: Policy, approver_id: str) -> timedelta | None:
+    approver = policy.approvers.get(approver_id)
+    if approver is None:
+        return None
+    return approver.effective_sla if approver.is_human else approver.sla
+
+
+def deal_snapshot(
+    deal: Deal, rows: list[Approval] | tuple[Approval, ...], policy: Policy
+) -> DealSnapshot:
+    by_previous = {row.previous_id: row for row in rows if row.previous_id is not None}
+    return DealSnapshot(
+        id=deal.id,
+        ref=deal_ref(deal.id),
+        external_id=deal.external_id,
+        company=deal.company,
+        acv=deal.acv,
+        discount=deal.discount,
+        term_months=deal.term_months,
+        industry=deal.industry,
+        employees=deal.employees,
+        use_case=deal.use_case,
+        budget_indicated=deal.budget_indicated,
+        custom_terms=deal.custom_terms,
+        owner=deal.owner,
+        status=deal.status,
+        revision=deal.revision,
+        stage_index=deal.stage_index,
+        stage_names=tuple(stage.name for stage in Plan.from_json(deal.plan).stages),
+        policy_version=deal.policy_version,
+        submitted_at=deal.submitted_at,
+        updated_at=deal.updated_at,
+        finished_at=deal.finished_at,
+        approvals=tuple(
+            approval_snapshot(row, policy, by_previous.get(row.id))
+            for row in rows
+            if row.revision == deal.revision
+        ),
+    )
+
+
+async def load_deal(session: AsyncSession, deal_id: int, policy: Policy) -> DealSnapshot | None:
+    """The deal with its current revision's approvals, or None."""
+    deal = await repo.get_deal(session, deal_id)
+    if deal is None:
+        return None
+    rows = await repo.list_approvals(session, deal.id, deal.revision)
+    return deal_snapshot(deal, list(rows), policy)
+
+
+async def load_deals(
+    session: AsyncSession, deal_ids: Iterable[int], policies: PolicyBook
+) -> dict[int, DealSnapshot]:
+    """Many deals in two queries, each under the policy it was routed by."""
+    wanted = sorted(set(deal_ids))
+    if not wanted:
+        return {}
+    deals = (await session.execute(select(Deal).where(Deal.id.in_(wanted)))).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                select(Approval).where(Approval.deal_id.in_(wanted)).order_by(Approval.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    by_deal: dict[int, list[Approval]] = {}
+    for row in rows:
+        by_deal.setdefault(row.deal_id, []).append(row)
+    snapshots = {}
+    for deal in deals:
+        policy = await policies.get(session, deal.policy_version)
+        snapshots[deal.id] = deal_snapshot(deal, by_deal.get(deal.id, []), policy)
+    return snapshots
+
+
+async def load_approval(
+    session: AsyncSession, approval_id: int, policies: PolicyBook
+) -> tuple[DealSnapshot, ApprovalSnapshot] | None:
+    """An approval (of any revision) with its deal."""
+    row = await repo.get_approval(session, approval_id)
+    if row is None:
+        return None
+    deal = (await load_deals(session, [row.deal_id], policies))[row.deal_id]
+    policy = await policies.get(session, deal.policy_version)
+    successor = (
+        (await session.execute(select(Approval).where(Approval.previous_id == row.id)))
+        .scalars()
+        .first()
+    )
+    return deal, approval_snapshot(row, policy, successor)
+
+
+def deal_json(deal: DealSnapshot) -> dict[str, Any]:
+    """The deal as the intake API returns it (CONTRACT.md, Deal JSON response)."""
+    return {
+        "id": deal.ref,
+        "external_id": deal.external_id,
+        "company": deal.company,
+        "acv": _number(deal.acv),
+        "discount": _number(deal.discount),
+        "term_months": deal.term_months,
+        "industry": deal.industry,
+        "employees": deal.employees,
+        "use_case": deal.use_case,
+        "budget_indicated": deal.budget_indicated,
+        "custom_terms": deal.custom_terms,
+        "owner": deal.owner,
+        "status": deal.status,
+        "revision": deal.revision,
+        "stage": deal.stage_name,
+        "policy_version": deal.policy_version,
+        "submitted_at": _iso(deal.submitted_at),
+        "updated_at": _iso(deal.updated_at),
+        "finished_at": _iso(deal.finished_at),
+        "approvals": [
+            {
+                "id": a.id,
+                "stage": a.stage_name,
+                "approver": a.approver,
+                "assignee": a.assignee,
+                "status": a.status,
+                "reason": a.reason,
+                "decided_by": a.decided_by,
+                "decided_at": _iso(a.decided_at),
+                "comment": a.comment,
+                "due_at": _iso(a.due_at),
+            }
+            for a in deal.approvals
+        ],
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _number(value: Decimal) -> int | float:
+    """JSON numbers: 500000 stays an integer; 12.5 a decimal fraction."""
+    return int(value) if value == value.to_integral_value() else float(value)
