@@ -1,0 +1,364 @@
+"""The state of a fake Slack workspace and the Web API methods dealdesk calls on it.
+
+Pure state and rules, no HTTP: ``FakeSlack`` decodes requests, calls
+``Workspace.call(method, params)`` and turns a ``SlackError`` into
+``{"ok": false, "error": ...}``. Answers follow the shapes of Slack's documented
+examples (slack-reference/web_api_responses); the checks are the ones real Slack makes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from tests.support.block_reading import button_texts, visible_text
+from tests.support.blockkit import Surface, block_kit_problems
+
+TEAM_ID: Final = "T0DEALDESK"
+TEAM_NAME: Final = "Dealdesk Test"
+TEAM_DOMAIN: Final = "dealdesk-test"
+APP_ID: Final = "A0DEALDESK"
+BOT_ID: Final = "B0DEALBOT"
+BOT_USER_ID: Final = "U0DEALBOT"
+TRIGGER_ID: Final = re.compile(r"^\d+\.\d+\.[0-9a-f]+$")
+
+
+class SlackError(Exception):
+    """An ``ok: false`` answer; ``extra`` keys go next to ``error``."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"ok": False, "error": self.error, **self.extra}
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    tz: str | None = "America/New_York"
+    is_bot: bool = False
+    title: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        handle = self.name.lower().replace(" ", ".")
+        user: dict[str, Any] = {
+            "id": self.id,
+            "team_id": TEAM_ID,
+            "name": handle,
+            "deleted": False,
+            "real_name": self.name,
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": self.is_bot,
+            "is_app_user": False,
+            "updated": 1700000000,
+            "profile": {
+                "real_name": self.name,
+                "real_name_normalized": self.name,
+                "display_name": handle,
+                "display_name_normalized": handle,
+                "title": self.title,
+                "team": TEAM_ID,
+            },
+        }
+        if self.tz is not None:
+            now = datetime.now(ZoneInfo(self.tz))
+            offset = now.utcoffset()
+            user["tz"] = self.tz
+            user["tz_label"] = now.tzname()
+            user["tz_offset"] = int(offset.total_seconds()) if offset is not None else 0
+        return user
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message as it currently stands in a channel (or one earlier version of it)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    thread_ts: str | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The message as Slack shows it (in Web API answers and block_actions payloads)."""
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "text": self.text,
+            "ts": self.ts,
+        }
+        if self.blocks:
+            message["blocks"] = self.blocks
+        if self.thread_ts is not None:
+            message["thread_ts"] = self.thread_ts
+        return message
+
+    @property
+    def visible_text(self) -> str:
+        """What a person reads: every text on the blocks, or the text when there are none."""
+        return visible_text(self.blocks) if self.blocks else self.text
+
+    @property
+    def button_texts(self) -> list[str]:
+        return button_texts(self.blocks)
+
+
+@dataclass(frozen=True)
+class Ephemeral:
+    channel: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]]
+    message_ts: str
+
+
+class Workspace:
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+        self.channels: set[str] = set()
+        self.history: dict[str, dict[str, list[Message]]] = {}  # channel → ts → versions
+        self.ephemerals: list[Ephemeral] = []
+        self.views: dict[str, dict[str, Any]] = {}  # view id → view as Slack stores it
+        self.homes: dict[str, str] = {}  # user → view id of the published Home
+        self.opened: list[str] = []  # view ids opened or pushed, in order
+        self._ticks = itertools.count(1)
+        self.methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.post_message,
+            "chat.update": self.update_message,
+            "chat.postEphemeral": self.post_ephemeral,
+            "conversations.open": self.open_conversation,
+            "users.info": self.user_info,
+            "views.open": self.open_view,
+            "views.push": self.open_view,
+            "views.update": self.update_view,
+            "views.publish": self.publish_view,
+        }
+
+    def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The answer Slack gives; raises ``SlackError`` for an ``ok: false`` one."""
+        handler = self.methods.get(method)
+        if handler is None:
+            raise SlackError("unknown_method", req_method=method)
+        return {"ok": True, **handler(params)}
+
+    def next_ts(self) -> str:
+        n = next(self._ticks) * 100
+        return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    # --- channels and messages ---------------------------------------------------
+    def resolve_channel(self, given: Any) -> str:
+        """A channel id the bot may post in; a user id means that user's DM, as in Slack."""
+        channel = str(given or "")
+        if channel in self.users:
+            self.channels.add(f"D{channel}")
+            return f"D{channel}"
+        if channel in self.channels or (channel[:1] == "D" and channel[1:] in self.users):
+            return channel
+        raise SlackError("channel_not_found")
+
+    def current(self, channel: str, ts: str) -> Message | None:
+        versions = self.history.get(channel, {}).get(ts)
+        return versions[-1] if versions else None
+
+    def store(self, message: Message) -> None:
+        self.history.setdefault(message.channel, {}).setdefault(message.ts, []).append(message)
+
+    def thread(self, channel: str, thread_ts: str) -> list[Message]:
+        """The current replies in one thread, oldest first (the parent not included)."""
+        current = [versions[-1] for versions in self.history.get(channel, {}).values()]
+        return sorted((m for m in current if m.thread_ts == thread_ts), key=lambda m: m.ts)
+
+    def delete(self, channel: str, ts: str) -> None:
+        if self.history.get(channel, {}).pop(ts, None) is None:
+            raise SlackError("message_not_found")
+
+    def post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.resolve_channel(params.get("channel"))
+        text, blocks = message_content(params)
+        thread_ts = params.get("thread_ts") or None
+        if thread_ts is not None and self.current(channel, str(thread_ts)) is None:
+            raise SlackError("thread_not_found")
+        message = Message(channel, self.next_ts(), text or "", blocks or [], thread_ts)
+        self.store(message)
+        return {"channel": channel, "ts": message.ts, "message": message.payload}
+
+    def update_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        if channel not in self.history and channel not in self.channels:
+            raise SlackError("channel_not_found")
+        old = self.current(channel, ts)
+        if old is None:
+            raise SlackError("message_not_found")
+        text, blocks = message_content(params)
+        new = Message(
+            channel,
+            ts,
+            old.text if text is None else text,
+            old.blocks if blocks is None else blocks,
+            old.thread_ts,
+        )
+        self.store(new)
+        return {"channel": channel, "ts": ts, "text": new.text, "message": new.payload}
+
+    def replace(self, channel: str, ts: str, params: Mapping[str, Any]) -> None:
+        """``replace_original`` through a response_url (no blocks given means none)."""
+        old = self.current(channel, ts)
+        if old is None:
+            raise SlackError("message_not_found")
+        text, blocks = message_content(params)
+        self.store(Message(channel, ts, text or "", blocks or [], old.thread_ts))
+
+    def post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.resolve_channel(params.get("channel"))
+        user = str(params.get("user") or "")
+        if user not in self.users:
+            raise SlackError("user_not_in_channel")
+        text, blocks = message_content(params)
+        ephemeral = Ephemeral(channel, user, text or "", blocks or [], self.next_ts())
+        self.ephemerals.append(ephemeral)
+        return {"message_ts": ephemeral.message_ts}
+
+    # --- people --------------------------------------------------------------------
+    def auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": TEAM_NAME,
+            "user": "dealdesk",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "is_enterprise_install": False,
+        }
+
+    def user_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(params.get("user") or ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user.payload()}
+
+    def open_conversation(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("channel"):
+            channel = self.resolve_channel(params["channel"])
+            return {"no_op": True, "already_open": True, "channel": {"id": channel}}
+        users = params.get("users")
+        ids = users if isinstance(users, list) else str(users or "").split(",")
+        ids = [str(i).strip() for i in ids if str(i).strip()]
+        if not ids:
+            raise SlackError("users_list_not_supplied")
+        if any(i not in self.users for i in ids):
+            raise SlackError("user_not_found")
+        channel = f"D{ids[0]}" if len(ids) == 1 else "G" + "".join(sorted(ids))
+        already = channel in self.channels
+        self.channels.add(channel)
+        answer: dict[str, Any] = {"channel": {"id": channel}}
+        if already:
+            answer.update(no_op=True, already_open=True)
+        return answer
+
+    # --- views -----------------------------------------------------------------------
+    def open_view(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not TRIGGER_ID.match(str(params.get("trigger_id") or "")):
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": ["invalid `trigger_id`"]}
+            )
+        view = self.stored_view(params.get("view"), "modal", None)
+        self.opened.append(view["id"])
+        return {"view": view}
+
+    def update_view(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id = params.get("view_id")
+        if not view_id and params.get("external_id"):
+            view_id = next(
+                (k for k, v in self.views.items() if v.get("external_id") == params["external_id"]),
+                None,
+            )
+        old = self.views.get(str(view_id or ""))
+        if old is None:
+            raise SlackError("not_found")
+        self.check_hash(old, params.get("hash"))
+        return {"view": self.stored_view(params.get("view"), old["type"], old)}
+
+    def publish_view(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user_id") or "")
+        if user not in self.users:
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": ["invalid `user_id`"]}
+            )
+        old = self.views.get(self.homes.get(user, ""))
+        if old is not None:
+            self.check_hash(old, params.get("hash"))
+        view = self.stored_view(params.get("view"), "home", old)
+        self.homes[user] = view["id"]
+        return {"view": view}
+
+    def check_hash(self, old: Mapping[str, Any], given: Any) -> None:
+        if given and given != old["hash"]:
+            raise SlackError("hash_conflict")
+
+    def stored_view(
+        self, view: Any, surface: Surface, old: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        if not isinstance(view, dict):
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": ["invalid `view`"]}
+            )
+        problems = block_kit_problems(surface, view)
+        if problems:
+            messages = [f"[ERROR] {problem}" for problem in problems]
+            raise SlackError("invalid_arguments", response_metadata={"messages": messages})
+        view_id = old["id"] if old else f"V{next(self._ticks):08d}"
+        stored = {
+            "team_id": TEAM_ID,
+            "callback_id": "",
+            "private_metadata": "",
+            "external_id": "",
+            "state": {"values": {}},
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "close": None,
+            "submit": None,
+            "previous_view_id": None,
+            **view,
+            "id": view_id,
+            "hash": f"{self.next_ts()}.{next(self._ticks):08x}",
+            "root_view_id": old["root_view_id"] if old else view_id,
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+        }
+        self.views[view_id] = stored
+        return stored
+
+
+def message_content(params: Mapping[str, Any]) -> tuple[str | None, list[dict[str, Any]] | None]:
+    """The (text, blocks) of a message request, refused as Slack refuses them."""
+    text = params.get("text")
+    blocks = params.get("blocks")
+    if blocks is not None:
+        if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+            raise SlackError("invalid_blocks_format")
+        problems = block_kit_problems("message", blocks)
+        if problems:
+            messages = [f"[ERROR] {problem}" for problem in problems]
+            raise SlackError(
+                "invalid_blocks", errors=problems, response_metadata={"messages": messages}
+            )
+    has_content = bool(text) or bool(blocks) or bool(params.get("attachments"))
+    if not has_content:
+        raise SlackError("no_text")
+    return (None if text is None else str(text)), blocks
