@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import AuditEvent, AuditHead
@@ -84,10 +85,21 @@ async def append(session: AsyncSession, records: Sequence[AuditRecord]) -> None:
     """Chain and insert ``records`` inside the caller's transaction."""
     if not records:
         return
-    head = (
-        await session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
-    ).scalar_one_or_none()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    head = await _lock_head(session)
+    if head is None:
+        # An empty log: create the head row first, so that two first appends (PostgreSQL,
+        # two processes) queue on it instead of both writing event 1.
+        insert_head = (
+            postgresql.insert(AuditHead)
+            if session.get_bind().dialect.name == "postgresql"
+            else sqlite.insert(AuditHead)
+        )
+        await session.execute(
+            insert_head.values(id=HEAD_ID, seq=0, hash=GENESIS).on_conflict_do_nothing()
+        )
+        head = await _lock_head(session)
+    assert head is not None
+    seq, prev = head.seq, head.hash
     rows = []
     for record in records:
         seq += 1
@@ -118,13 +130,19 @@ async def append(session: AsyncSession, records: Sequence[AuditRecord]) -> None:
         )
         prev = digest
     await session.execute(insert(AuditEvent), rows)
-    if head is None:
-        session.add(AuditHead(id=HEAD_ID, seq=seq, hash=prev))
-        await session.flush()
-    else:
-        await session.execute(
-            update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev)
-        )
+    await session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev)
+    )
+
+
+async def _lock_head(session: AsyncSession) -> AuditHead | None:
+    query = (
+        select(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.errors import InvalidTransition, NotAuthorized, NotFound, UserInputError
 from bot.events import DealSubmitted
 from bot.uow import UnitOfWork
@@ -40,8 +42,21 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
         finished_at=None,
     )
     apply_terms(deal, terms)
-    uow.session.add(deal)
-    await uow.session.flush()
+    if terms.external_id is None:
+        uow.session.add(deal)
+        await uow.session.flush()
+    else:
+        # Two submissions of one CRM id at once (PostgreSQL, two processes): the unique
+        # constraint stops the second; it returns the deal the first one stored.
+        try:
+            async with uow.session.begin_nested():
+                uow.session.add(deal)
+                await uow.session.flush()
+        except IntegrityError:
+            existing = await repo.get_deal_by_external_id(uow.session, terms.external_id)
+            if existing is None:
+                raise
+            return SubmitResult(existing.id, deal_ref(existing.id), False, existing.status)
     uow.audit(
         actor,
         "deal_submitted",
