@@ -30,12 +30,16 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest policy spelling of a duration: ``24h``, ``2d``, ``1h30m``, ``45s``."""
+    """A duration as an admin writes it: ``24h``, ``36h``, ``2d``, ``1h30m``, ``45s``.
+
+    Days are used from two days up, so a one-day SLA reads ``24h``.
+    """
     seconds = int(value.total_seconds())
     if seconds == 0:
         return "0s"
     parts = []
-    for unit in ("d", "h", "m", "s"):
+    units = ("d", "h", "m", "s") if seconds >= 2 * 86400 else ("h", "m", "s")
+    for unit in units:
         count, seconds = divmod(seconds, _UNIT_SECONDS[unit])
         if count:
             parts.append(f"{count}{unit}")

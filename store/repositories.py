@@ -83,16 +83,21 @@ async def list_slot_approvers(session: AsyncSession, row: Approval) -> set[str]:
 async def get_carried_approval(
     session: AsyncSession, deal: Deal, stage_index: int, slot: str
 ) -> Approval | None:
-    """A person's approval of this slot in the previous revision, if there is one."""
+    """A person's latest approval of this slot in an earlier revision, if there is one.
+
+    Earlier than the last revision too: a deal sent back before it reached this stage
+    again keeps the approval given before.
+    """
     query = select(Approval).where(
         Approval.deal_id == deal.id,
-        Approval.revision == deal.revision - 1,
+        Approval.revision < deal.revision,
         Approval.stage_index == stage_index,
         Approval.slot == slot,
         Approval.status == ApprovalStatus.APPROVED,
         Approval.assignee.not_like("avatar:%"),
     )
-    return (await session.execute(query.order_by(Approval.id.desc()).limit(1))).scalar_one_or_none()
+    newest = query.order_by(Approval.revision.desc(), Approval.id.desc()).limit(1)
+    return (await session.execute(newest)).scalar_one_or_none()
 
 
 def _active(now: datetime) -> list[ColumnElement[bool]]:
@@ -202,3 +207,25 @@ async def next_deadline(
 
 def _of_deals(deal_ids: Collection[int] | None) -> list[ColumnElement[bool]]:
     return [] if deal_ids is None else [Approval.deal_id.in_(list(deal_ids))]
+
+
+async def delegation_moves(session: AsyncSession, delegation: Delegation) -> int:
+    """How many pending approvals were moved to the delegate when the delegation started."""
+    query = (
+        select(func.count())
+        .select_from(Approval)
+        .where(
+            Approval.decided_by == delegation.delegator,
+            Approval.status == ApprovalStatus.REASSIGNED,
+            Approval.decided_at == delegation.starts_at,
+        )
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def next_delegation_end(session: AsyncSession) -> datetime | None:
+    query = select(func.min(Delegation.ends_at)).where(
+        Delegation.ended_at.is_(None), Delegation.ends_at.is_not(None)
+    )
+    result: datetime | None = (await session.execute(query)).scalar_one_or_none()
+    return result

@@ -16,6 +16,7 @@ from store import repositories as repo
 from store.models import AVATAR_PREFIX, Approval, ApprovalStatus, Deal
 
 _MAX_DELEGATION_HOPS = 5
+_DELEGATED = "; delegated by "
 
 
 async def assign(
@@ -54,11 +55,13 @@ async def reassign(
     cause: str,
     actor: str,
     why: str,
+    reason: str | None = None,
 ) -> Approval | None:
     """Move ``row`` to the next backup in the slot's chain; escalate when none is left.
 
     The chain is the slot approver's backups, breadth first (Policy.backup_chain),
-    skipping anyone who has already held this slot.
+    skipping anyone who has already held this slot. ``why`` is what the old row says
+    happened; ``reason`` is why the new holder got it (default: ``why``).
     """
     tried = await repo.list_slot_approvers(uow.session, row)
     candidates = [a for a in policy.backup_chain(row.slot) if a not in tried]
@@ -70,7 +73,8 @@ async def reassign(
     row.decided_by = actor
     row.decided_at = uow.now
     row.comment = why
-    reason = _handover_reason(holder, why) if cause == "handover" else why
+    if reason is None:
+        reason = _handover_reason(holder, why) if cause == "handover" else why
     new = await _create_row(
         uow,
         deal,
@@ -194,7 +198,7 @@ async def _resolve_delegation(uow: UnitOfWork, approver: Approver, reason: str) 
         seen.add(user)
     if user == approver.slack_user:
         return user, reason
-    return user, f"{reason}; delegated by {approver.name}{_until(until)}"
+    return user, f"{reason}{_DELEGATED}{approver.name}{_until(until)}"
 
 
 def _until(moment: datetime | None) -> str:
@@ -203,3 +207,54 @@ def _until(moment: datetime | None) -> str:
 
 def _handover_reason(holder: Approver, why: str) -> str:
     return f"handed over by {holder.name} (avatar): {why}"
+
+
+async def move_to_current_holder(
+    uow: UnitOfWork, approval_id: int, *, actor: str
+) -> Approval | None:
+    """Send a pending approval to whoever decides for its approver now (their delegate).
+
+    Returns the new row, or None when nothing had to move.
+    """
+    deal_id = await repo.deal_id_of_approval(uow.session, approval_id)
+    deal = await uow.lock_deal(deal_id) if deal_id is not None else None
+    row = await repo.get_approval(uow.session, approval_id, fresh=True)
+    if deal is None or row is None or row.status != ApprovalStatus.PENDING:
+        return None
+    policy = await uow.policy_for(deal)
+    approver = policy.approvers.get(row.approver)
+    if approver is None or approver.slack_user is None:
+        return None
+    base_reason = row.reason.split(_DELEGATED)[0]
+    holder, reason = await _resolve_delegation(uow, approver, base_reason)
+    if holder == row.assignee:
+        return None
+    row.status = ApprovalStatus.REASSIGNED
+    row.decided_by = actor
+    row.decided_at = uow.now
+    row.comment = reason.removeprefix(base_reason).removeprefix("; ") or "delegated"
+    new = await _create_row(
+        uow,
+        deal,
+        policy,
+        stage_index=row.stage_index,
+        stage_name=row.stage_name,
+        slot=row.slot,
+        approver_id=row.approver,
+        reason=base_reason,
+        previous=row,
+    )
+    uow.audit(
+        actor,
+        "approval_reassigned",
+        deal,
+        approval_id=row.id,
+        new_approval_id=new.id,
+        from_assignee=row.assignee,
+        to_assignee=new.assignee,
+        to_approver=new.approver,
+        cause="delegation",
+        why=row.comment,
+    )
+    uow.emit(ApprovalReassigned(deal.id, row.id, new.id, "delegation"))
+    return new

@@ -51,7 +51,16 @@ async def time_out(uow: UnitOfWork, approval_id: int) -> Approval | None:
         return None
     policy = await uow.policy_for(deal)
     holder = policy.approvers[row.approver]
-    why = f"{holder.name} did not answer within the {format_duration(holder.effective_sla)} SLA"
-    new = await reassign(uow, deal, policy, row, cause="timeout", actor="system", why=why)
+    sla = format_duration(holder.effective_sla)
+    new = await reassign(
+        uow,
+        deal,
+        policy,
+        row,
+        cause="timeout",
+        actor="system",
+        why=f"the {sla} SLA passed",
+        reason=f"{holder.name} did not answer within the {sla} SLA",
+    )
     await advance(uow, deal, policy)
     return new
