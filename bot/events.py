@@ -78,6 +78,16 @@ class DecisionRefused:
 
 
 @dataclass(frozen=True)
+class DelegationStarted:
+    delegation_id: int
+
+
+@dataclass(frozen=True)
+class DelegationEnded:
+    delegation_id: int
+
+
+@dataclass(frozen=True)
 class DealFinished:
     """Approved, rejected, sent back for changes or withdrawn."""
 
@@ -96,6 +106,8 @@ DomainEvent = (
     | ReminderDue
     | DecisionRefused
     | DealFinished
+    | DelegationStarted
+    | DelegationEnded
 )
 
 InTransaction = Callable[[AsyncSession, Sequence[DomainEvent]], Awaitable[None]]

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bot.config import Settings
 from bot.deps import Deps
+from bot.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import SlackGateway, web_client
 from bot.slack.inbox import DecisionInbox
@@ -52,6 +53,7 @@ class Runtime:
     gateway: SlackGateway
     inbox: DecisionInbox
     delivery: Delivery
+    scheduler: DeadlineScheduler
     metrics: Metrics
 
 
@@ -68,4 +70,6 @@ def build_runtime(settings: Settings, deps: Deps) -> Runtime:
         delivery.wake()
 
     deps.bus.after_commit.append(wake_delivery)
-    return Runtime(settings, deps, gateway, DecisionInbox(deps), delivery, Metrics())
+    scheduler = DeadlineScheduler(deps)
+    deps.bus.after_commit.append(scheduler.poke)
+    return Runtime(settings, deps, gateway, DecisionInbox(deps), delivery, scheduler, Metrics())

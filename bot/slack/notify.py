@@ -21,6 +21,8 @@ from bot.events import (
     ApprovalReassigned,
     DealFinished,
     DealSubmitted,
+    DelegationEnded,
+    DelegationStarted,
     DomainEvent,
     ReminderDue,
     StageStarted,
@@ -28,7 +30,7 @@ from bot.events import (
 from bot.policy_book import PolicyBook
 from bot.slack.work import Work, approval_key, deal_key
 from store import outbox
-from store.models import AVATAR_PREFIX, Approval, Deal, DealStatus
+from store.models import AVATAR_PREFIX, Approval, Deal, DealStatus, Delegation
 
 _OWNER_TOLD = (DealStatus.APPROVED, DealStatus.REJECTED, DealStatus.CHANGES_REQUESTED)
 
@@ -43,6 +45,9 @@ class SlackNotifier:
     async def __call__(self, session: AsyncSession, events: Sequence[DomainEvent]) -> None:
         plan = _Plan()
         for event in events:
+            if isinstance(event, DelegationStarted | DelegationEnded):
+                await _plan_delegation(session, plan, event)
+                continue
             deal = await session.get(Deal, event.deal_id)
             if deal is None:
                 continue
@@ -140,6 +145,19 @@ async def _plan_event(
             plan.home(deal.owner)
         case _:
             pass
+
+
+async def _plan_delegation(
+    session: AsyncSession, plan: _Plan, event: DelegationStarted | DelegationEnded
+) -> None:
+    delegation = await session.get(Delegation, event.delegation_id)
+    if delegation is None:
+        return
+    state = "started" if isinstance(event, DelegationStarted) else "ended"
+    plan.add(
+        Work.DELEGATION, f"delegation:{delegation.id}", delegation_id=delegation.id, state=state
+    )
+    plan.home(delegation.delegator, delegation.delegate)
 
 
 async def _row(session: AsyncSession, approval_id: int) -> Approval:

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from bot.cards.approval import build_approval_card, build_decided_card
+from bot.cards.delegation import DelegationNotice, build_delegation_dm
 from bot.cards.escalation import build_escalation_message
 from bot.cards.home import build_home
 from bot.cards.owner import build_owner_dm
@@ -25,7 +26,8 @@ from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_de
 from policies.model import Policy
 from store import messages
 from store.db import Database
-from store.models import OutboxMessage, SlackMessage
+from store.models import Delegation, OutboxMessage, SlackMessage
+from store.repositories import delegation_moves
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ class Senders:
                 await self._publish_home(payload["user"])
             case Work.NOTICE:
                 await self._notice(payload)
+            case Work.DELEGATION:
+                await self._delegation(payload["delegation_id"], payload["state"])
 
     async def _post_card(self, approval_id: int) -> None:
         subject = messages.card_subject(approval_id)
@@ -139,8 +143,8 @@ class Senders:
         message: Payload
         if payload["step"] == "finished":
             deal = await self._deal(payload["deal_id"])
-            if deal is None:
-                return
+            if deal is None or deal.status != payload["status"]:
+                return  # resubmitted since: rendering now would misstate how it ended
             message = build_finished_reply(deal, now)
         else:
             found = await self._approval(payload["approval_id"])
@@ -175,6 +179,23 @@ class Senders:
             await self._slack.ephemeral(payload["channel"], payload["user"], message)
         else:
             await self._slack.post(await self._slack.open_dm(payload["user"]), message)
+
+    async def _delegation(self, delegation_id: int, state: str) -> None:
+        async with self._db.read() as session:
+            delegation = await session.get(Delegation, delegation_id)
+            moved = await delegation_moves(session, delegation) if delegation else 0
+        if delegation is None:
+            return
+        notice = DelegationNotice(
+            delegation.delegator,
+            delegation.delegate,
+            delegation.ends_at,
+            ended=state == "ended",
+            moved=moved,
+        )
+        for person in (delegation.delegator, delegation.delegate):
+            dm = await self._slack.open_dm(person)
+            await self._slack.post(dm, build_delegation_dm(notice, person))
 
     def _card(self, deal: DealSnapshot, approval: ApprovalSnapshot) -> Payload:
         now = self._clock.now()

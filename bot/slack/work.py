@@ -22,6 +22,8 @@ class Work(StrEnum):
     """Tell the deal's owner it was approved, rejected or sent back ({deal_id, status})."""
     HOME = "home.publish"
     """Republish someone's App Home inbox ({user})."""
+    DELEGATION = "delegation.notice"
+    """Tell both people a delegation started or ended ({delegation_id, state})."""
     NOTICE = "notice"
     """A message only one person sees ({user, text, response_url?, channel?})."""
 

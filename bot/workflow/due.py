@@ -1,4 +1,4 @@
-"""Everything due now: SLA reminders and timeouts.
+"""Everything due now: SLA reminders and timeouts, and delegations that have ended.
 
 The scheduler calls :func:`run_due` on a timer; the simulator calls it at each virtual
 moment. Each reminder and each timeout runs in its own unit of work, so one failure
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.deps import Deps
 from bot.workflow.deadlines import remind, time_out
+from bot.workflow.delegation import expire_delegations
 from store import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ class DueSummary:
     instance or a click got there first) left as they were."""
     failed: tuple[int, ...] = ()
     """Approvals whose reminder or timeout raised (logged with the traceback)."""
+    delegations_ended: tuple[int, ...] = ()
 
     @property
     def count(self) -> int:
@@ -60,4 +62,11 @@ async def run_due(deps: Deps, *, deal_ids: Collection[int] | None = None) -> Due
         except Exception:
             log.exception("timeout of approval %s failed", approval_id)
             failed.append(approval_id)
-    return DueSummary(tuple(reminded), tuple(timed_out), tuple(failed))
+    ended: list[int] = []
+    if deal_ids is None:  # delegations belong to people, not to the deals of a simulation
+        try:
+            async with deps.unit_of_work() as uow:
+                ended = await expire_delegations(uow)
+        except Exception:
+            log.exception("ending expired delegations failed")
+    return DueSummary(tuple(reminded), tuple(timed_out), tuple(failed), tuple(ended))
