@@ -27,8 +27,7 @@ def build_app(
     imports point one way: handlers → bot)."""
     settings = runtime.settings
     secret = settings.slack_signing_secret
-    app = AsyncApp(
-        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+    app = AsyncApp(  # the bot token comes with the client, which points at SLACK_API_URL
         signing_secret=secret.get_secret_value() if secret else None,
         client=runtime.gateway.client,
         request_verification_enabled=not socket_mode,

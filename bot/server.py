@@ -69,7 +69,12 @@ def _background(
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def run(_app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        loops: list[Worker] = [runtime.inbox.run, runtime.delivery.run, *extra]
+        loops: list[Worker] = [
+            runtime.inbox.run,
+            runtime.delivery.run,
+            runtime.scheduler.run,
+            *extra,
+        ]
         tasks = [asyncio.create_task(loop(stop)) for loop in loops]
         yield
         stop.set()
@@ -90,11 +95,13 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
         web_app = build_web_app(runtime, bolt, listeners)
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
-        log.info("dealdesk listening on http://%s:%s", settings.host, settings.port)
-        socket_handler = await _connect_socket_mode(settings, bolt) if socket_mode else None
-        try:
+        socket_handler: AsyncSocketModeHandler | None = None
+        try:  # the workers started by setup() stop even when listening or connecting fails
+            site = web.TCPSite(runner, settings.host, settings.port)
+            await site.start()
+            log.info("dealdesk listening on http://%s:%s", settings.host, settings.port)
+            if socket_mode:
+                socket_handler = await _connect_socket_mode(settings, bolt)
             await _until_signalled()
         finally:
             if socket_handler is not None:

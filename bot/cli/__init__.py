@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import audit, db, policy, simulate
+from bot.cli import audit, db, policy, serve, simulate
 
 app = typer.Typer(
     name="dealdesk",
@@ -18,6 +18,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 simulate.register(app)
+serve.register(app)
 
 
 def main() -> None:

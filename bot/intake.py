@@ -1,0 +1,203 @@
+"""The deal intake API's work (CONTRACT.md, HTTP endpoints): a CRM's deal JSON in, the
+stored deal out. handlers/api.py reads the request, calls one of these, and answers.
+
+The errors below are the API's whole error catalogue; each becomes one JSON answer
+``{"error": code, "message": …}`` (plus ``errors`` for an invalid deal):
+
+- ``ApiDisabled``: ``DEALDESK_API_TOKEN`` is not set (503).
+- ``Unauthorized``: no bearer token, another scheme, or the wrong token (401).
+- ``BodyTooLarge``: more than ``MAX_BODY_BYTES``, declared or actually sent (413).
+- ``NotJson``: the body is not a JSON object (400).
+- ``UnreadableBody``: the body's framing or encoding is broken, or the client left (400).
+- ``InvalidDeal``: one ``(field, message)`` per bad field (422).
+- ``MissingParameter``: a required query parameter is absent (400).
+- ``UnknownDeal``: no deal with that id, or no such id (404).
+
+Audit: a deal submitted here is recorded with the actor ``api`` (shown as "the CRM
+intake"), not its owner. The caller is whatever holds ``DEALDESK_API_TOKEN``; the owner
+named in the JSON did not act in dealdesk and the token cannot prove who they are. The
+owner is the deal's ``owner`` and is in the event's ``terms``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from pydantic import SecretStr, ValidationError
+
+from bot.deps import Deps
+from bot.errors import UserInputError
+from bot.snapshots import deal_json, load_deals
+from bot.workflow import submit_deal
+from policies.deal import DealTerms, field_errors
+from store import repositories as repo
+from store.models import parse_deal_ref
+
+API_ACTOR = "api"
+MAX_BODY_BYTES = 64 * 1024
+_MAX_ROW_ID = 2**31 - 1
+
+DealJson = dict[str, Any]
+
+
+class IntakeError(Exception):
+    code: ClassVar[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message}
+
+
+class ApiDisabled(IntakeError):
+    code = "api_disabled"
+
+
+class Unauthorized(IntakeError):
+    code = "unauthorized"
+
+
+class BodyTooLarge(IntakeError):
+    code = "body_too_large"
+
+
+class NotJson(IntakeError):
+    code = "invalid_json"
+
+
+class UnreadableBody(IntakeError):
+    code = "bad_request"
+
+
+class MissingParameter(IntakeError):
+    code = "missing_parameter"
+
+
+class UnknownDeal(IntakeError):
+    code = "not_found"
+
+
+class InvalidDeal(IntakeError):
+    code = "invalid_deal"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        first: dict[str, str] = {}
+        for field, message in problems:
+            first.setdefault(field, message)  # one entry per field: its first problem
+        self.errors = [{"field": field, "message": message} for field, message in first.items()]
+        fields = ", ".join(first)
+        super().__init__(f"the deal has {len(first)} invalid field(s): {fields}")
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "errors": self.errors}
+
+
+@dataclass(frozen=True)
+class Submitted:
+    deal: DealJson
+    created: bool
+    """False when a deal with this external_id existed already (nothing new was stored)."""
+
+
+class BodyStream(Protocol):
+    async def read(self, n: int = -1) -> bytes: ...
+
+
+def authorize(configured: SecretStr | None, authorization: str | None) -> None:
+    """Let the request through only with ``Authorization: Bearer <DEALDESK_API_TOKEN>``."""
+    if configured is None or not configured.get_secret_value():
+        raise ApiDisabled(
+            "the deal intake API is disabled because DEALDESK_API_TOKEN is not set; set it to "
+            "a long random secret, restart dealdesk serve, and send it as "
+            "'Authorization: Bearer <token>'"
+        )
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send the API token as 'Authorization: Bearer <DEALDESK_API_TOKEN>'")
+    expected = configured.get_secret_value().encode()
+    if not hmac.compare_digest(token.strip().encode("utf-8", "surrogateescape"), expected):
+        raise Unauthorized("the bearer token is not this dealdesk's DEALDESK_API_TOKEN")
+
+
+async def read_body(stream: BodyStream, declared: int | None) -> bytes:
+    """The body, at most ``MAX_BODY_BYTES``: refused on a larger Content-Length without
+    reading it, and on more bytes than that actually sent (chunked, or compressed)."""
+    too_large = BodyTooLarge(f"the body is over the limit of {MAX_BODY_BYTES} bytes")
+    if declared is not None and declared > MAX_BODY_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES:
+        chunk = await stream.read(MAX_BODY_BYTES + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > MAX_BODY_BYTES:
+        raise too_large
+    return b"".join(chunks)
+
+
+def parse_deal(body: bytes) -> DealTerms:
+    """The deal in a request body; NotJson or InvalidDeal when it is not one."""
+    if not body.strip():
+        raise NotJson("the body is empty; send the deal as a JSON object")
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except RecursionError:
+        raise NotJson("the body is not JSON: nested too deeply") from None
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError both are
+        raise NotJson(f"the body is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise NotJson(f"the body must be a JSON object (one deal), not a JSON {_kind(data)}")
+    try:
+        return DealTerms.model_validate(data)
+    except ValidationError as error:
+        raise InvalidDeal(field_errors(error)) from None
+
+
+async def submit(deps: Deps, terms: DealTerms) -> Submitted:
+    """Store and route the deal, or find the one stored under the same external_id."""
+    try:
+        async with deps.unit_of_work() as uow:
+            result = await submit_deal(uow, terms, API_ACTOR)
+    except UserInputError as error:
+        raise InvalidDeal([(error.field, error.message)]) from None
+    deals = await _load(deps, [result.deal_id])
+    return Submitted(deals[0], result.created)
+
+
+async def find_deal(deps: Deps, ref: str) -> DealJson:
+    deal_id = parse_deal_ref(ref)
+    found = await _load(deps, [deal_id]) if deal_id and deal_id <= _MAX_ROW_ID else []
+    if not found:
+        raise UnknownDeal(f"there is no deal {ref!r}; deal ids look like D-1001")
+    return found[0]
+
+
+async def find_by_external_id(deps: Deps, external_id: str | None) -> list[DealJson]:
+    if not external_id:
+        raise MissingParameter("give the CRM id to look for: /api/deals?external_id=OPP-0042")
+    async with deps.db.read() as session:
+        deal = await repo.get_deal_by_external_id(session, external_id)
+    return await _load(deps, [deal.id]) if deal else []
+
+
+async def _load(deps: Deps, deal_ids: list[int]) -> list[DealJson]:
+    async with deps.db.read() as session:
+        snapshots = await load_deals(session, deal_ids, deps.policies)
+    return [deal_json(snapshots[i]) for i in deal_ids if i in snapshots]
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _kind(data: object) -> str:
+    names = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(data), "number")

@@ -1,0 +1,126 @@
+"""The deal intake API (CONTRACT.md, HTTP endpoints): parse, call bot.intake, answer JSON.
+
+Every answer is JSON, errors included: ``{"error": …, "message": …}`` (see bot.intake
+for the catalogue), and an unexpected failure is logged with a short reference that
+the 500 answer repeats, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from bot import intake
+from bot.runtime import Runtime
+from bot.server import RUNTIME_KEY
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[intake.IntakeError], int] = {
+    intake.ApiDisabled: 503,
+    intake.Unauthorized: 401,
+    intake.BodyTooLarge: 413,
+    intake.NotJson: 400,
+    intake.UnreadableBody: 400,
+    intake.MissingParameter: 400,
+    intake.InvalidDeal: 422,
+    intake.UnknownDeal: 404,
+}
+
+Handler = Callable[[web.Request, Runtime], Awaitable[web.StreamResponse]]
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.post("/api/deals", handle_deal_post),
+        web.get("/api/deals", handle_deals_get),
+        web.get("/api/deals/{ref}", handle_deal_get),
+        web.route("*", "/api/{tail:.*}", handle_unknown_request),
+    ]
+
+
+def _api(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Check the bearer token, then run ``handler``; every error becomes a JSON answer."""
+
+    @functools.wraps(handler)
+    async def answer(request: web.Request) -> web.StreamResponse:
+        runtime = request.app[RUNTIME_KEY]
+        try:
+            intake.authorize(
+                runtime.settings.dealdesk_api_token, request.headers.get("Authorization")
+            )
+            return await handler(request, runtime)
+        except intake.IntakeError as error:
+            return _error(STATUS[type(error)], error.body())
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception(
+                "unexpected error %s answering %s %s", reference, request.method, request.path
+            )
+            message = f"something went wrong on our side (reference {reference})"
+            return _error(500, {"error": "internal_error", "message": message})
+
+    return answer
+
+
+@_api
+async def handle_deal_post(request: web.Request, runtime: Runtime) -> web.StreamResponse:
+    submitted = await intake.submit(runtime.deps, intake.parse_deal(await _body(request)))
+    if not submitted.created:
+        return web.json_response(submitted.deal, status=200)
+    runtime.metrics.deals_submitted.inc()
+    location = f"/api/deals/{submitted.deal['id']}"
+    return web.json_response(submitted.deal, status=201, headers={"Location": location})
+
+
+async def _body(request: web.Request) -> bytes:
+    try:
+        return await intake.read_body(request.content, request.content_length)
+    except (web.RequestPayloadError, HttpProcessingError, ConnectionError) as error:
+        # broken framing or encoding, or the client went away
+        detail = " ".join(str(error).split())
+        raise intake.UnreadableBody(f"the request body could not be read: {detail}") from None
+
+
+@_api
+async def handle_deal_get(request: web.Request, runtime: Runtime) -> web.StreamResponse:
+    return web.json_response(await intake.find_deal(runtime.deps, request.match_info["ref"]))
+
+
+@_api
+async def handle_deals_get(request: web.Request, runtime: Runtime) -> web.StreamResponse:
+    external_id = request.query.get("external_id")
+    return web.json_response(await intake.find_by_external_id(runtime.deps, external_id))
+
+
+_METHODS = ((re.compile(r"deals"), "GET, POST"), (re.compile(r"deals/[^/]+"), "GET"))
+
+
+async def handle_unknown_request(request: web.Request) -> web.StreamResponse:
+    """A JSON 405 for a known path with another method, a JSON 404 for any other path."""
+    tail = request.match_info["tail"]
+    for path, allowed in _METHODS:
+        if path.fullmatch(tail):
+            message = f"{request.path} answers {allowed}, not {request.method}"
+            body = {"error": "method_not_allowed", "message": message}
+            return _error(405, body, headers={"Allow": allowed})
+    message = f"there is no {request.path}; the API is POST /api/deals and GET /api/deals/{{id}}"
+    return _error(404, {"error": "not_found", "message": message})
+
+
+def _error(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> web.Response:
+    response = web.json_response(body, status=status, headers=headers)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="dealdesk"'
+    if status == 413:
+        response.force_close()  # the rest of the body is never read
+    return response
