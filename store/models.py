@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -85,6 +85,8 @@ class Deal(Base):
     updated_at: Mapped[datetime]
     """Last activity on the deal: what "stalled" is measured from."""
     finished_at: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]
+    """When the owner was last told the deal is stalled (once per stall)."""
 
     @property
     def ref(self) -> str:
@@ -255,3 +257,30 @@ class DecisionRequest(Base):
     response_url: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None]
+
+
+class Person(Base):
+    """What dealdesk knows of someone: their time zone and briefing preferences."""
+
+    __tablename__ = "people"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    """IANA zone from their Slack profile (users.info); None: the policy's time zone."""
+    tz_checked_at: Mapped[datetime | None]
+    briefing_enabled: Mapped[bool] = mapped_column(default=True)
+    briefing_time: Mapped[str | None] = mapped_column(String(5))
+    """``HH:MM`` chosen with /deal briefing time; None: the policy's briefing.time."""
+    last_briefing_on: Mapped[date | None]
+    """The local date of the last briefing claimed for them: at most one a day."""
+    updated_at: Mapped[datetime]
+
+
+class DigestRun(Base):
+    """One channel digest per channel and local day, claimed by inserting this row."""
+
+    __tablename__ = "digest_runs"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    local_date: Mapped[date] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
