@@ -60,7 +60,7 @@ def build_timeline(
     events: Iterable[Event], names: Names, submitted_at: datetime, late: Sequence[LateAnswer]
 ) -> tuple[TimelineEntry, ...]:
     entries = []
-    for event in _cause_first(events):
+    for event in events:
         described = _describe(event, names)
         if described is None:
             continue
@@ -92,28 +92,6 @@ def build_timeline(
         )
     # Stable: audit order within an instant, refused clicks after what refused them.
     return tuple(sorted(entries, key=lambda entry: (entry.at, entry.seq is None)))
-
-
-def _cause_first(events: Iterable[Event]) -> list[Event]:
-    """Put each reassignment before the assignment it caused (the engine audits the new
-    row first): "handed over to Lisa Wong", then "card sent to U0LISA"."""
-    ordered = list(events)
-    moves = {
-        event["details"].get("new_approval_id"): event
-        for event in ordered
-        if event["action"] == "approval_reassigned"
-    }
-    result: list[Event] = []
-    moved_early: set[int] = set()
-    for event in ordered:
-        if event["seq"] in moved_early:
-            continue
-        move = moves.get(event["details"].get("approval_id"))
-        if event["action"] == "approval_assigned" and move is not None:
-            result.append(move)
-            moved_early.add(move["seq"])
-        result.append(event)
-    return result
 
 
 def _describe(event: Event, names: Names) -> Described:

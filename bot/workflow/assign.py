@@ -42,6 +42,7 @@ async def assign(
         reason=reason,
         previous=None,
     )
+    _announce(uow, deal, row)
     await _activate(uow, deal, policy, row)
     return row
 
@@ -99,6 +100,7 @@ async def reassign(
         why=why,
     )
     uow.emit(ApprovalReassigned(deal.id, row.id, new.id, cause))
+    _announce(uow, deal, new)
     await _activate(uow, deal, policy, new)
     return new
 
@@ -150,20 +152,24 @@ async def _create_row(
     uow.session.add(row)
     await uow.session.flush()
     deal.updated_at = uow.now
+    return row
+
+
+def _announce(uow: UnitOfWork, deal: Deal, row: Approval) -> None:
+    """Audit and announce a new row (after the reassignment that led to it, if any)."""
     uow.audit(
         "system",
         "approval_assigned",
         deal,
         approval_id=row.id,
-        stage=stage_name,
-        approver=approver_id,
+        stage=row.stage_name,
+        approver=row.approver,
         assignee=row.assignee,
         reason=row.reason,
         due_at=row.due_at,
         recommendation=row.recommendation,
     )
     uow.emit(ApprovalAssigned(deal.id, row.id))
-    return row
 
 
 async def _activate(uow: UnitOfWork, deal: Deal, policy: Policy, row: Approval) -> None:
@@ -257,4 +263,5 @@ async def move_to_current_holder(
         why=row.comment,
     )
     uow.emit(ApprovalReassigned(deal.id, row.id, new.id, "delegation"))
+    _announce(uow, deal, new)
     return new
