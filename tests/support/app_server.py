@@ -65,8 +65,11 @@ async def running_app(
     async with open_deps(database_url, policy, clock) as deps:
         runtime = build_runtime(settings, deps)
         bolt = build_app(runtime, listeners.register)
-        async with serve(build_web_app(runtime, bolt, listeners)) as url, \
-                aiohttp.ClientSession() as session:
-            requests = SlackRequests(session, f"{url}/slack/events", SIGNING_SECRET,
-                                     response_urls=slack.response_url)
+        async with (
+            serve(build_web_app(runtime, bolt, listeners)) as url,
+            aiohttp.ClientSession() as session,
+        ):
+            requests = SlackRequests(
+                session, f"{url}/slack/events", SIGNING_SECRET, response_urls=slack.response_url
+            )
             yield RunningApp(url, settings, deps, runtime, slack, session, requests)

@@ -1,0 +1,91 @@
+"""``/deal <subcommand> …``: a table from subcommand to the function that answers it.
+
+Each answer is a message only the asker sees, or None when the answer is a modal (``new``).
+Errors people can act on (bot.errors) become a short reply; anything else propagates to
+the app's error handler, which logs it and shows a correlation id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.cards.blocks import SlackMessage
+from bot.cards.replies import (
+    build_error_reply,
+    build_help_reply,
+    build_inbox_reply,
+    build_not_found_reply,
+    build_status_reply,
+)
+from bot.commands.audit_trail import audit_reply
+from bot.commands.deal_lookup import find_deal
+from bot.errors import DealdeskError, UserInputError
+from bot.inbox import deadline_order, load_inbox
+from bot.interactions.deal_form import open_new_deal_modal
+from bot.interactions.payloads import SlashCommand
+from bot.runtime import Runtime
+
+COMMAND = "/deal"
+
+Subcommand = Callable[[Runtime, SlashCommand], Awaitable[SlackMessage | None]]
+
+
+async def run_deal_command(runtime: Runtime, command: SlashCommand) -> SlackMessage | None:
+    """Answer ``/deal``; an unknown subcommand (or none) answers with help."""
+    answer = SUBCOMMANDS.get(command.subcommand)
+    if answer is None:
+        return build_help_reply(command.text.strip() or None)
+    try:
+        return await answer(runtime, command)
+    except UserInputError as error:
+        return build_error_reply(error.message[:1].upper() + error.message[1:])
+    except DealdeskError as error:
+        return build_error_reply(str(error))
+
+
+async def status(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+    query = command.argument
+    if not query:
+        raise UserInputError("deal", "which deal? Try `/deal status D-1001` or a company name")
+    deps = runtime.deps
+    async with deps.db.read() as session:
+        found = await find_deal(session, deps.policies, query)
+    if found.deal is None:
+        return build_not_found_reply(query, found.suggestions)
+    return build_status_reply(found.deal, deps.clock.now())
+
+
+async def inbox(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+    """The approvals waiting for the asker: their own and those delegated to them."""
+    deps = runtime.deps
+    now = deps.clock.now()
+    async with deps.db.read() as session:
+        home = await load_inbox(session, deps.policies, command.user, now)
+    waiting = sorted([*home.waiting, *home.delegated], key=lambda item: deadline_order(item, now))
+    return build_inbox_reply(waiting, now)
+
+
+async def audit(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+    return await audit_reply(runtime, command.argument)
+
+
+async def new(runtime: Runtime, command: SlashCommand) -> None:
+    await open_new_deal_modal(runtime, command.trigger_id)
+
+
+async def help_(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+    return build_help_reply()
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "status": status,
+    "inbox": inbox,
+    "audit": audit,
+    "new": new,
+    "help": help_,
+    # Listed in help and CONTRACT.md; until their issues land they answer with help.
+    "delegate": help_,
+    "stalled": help_,
+    "report": help_,
+    "briefing": help_,
+}

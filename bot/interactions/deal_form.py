@@ -1,0 +1,128 @@
+"""The deal form: ``/deal new`` and the owner's Resubmit button open it; its submission
+submits or resubmits the deal, or shows what is wrong on the fields themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.cards.blocks import SlackMessage
+from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback
+from bot.cards.modals import (
+    build_deal_modal,
+    deal_modal_initial,
+    parse_deal_metadata,
+    parse_deal_modal,
+)
+from bot.cards.replies import build_error_reply
+from bot.errors import DealdeskError, NotFound, UserInputError
+from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
+from bot.runtime import Runtime
+from bot.snapshots import load_deals
+from bot.uow import UnitOfWork
+from bot.workflow import resubmit_deal, submit_deal
+from policies.deal import DealTerms, field_errors
+from store import repositories as repo
+from store.models import DealStatus
+
+FieldErrors = dict[str, str]
+"""Block id → message, as ``response_action: errors`` takes them."""
+
+ERROR_MAX = 150
+
+
+class InvalidForm(Exception):
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+async def open_new_deal_modal(runtime: Runtime, trigger_id: str) -> None:
+    await runtime.gateway.open_view(trigger_id, build_deal_modal().to_dict())
+
+
+async def open_resubmit_modal(runtime: Runtime, click: ButtonClick) -> SlackMessage | None:
+    """The deal form prefilled with the deal sent back; a reply instead when it cannot be
+    resubmitted (by this person, or any more)."""
+    deal_id = parse_id(click.value)
+    async with runtime.deps.db.read() as session:
+        deals = await load_deals(session, [deal_id] if deal_id else [], runtime.deps.policies)
+    deal = deals.get(deal_id) if deal_id else None
+    if deal is None:
+        return build_error_reply("That button does not point at a deal I know.")
+    if deal.status != DealStatus.CHANGES_REQUESTED:
+        status = deal.status.replace("_", " ")
+        return build_error_reply(f"{deal.ref} is {status}: there is nothing to resubmit.")
+    if click.user not in (deal.owner, *runtime.deps.policies.current.policy.admins):
+        return build_error_reply(f"Only the deal's owner can resubmit {deal.ref}.")
+    view = build_deal_modal(
+        deal_modal_initial(deal), callback_id=ModalCallback.RESUBMIT, deal_id=deal.id
+    )
+    await runtime.gateway.open_view(click.trigger_id, view.to_dict())
+    return None
+
+
+async def submit_deal_form(runtime: Runtime, submission: ViewSubmission) -> FieldErrors | None:
+    """Submit (or resubmit) the deal in one transaction; field errors instead, and nothing
+    stored, when a value is wrong or the engine refuses."""
+    values = parse_deal_modal(submission.state_values)
+    try:
+        async with runtime.deps.unit_of_work() as uow:
+            if submission.callback_id == ModalCallback.RESUBMIT:
+                await _resubmit(uow, submission, values)
+            else:
+                await _submit(uow, submission.user, values)
+    except InvalidForm as invalid:
+        return invalid.errors
+    except UserInputError as error:
+        return {block_of(error.field): _cut(error.message)}
+    except DealdeskError as error:
+        return {DealField.COMPANY.block_id: _cut(str(error))}
+    return None
+
+
+async def _submit(uow: UnitOfWork, user: str, values: Mapping[str, Any]) -> None:
+    result = await submit_deal(uow, _terms(values, owner=user), user)
+    if not result.created:
+        raise UserInputError(
+            "external_id", f"{result.deal_ref} already has this CRM id; nothing new was stored."
+        )
+
+
+async def _resubmit(uow: UnitOfWork, submission: ViewSubmission, values: Mapping[str, Any]) -> None:
+    try:
+        deal_id = parse_deal_metadata(submission.private_metadata)
+    except (ValueError, TypeError, AttributeError):
+        deal_id = None
+    deal = await repo.get_deal(uow.session, deal_id) if deal_id else None
+    if deal is None:
+        raise NotFound("This form is out of date: the deal is gone. Close it and start again.")
+    terms = _terms(values, owner=deal.owner)
+    await resubmit_deal(uow, deal.id, terms, submission.user)
+
+
+def _terms(values: Mapping[str, Any], *, owner: str) -> DealTerms:
+    try:
+        return DealTerms.model_validate({**values, "owner": owner})
+    except ValidationError as error:
+        errors: FieldErrors = {}
+        for field, message in field_errors(error):
+            block = block_of(field)
+            errors[block] = _cut(f"{errors[block]}; {message}" if block in errors else message)
+        raise InvalidForm(errors) from None
+
+
+def block_of(field: str) -> str:
+    """The deal form's input block that shows a DealTerms field's error."""
+    if field in FLAG_OPTIONS:
+        return DealField.FLAGS.block_id
+    try:
+        return DealField(field).block_id
+    except ValueError:
+        return DealField.COMPANY.block_id
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"

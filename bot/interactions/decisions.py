@@ -1,0 +1,101 @@
+"""Decisions from clicks: journaled (durably) before Slack gets its answer.
+
+Approve is journaled straight from the click. Reject and Request changes first ask for
+a reason in a modal; its submission is journaled the same way. The decision inbox
+(bot.slack.inbox) applies journaled decisions exactly once and tells anyone refused
+why; the outbox then updates the card, the thread and Home.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.cards.blocks import SlackMessage
+from bot.cards.ids import DECISION_OF_ACTION, ReasonInput
+from bot.cards.modals import build_reason_modal, parse_reason_metadata, parse_reason_modal
+from bot.cards.replies import build_error_reply
+from bot.interactions.answer import tell
+from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
+from bot.runtime import Runtime
+from bot.slack.inbox import Click
+from bot.snapshots import load_approval
+from bot.workflow import Decision
+
+BROKEN_BUTTON = (
+    "That button does not point at an approval I know, so nothing was decided. "
+    "Use the latest card in your DMs or the App Home tab."
+)
+EMPTY_REASON = "Give a reason: it cannot be empty or only spaces."
+STALE_FORM = "This form is out of date. Close it and click the button on the card again."
+
+
+async def journal_click(runtime: Runtime, click: ButtonClick) -> SlackMessage | None:
+    """Journal an Approve click; the answer for the clicker when the button is malformed."""
+    approval_id = parse_id(click.value)
+    if approval_id is None or click.action_id not in DECISION_OF_ACTION:
+        return build_error_reply(BROKEN_BUTTON)
+    await runtime.inbox.record(
+        Click(
+            dedup_key=click.dedup_key,
+            approval_id=approval_id,
+            actor=click.user,
+            decision=Decision(DECISION_OF_ACTION[click.action_id].value),
+            channel=click.channel,
+            message_ts=click.message_ts,
+            response_url=click.response_url,
+        )
+    )
+    runtime.metrics.decisions.inc()
+    return None
+
+
+async def open_reason_modal(runtime: Runtime, click: ButtonClick) -> None:
+    """Reject / Request changes: ask for the reason (the click's origin rides along in
+    the modal's metadata, so a refusal is told where the click came from)."""
+    approval_id = parse_id(click.value)
+    decision = DECISION_OF_ACTION.get(click.action_id)
+    found = None
+    if approval_id is not None:
+        async with runtime.deps.db.read() as session:
+            found = await load_approval(session, approval_id, runtime.deps.policies)
+    if found is None or decision is None:
+        await _tell(runtime, click, BROKEN_BUTTON)
+        return
+    deal, approval = found
+    if not approval.is_pending:
+        await _tell(runtime, click, f"{deal.ref} no longer waits for this decision: it is settled.")
+        return
+    view = build_reason_modal(approval.id, decision.value, deal)
+    origin = {"channel": click.channel, "ts": click.message_ts, "url": click.response_url}
+    view.private_metadata = json.dumps({**json.loads(view.private_metadata or "{}"), **origin})
+    await runtime.gateway.open_view(click.trigger_id, view.to_dict())
+
+
+async def journal_reason(runtime: Runtime, submission: ViewSubmission) -> dict[str, str] | None:
+    """Journal the decision the reason modal carries; field errors when it cannot be."""
+    reason = parse_reason_modal(submission.state_values).strip()
+    if not reason:
+        return {ReasonInput.BLOCK.value: EMPTY_REASON}
+    try:
+        approval_id, decision = parse_reason_metadata(submission.private_metadata)
+        origin = json.loads(submission.private_metadata)
+    except (ValueError, KeyError, TypeError):
+        return {ReasonInput.BLOCK.value: STALE_FORM}
+    await runtime.inbox.record(
+        Click(
+            dedup_key=submission.dedup_key,
+            approval_id=approval_id,
+            actor=submission.user,
+            decision=Decision(decision.value),
+            comment=reason,
+            channel=origin.get("channel"),
+            message_ts=origin.get("ts"),
+            response_url=origin.get("url"),
+        )
+    )
+    runtime.metrics.decisions.inc()
+    return None
+
+
+async def _tell(runtime: Runtime, click: ButtonClick, text: str) -> None:
+    await tell(runtime.gateway, click, build_error_reply(text))

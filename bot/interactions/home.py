@@ -1,0 +1,15 @@
+"""The App Home tab: the approval inbox of the person looking at it."""
+
+from __future__ import annotations
+
+from bot.cards.home import build_home
+from bot.inbox import load_inbox
+from bot.runtime import Runtime
+
+
+async def publish_home(runtime: Runtime, user: str) -> None:
+    """Render ``user``'s inbox now and publish it (idempotent: a repeat shows the same)."""
+    deps = runtime.deps
+    async with deps.db.read() as session:
+        home = await load_inbox(session, deps.policies, user, deps.clock.now())
+    await runtime.gateway.publish_home(user, build_home(home).to_dict())

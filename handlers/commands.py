@@ -1,0 +1,26 @@
+"""``/deal``: every subcommand answers only the person who asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.app import RUNTIME
+from bot.commands import COMMAND, run_deal_command
+from bot.interactions.payloads import SlashCommand, ephemeral
+
+
+def register(app: AsyncApp) -> None:
+    app.command(COMMAND)(handle_deal_command)
+
+
+async def handle_deal_command(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    reply = await run_deal_command(context[RUNTIME], SlashCommand.from_body(body))
+    if reply is None:
+        await ack()
+    else:
+        await ack(**ephemeral(reply))

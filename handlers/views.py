@@ -1,0 +1,46 @@
+"""Modal submissions: the reason behind Reject / Request changes, and the deal form.
+
+Input is checked before Slack gets its answer: a problem is shown on the field itself
+(``response_action: errors``) and nothing happens; otherwise the work is done (journaled
+or committed) and the answer closes the modal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.app import RUNTIME
+from bot.cards.ids import ModalCallback
+from bot.interactions.deal_form import submit_deal_form
+from bot.interactions.decisions import journal_reason
+from bot.interactions.payloads import ViewSubmission
+
+
+def register(app: AsyncApp) -> None:
+    app.view(ModalCallback.REASON.value)(handle_reason_submission)
+    app.view(ModalCallback.NEW_DEAL.value)(handle_deal_submission)
+    app.view(ModalCallback.RESUBMIT.value)(handle_deal_submission)
+
+
+async def handle_reason_submission(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    errors = await journal_reason(context[RUNTIME], ViewSubmission.from_body(body))
+    await answer(ack, errors)
+
+
+async def handle_deal_submission(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    errors = await submit_deal_form(context[RUNTIME], ViewSubmission.from_body(body))
+    await answer(ack, errors)
+
+
+async def answer(ack: AsyncAck, errors: dict[str, str] | None) -> None:
+    if errors:
+        await ack(response_action="errors", errors=errors)
+    else:
+        await ack()
