@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from store.write_gate import WriteGate
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -51,13 +53,14 @@ class Database:
     def __post_init__(self) -> None:
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+        self._gate = WriteGate() if self.is_sqlite else None
 
     @classmethod
     def connect(cls, url: str, *, echo: bool = False) -> Database:
         parsed = parse_database_url(url)
         if parsed.get_backend_name() == "sqlite":
             writer = _sqlite_engine(parsed, begin="BEGIN IMMEDIATE", pool_size=1, echo=echo)
-            reader = _sqlite_engine(parsed, begin="BEGIN", pool_size=5, echo=echo)
+            reader = _sqlite_engine(parsed, begin="BEGIN", pool_size=10, echo=echo)
             return cls(parsed, writer, reader)
         engine = create_async_engine(
             parsed, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
@@ -69,10 +72,22 @@ class Database:
         return self.url.get_backend_name() == "sqlite"
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A writing transaction: committed when the block ends, rolled back on error."""
-        async with self._write_sessions() as session, session.begin():
-            yield session
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A writing transaction: committed when the block ends, rolled back on error.
+
+        On SQLite, writers take turns through the WriteGate; ``urgent`` ones (someone in
+        Slack is waiting for the answer) go first.
+        """
+        if self._gate is None:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+            return
+        await self._gate.acquire(urgent=urgent)
+        try:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+        finally:
+            self._gate.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
