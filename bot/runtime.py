@@ -14,6 +14,7 @@ from bot.slack.gateway import SlackGateway, web_client
 from bot.slack.inbox import DecisionInbox
 from bot.slack.notify import SlackNotifier
 from bot.slack.senders import Senders
+from bot.traffic import Traffic
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Runtime:
     inbox: DecisionInbox
     delivery: Delivery
     scheduler: DeadlineScheduler
+    traffic: Traffic
     metrics: Metrics
 
 
@@ -63,7 +65,8 @@ def build_runtime(settings: Settings, deps: Deps) -> Runtime:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     gateway = SlackGateway(web_client(token, settings.slack_api_url))
     senders = Senders(deps.db, deps.policies, deps.clock, gateway)
-    delivery = Delivery(deps.db, deps.clock, senders)
+    traffic = Traffic()
+    delivery = Delivery(deps.db, deps.clock, senders, traffic)
     deps.bus.in_transaction.append(SlackNotifier(deps.policies, deps.clock))
 
     async def wake_delivery(_events: object) -> None:
@@ -72,4 +75,5 @@ def build_runtime(settings: Settings, deps: Deps) -> Runtime:
     deps.bus.after_commit.append(wake_delivery)
     scheduler = DeadlineScheduler(deps)
     deps.bus.after_commit.append(scheduler.poke)
-    return Runtime(settings, deps, gateway, DecisionInbox(deps), delivery, scheduler, Metrics())
+    inbox = DecisionInbox(deps, traffic)
+    return Runtime(settings, deps, gateway, inbox, delivery, scheduler, traffic, Metrics())

@@ -52,9 +52,10 @@ def build_web_app(
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        response = await to_aiohttp_response(
-            await bolt.async_dispatch(await to_bolt_request(request))
-        )
+        with runtime.traffic.request():
+            response = await to_aiohttp_response(
+                await bolt.async_dispatch(await to_bolt_request(request))
+            )
         runtime.metrics.ack_seconds.observe(time.perf_counter() - started)
         return response
 
@@ -77,13 +78,32 @@ def _background(
         ]
         tasks = [asyncio.create_task(loop(stop)) for loop in loops]
         yield
+        await _listeners_finished()
         stop.set()
         runtime.delivery.wake()
         _, pending = await asyncio.wait(tasks, timeout=10)
         for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await runtime.gateway.close()
 
     return run
+
+
+_BOLT_LISTENER = "run_ack_function_asynchronously"
+"""The coroutine Bolt runs a listener in, after the request that started it was answered."""
+
+
+async def _listeners_finished(wait: float = 5.0) -> None:
+    """Let listeners still working after their ack (Bolt runs them in side tasks) finish
+    before the workers and the database stop under them."""
+    running = [
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and _BOLT_LISTENER in getattr(task.get_coro(), "__qualname__", "")
+    ]
+    if running:
+        await asyncio.wait(running, timeout=wait)
 
 
 async def serve(settings: Settings, *, socket_mode: bool = False) -> None:

@@ -66,21 +66,43 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Outbox
     return rows
 
 
-async def superseded(session: AsyncSession, row: OutboxMessage) -> bool:
-    """True when a newer open row would redo this one (a second Home refresh, say)."""
-    query = select(
-        exists().where(
-            OutboxMessage.key == row.key,
+async def latest_of_kind(session: AsyncSession, rows: Sequence[OutboxMessage]) -> dict[int, int]:
+    """For each row, the newest open row of the same kind and key (itself if none is newer).
+
+    A row that re-renders current state (a Home tab, a card) does the work of every
+    older row of its kind and key, so delivering it finishes them all.
+    """
+    if not rows:
+        return {}
+    pairs = {(row.kind, row.key) for row in rows}
+    query = (
+        select(OutboxMessage.kind, OutboxMessage.key, func.max(OutboxMessage.id))
+        .where(*_open(), OutboxMessage.key.in_({key for _, key in pairs}))
+        .group_by(OutboxMessage.kind, OutboxMessage.key)
+    )
+    newest = {(kind, key): last for kind, key, last in (await session.execute(query)).all()}
+    return {row.id: max(row.id, newest.get((row.kind, row.key), row.id)) for row in rows}
+
+
+async def finish(
+    session: AsyncSession, row: OutboxMessage, now: datetime, through: int | None = None
+) -> None:
+    """Mark ``row`` done, and with ``through`` every open row of its kind and key up to it."""
+    if through is None or through == row.id:
+        await _set(session, row.id, done_at=now, claimed_until=None)
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(
             OutboxMessage.kind == row.kind,
-            OutboxMessage.id > row.id,
+            OutboxMessage.key == row.key,
+            OutboxMessage.id >= row.id,
+            OutboxMessage.id <= through,
             *_open(),
         )
+        .values(done_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
     )
-    return bool((await session.execute(query)).scalar())
-
-
-async def finish(session: AsyncSession, row_id: int, now: datetime) -> None:
-    await _set(session, row_id, done_at=now, claimed_until=None)
 
 
 async def retry_later(session: AsyncSession, row_id: int, at: datetime, error: str) -> None:

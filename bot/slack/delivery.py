@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.slack.gateway import SlackTrouble
 from bot.slack.work import Work
+from bot.traffic import Traffic
 from store import outbox
 from store.db import Database
 from store.models import OutboxMessage
@@ -38,8 +41,11 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class Delivery:
-    def __init__(self, db: Database, clock: Clock, send: Sender) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, send: Sender, traffic: Traffic | None = None
+    ) -> None:
         self._db = db
+        self._traffic = traffic
         self._clock = clock
         self._send = send
         self._wakeup = asyncio.Event()
@@ -61,10 +67,20 @@ class Delivery:
             await self._idle(stop)
 
     async def drain_once(self) -> int:
-        """Claim what is due and deliver it; return how many rows were claimed."""
+        """Claim what is due, deliver it, record the outcomes; return how many were claimed."""
+        batch = BATCH if self._traffic is None else await self._traffic.quiet(BATCH)
         async with self._db.transaction() as session:
-            rows = await outbox.claim(session, self._clock.now(), BATCH)
-        await asyncio.gather(*(self._deliver(row) for row in rows))
+            rows = await outbox.claim(session, self._clock.now(), batch)
+            covers = await outbox.latest_of_kind(
+                session, [row for row in rows if Work(row.kind).coalesces]
+            )
+        if not rows:
+            return 0
+        outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            for row, trouble in zip(rows, outcomes, strict=True):
+                await self._record(session, row, trouble, now, covers.get(row.id))
         return len(rows)
 
     async def _idle(self, stop: asyncio.Event) -> None:
@@ -76,44 +92,39 @@ class Delivery:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, row: OutboxMessage) -> SlackTrouble | None:
+        """Send one row; None when done, else what went wrong."""
         async with self._slots:
             try:
-                if Work(row.kind).coalesces and await self._superseded(row):
-                    await self._finish(row)
-                    return
                 await self._send(row)
             except SlackTrouble as trouble:
-                await self._failed(row, trouble)
+                return trouble
             except Exception as error:
                 log.exception("delivering %s %s failed", row.kind, row.key)
-                await self._failed(
-                    row, SlackTrouble(f"{type(error).__name__}: {error}", retryable=True)
-                )
-            else:
-                await self._finish(row)
+                return SlackTrouble(f"{type(error).__name__}: {error}", retryable=True)
+            return None
 
-    async def _superseded(self, row: OutboxMessage) -> bool:
-        async with self._db.read() as session:
-            return await outbox.superseded(session, row)
-
-    async def _finish(self, row: OutboxMessage) -> None:
-        async with self._db.transaction() as session:
-            await outbox.finish(session, row.id, self._clock.now())
-
-    async def _failed(self, row: OutboxMessage, trouble: SlackTrouble) -> None:
-        now = self._clock.now()
-        async with self._db.transaction() as session:
-            if trouble.retryable:
-                later = now + backoff(row.attempts, trouble.retry_after)
-                log.info(
-                    "Slack trouble (%s) for %s %s; retrying at %s",
-                    trouble.error,
-                    row.kind,
-                    row.key,
-                    later.isoformat(),
-                )
-                await outbox.retry_later(session, row.id, later, trouble.error)
-            else:
-                log.warning("Slack refused %s %s for good: %s", row.kind, row.key, trouble.error)
-                await outbox.give_up(session, row.id, now, trouble.error)
+    @staticmethod
+    async def _record(
+        session: AsyncSession,
+        row: OutboxMessage,
+        trouble: SlackTrouble | None,
+        now: datetime,
+        through: int | None,
+    ) -> None:
+        """Done (with every older row it covers), retry later, or give up for good."""
+        if trouble is None:
+            await outbox.finish(session, row, now, through)
+        elif trouble.retryable:
+            later = now + backoff(row.attempts, trouble.retry_after)
+            log.info(
+                "Slack trouble (%s) for %s %s; retrying at %s",
+                trouble.error,
+                row.kind,
+                row.key,
+                later.isoformat(),
+            )
+            await outbox.retry_later(session, row.id, later, trouble.error)
+        else:
+            log.warning("Slack refused %s %s for good: %s", row.kind, row.key, trouble.error)
+            await outbox.give_up(session, row.id, now, trouble.error)

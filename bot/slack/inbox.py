@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.deps import Deps
 from bot.errors import DealdeskError
 from bot.slack.work import Work
+from bot.traffic import Traffic
 from bot.uow import UnitOfWork
 from bot.workflow import Decision, Refusal, decide
 from store import outbox
@@ -28,7 +29,8 @@ from store.models import DecisionRequest
 
 log = logging.getLogger(__name__)
 
-BATCH = 100
+BATCH = 20
+"""Decisions applied per transaction: short, so a click's journal write never waits long."""
 IDLE_POLL = 1.0
 
 
@@ -47,8 +49,9 @@ class Click:
 
 
 class DecisionInbox:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, traffic: Traffic | None = None) -> None:
         self._deps = deps
+        self._traffic = traffic
         self._waiting: list[tuple[Click, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
@@ -78,10 +81,20 @@ class DecisionInbox:
     async def _insert(self, clicks: list[Click]) -> None:
         now = self._deps.clock.now()
         rows = [
-            {**asdict(click), "decision": click.decision.value, "received_at": now}
+            {
+                "dedup_key": click.dedup_key,
+                "approval_id": click.approval_id,
+                "actor": click.actor,
+                "decision": click.decision.value,
+                "comment": click.comment,
+                "channel": click.channel,
+                "message_ts": click.message_ts,
+                "response_url": click.response_url,
+                "received_at": now,
+            }
             for click in clicks
         ]
-        async with self._deps.db.transaction() as session:
+        async with self._deps.db.transaction(urgent=True) as session:
             dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
             statement = dialect.insert(DecisionRequest).on_conflict_do_nothing(
                 index_elements=["dedup_key"]
@@ -107,19 +120,34 @@ class DecisionInbox:
                     waiter.cancel()
 
     async def process_once(self) -> int:
-        """Apply up to BATCH journaled decisions in one transaction; return how many."""
+        """Apply up to BATCH journaled decisions in one transaction; return how many.
+
+        A decision that fails unexpectedly must not hold up the others: the batch is
+        then applied again one decision at a time, each in a savepoint.
+        """
+        batch = BATCH if self._traffic is None else await self._traffic.quiet(BATCH)
+        try:
+            return await self._apply_batch(batch, isolated=False)
+        except Exception:
+            log.exception("applying a batch of decisions failed; retrying one at a time")
+            return await self._apply_batch(batch, isolated=True)
+
+    async def _apply_batch(self, batch: int, *, isolated: bool) -> int:
         async with self._deps.unit_of_work() as uow:
             query = (
                 select(DecisionRequest)
                 .where(DecisionRequest.processed_at.is_(None))
                 .order_by(DecisionRequest.id)
-                .limit(BATCH)
+                .limit(batch)
                 .with_for_update(skip_locked=True)
             )
             requests = list((await uow.session.execute(query)).scalars().all())
             notices = []
             for request in requests:
-                result = await self._apply(uow, request)
+                if isolated:
+                    result = await self._apply_isolated(uow, request)
+                else:
+                    result = await self._apply(uow, request)
                 request.processed_at = uow.now
                 request.result = result
                 if _worth_telling(request, result):
@@ -127,16 +155,26 @@ class DecisionInbox:
             await outbox.add_many(uow.session, [{**n, "created_at": uow.now} for n in notices])
         return len(requests)
 
-    async def _apply(self, uow: UnitOfWork, request: DecisionRequest) -> dict[str, object]:
+    async def _apply_isolated(self, uow: UnitOfWork, request: DecisionRequest) -> dict[str, object]:
         try:
             async with uow.savepoint():
-                result = await decide(
-                    uow,
-                    request.approval_id,
-                    request.actor,
-                    Decision(request.decision),
-                    request.comment,
-                )
+                return await self._apply(uow, request)
+        except Exception as error:
+            log.exception("decision %s could not be applied", request.id)
+            return {
+                "applied": False,
+                "refusal": "error",
+                "message": f"Something went wrong on our side ({type(error).__name__}); "
+                "nothing was decided. Please try again.",
+            }
+
+    @staticmethod
+    async def _apply(uow: UnitOfWork, request: DecisionRequest) -> dict[str, object]:
+        """``decide`` raises the errors a person can fix before it writes anything."""
+        try:
+            result = await decide(
+                uow, request.approval_id, request.actor, Decision(request.decision), request.comment
+            )
         except DealdeskError as error:
             return {"applied": False, "refusal": "invalid", "message": str(error)}
         return {
