@@ -15,7 +15,7 @@ from bot.policy_book import PolicyBook
 from policies.model import Policy
 from store.audit import AuditRecord, append
 from store.db import Database
-from store.models import Deal, deal_ref
+from store.models import Approval, Deal, deal_ref
 
 
 class UnitOfWork:
@@ -27,6 +27,12 @@ class UnitOfWork:
         self.policies = policies
         self.events: list[DomainEvent] = []
         self.audit_records: list[AuditRecord] = []
+        self._held: list[object] = []
+
+    def hold(self, *rows: object) -> None:
+        """Keep rows alive until commit: the session only holds them weakly, and the event
+        subscribers read them again (a dropped row would cost a SELECT to reload)."""
+        self._held.extend(rows)
 
     def emit(self, event: DomainEvent) -> None:
         self.events.append(event)
@@ -53,7 +59,28 @@ class UnitOfWork:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        deal = (await self.session.execute(query)).scalar_one_or_none()
+        self.hold(deal)
+        return deal
+
+    async def lock_approval(self, approval_id: int) -> tuple[Deal, Approval] | None:
+        """An approval and its deal, the deal locked for this transaction, both fresh."""
+        query = (
+            select(Deal)
+            .join(Approval, Approval.deal_id == Deal.id)
+            .where(Approval.id == approval_id)
+            .with_for_update(of=Deal)
+            .execution_options(populate_existing=True)
+        )
+        deal = (await self.session.execute(query)).scalar_one_or_none()
+        if deal is None:
+            return None
+        fresh = select(Approval).where(Approval.id == approval_id)
+        row = (
+            await self.session.execute(fresh.execution_options(populate_existing=True))
+        ).scalar_one()
+        self.hold(deal, row)
+        return deal, row
 
     async def policy_for(self, deal: Deal) -> Policy:
         """The policy the deal was routed under (not necessarily today's)."""

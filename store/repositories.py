@@ -31,11 +31,6 @@ async def get_approval(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def deal_id_of_approval(session: AsyncSession, approval_id: int) -> int | None:
-    query = select(Approval.deal_id).where(Approval.id == approval_id)
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def list_approvals(
     session: AsyncSession, deal_id: int, revision: int | None = None
 ) -> Sequence[Approval]:

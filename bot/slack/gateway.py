@@ -66,12 +66,15 @@ class Person:
 
 
 def web_client(token: str, api_url: str) -> AsyncWebClient:
-    """The client for SLACK_API_URL; one quick retry for a dropped connection, the
-    outbox handles the rest durably."""
+    """The client for SLACK_API_URL, on one connection pool for the process's life
+    (without it, slack_sdk opens a new connection per call). One quick retry for a
+    dropped connection; the outbox handles the rest durably. Call inside the event loop;
+    close with :meth:`SlackGateway.close`."""
     return AsyncWebClient(
         token=token,
         base_url=api_url,
         timeout=10,
+        session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)),
         retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=1)],
     )
 
@@ -81,6 +84,10 @@ class SlackGateway:
         self.client = client
         self._dm_channels: dict[str, str] = {}
         self._people: dict[str, Person] = {}
+
+    async def close(self) -> None:
+        if self.client.session is not None:
+            await self.client.session.close()
 
     async def open_dm(self, user: str) -> str:
         if user not in self._dm_channels:

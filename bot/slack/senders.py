@@ -7,6 +7,7 @@ tab always shows the latest truth, and a delayed message is never stale.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from bot.cards.approval import build_approval_card, build_decided_card
@@ -23,13 +24,16 @@ from bot.policy_book import PolicyBook
 from bot.slack.gateway import Payload, SlackGateway
 from bot.slack.work import Work
 from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
-from policies.model import Policy
 from store import messages
 from store.db import Database
-from store.models import Delegation, OutboxMessage, SlackMessage
+from store.models import Delegation, OutboxMessage
+from store.people import home_seen_since
 from store.repositories import delegation_moves
 
 log = logging.getLogger(__name__)
+
+HOME_KEPT_FRESH = timedelta(hours=24)
+"""How long after someone last opened Home it is refreshed in the background."""
 
 
 class Senders:
@@ -69,38 +73,40 @@ class Senders:
 
     async def _post_card(self, approval_id: int) -> None:
         subject = messages.card_subject(approval_id)
-        found = await self._approval(approval_id)
-        if found is None or await self._ref(subject) is not None:
-            return
+        async with self._db.read() as session:
+            found = await load_approval(session, approval_id, self._policies)
+            if found is None or await messages.get_message(session, subject) is not None:
+                return
         deal, approval = found
         channel = await self._slack.open_dm(approval.assignee)
         channel, ts = await self._slack.post(channel, self._card(deal, approval))
         await self._remember(subject, channel, ts)
 
     async def _refresh_card(self, approval_id: int) -> None:
-        found = await self._approval(approval_id)
-        if found is None:
-            return
+        async with self._db.read() as session:
+            found = await load_approval(session, approval_id, self._policies)
+            if found is None:
+                return
+            card = await messages.get_message(session, messages.card_subject(approval_id))
+            escalation = await messages.get_message(
+                session, messages.escalation_subject(approval_id)
+            )
+            policy = await self._policies.get(session, found[0].policy_version)
         deal, approval = found
-        card = await self._ref(messages.card_subject(approval_id))
         if card is not None:
             await self._slack.update(card.channel, card.ts, self._card(deal, approval))
-        escalation = await self._ref(messages.escalation_subject(approval_id))
         if escalation is not None:
-            policy = await self._policy(deal)
-            await self._slack.update(
-                escalation.channel,
-                escalation.ts,
-                build_escalation_message(deal, approval, policy.admins, self._clock.now()),
-            )
+            message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
+            await self._slack.update(escalation.channel, escalation.ts, message)
 
     async def _remind(self, approval_id: int) -> None:
-        found = await self._approval(approval_id)
-        if found is None or not found[1].is_pending:
-            return
+        async with self._db.read() as session:
+            found = await load_approval(session, approval_id, self._policies)
+            if found is None or not found[1].is_pending:
+                return
+            card = await messages.get_message(session, messages.card_subject(approval_id))
         approval = found[1]
         reminder = build_reminder_reply(approval, self._clock.now())
-        card = await self._ref(messages.card_subject(approval_id))
         if card is not None:
             await self._slack.post(card.channel, reminder, thread_ts=card.ts)
         else:
@@ -108,11 +114,12 @@ class Senders:
 
     async def _escalate(self, approval_id: int) -> None:
         subject = messages.escalation_subject(approval_id)
-        found = await self._approval(approval_id)
-        if found is None or await self._ref(subject) is not None:
-            return
+        async with self._db.read() as session:
+            found = await load_approval(session, approval_id, self._policies)
+            if found is None or await messages.get_message(session, subject) is not None:
+                return
+            policy = await self._policies.get(session, found[0].policy_version)
         deal, approval = found
-        policy = await self._policy(deal)
         message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
         if policy.escalation_channel is not None:
             channel, ts = await self._slack.post(policy.escalation_channel, message)
@@ -122,51 +129,63 @@ class Senders:
             await self._slack.post(await self._slack.open_dm(admin), message)
 
     async def _deal_parent(self, deal_id: int) -> None:
-        deal = await self._deal(deal_id)
-        policy = await self._policy(deal) if deal else None
-        if deal is None or policy is None or policy.deal_channel is None:
+        subject = messages.deal_subject(deal_id)
+        async with self._db.read() as session:
+            deal = (await load_deals(session, [deal_id], self._policies)).get(deal_id)
+            if deal is None:
+                return
+            policy = await self._policies.get(session, deal.policy_version)
+            parent = await messages.get_message(session, subject)
+        if policy.deal_channel is None:
             return
         message = build_deal_parent(deal, self._clock.now())
-        parent = await self._ref(messages.deal_subject(deal_id))
         if parent is None:
             channel, ts = await self._slack.post(policy.deal_channel, message)
-            await self._remember(messages.deal_subject(deal_id), channel, ts)
+            await self._remember(subject, channel, ts)
         else:
             await self._slack.update(parent.channel, parent.ts, message)
 
     async def _deal_reply(self, payload: dict[str, Any]) -> None:
-        parent = await self._ref(messages.deal_subject(payload["deal_id"]))
-        if parent is None:
-            log.warning("deal %s has no parent message; reply skipped", payload["deal_id"])
-            return
         now = self._clock.now()
         message: Payload
-        if payload["step"] == "finished":
-            deal = await self._deal(payload["deal_id"])
-            if deal is None or deal.status != payload["status"]:
-                return  # resubmitted since: rendering now would misstate how it ended
-            message = build_finished_reply(deal, now)
-        else:
-            found = await self._approval(payload["approval_id"])
-            if found is None:
+        async with self._db.read() as session:
+            parent = await messages.get_message(session, messages.deal_subject(payload["deal_id"]))
+            if parent is None:
+                log.warning("deal %s has no parent message; reply skipped", payload["deal_id"])
                 return
-            deal, approval = found
-            policy = await self._policy(deal)
-            message = build_step_reply(
-                deal, approval, StepKind(payload["step"]), now, admins=policy.admins
-            )
+            if payload["step"] == "finished":
+                deals = await load_deals(session, [payload["deal_id"]], self._policies)
+                deal = deals.get(payload["deal_id"])
+                if deal is None or deal.status != payload["status"]:
+                    return  # sent back and resubmitted since: the decision's reply tells it
+                message = build_finished_reply(deal, now)
+            else:
+                found = await load_approval(session, payload["approval_id"], self._policies)
+                if found is None:
+                    return
+                deal, approval = found
+                policy = await self._policies.get(session, deal.policy_version)
+                message = build_step_reply(
+                    deal, approval, StepKind(payload["step"]), now, admins=policy.admins
+                )
         await self._slack.post(parent.channel, message, thread_ts=parent.ts)
 
     async def _tell_owner(self, deal_id: int, status: str) -> None:
-        deal = await self._deal(deal_id)
+        async with self._db.read() as session:
+            deal = (await load_deals(session, [deal_id], self._policies)).get(deal_id)
         if deal is None or deal.status != status:
             return  # the deal moved on (resubmitted, say) before this went out
         message = build_owner_dm(deal, self._clock.now())
         await self._slack.post(await self._slack.open_dm(deal.owner), message)
 
     async def _publish_home(self, user: str) -> None:
+        """Refresh the Home tab of someone who has been looking at it; anyone else gets a
+        fresh one the moment they open it (app_home_opened)."""
+        now = self._clock.now()
         async with self._db.read() as session:
-            home = await load_inbox(session, self._policies, user, self._clock.now())
+            if not await home_seen_since(session, user, now - HOME_KEPT_FRESH):
+                return
+            home = await load_inbox(session, self._policies, user, now)
         await self._slack.publish_home(user, build_home(home).to_dict())
 
     async def _notice(self, payload: dict[str, Any]) -> None:
@@ -202,22 +221,6 @@ class Senders:
         if approval.is_pending:
             return build_approval_card(deal, approval, now)
         return build_decided_card(deal, approval, now)
-
-    async def _approval(self, approval_id: int) -> tuple[DealSnapshot, ApprovalSnapshot] | None:
-        async with self._db.read() as session:
-            return await load_approval(session, approval_id, self._policies)
-
-    async def _deal(self, deal_id: int) -> DealSnapshot | None:
-        async with self._db.read() as session:
-            return (await load_deals(session, [deal_id], self._policies)).get(deal_id)
-
-    async def _policy(self, deal: DealSnapshot) -> Policy:
-        async with self._db.read() as session:
-            return await self._policies.get(session, deal.policy_version)
-
-    async def _ref(self, subject: str) -> SlackMessage | None:
-        async with self._db.read() as session:
-            return await messages.get_message(session, subject)
 
     async def _remember(self, subject: str, channel: str, ts: str) -> None:
         async with self._db.transaction() as session:

@@ -151,6 +151,7 @@ async def _create_row(
         row.recommendation = run_avatar(approver.avatar, terms_of(deal), approver.limits).to_json()
     uow.session.add(row)
     await uow.session.flush()
+    uow.hold(row)
     deal.updated_at = uow.now
     return row
 
@@ -222,11 +223,10 @@ async def move_to_current_holder(
 
     Returns the new row, or None when nothing had to move.
     """
-    deal_id = await repo.deal_id_of_approval(uow.session, approval_id)
-    deal = await uow.lock_deal(deal_id) if deal_id is not None else None
-    row = await repo.get_approval(uow.session, approval_id, fresh=True)
-    if deal is None or row is None or row.status != ApprovalStatus.PENDING:
+    found = await uow.lock_approval(approval_id)
+    if found is None or found[1].status != ApprovalStatus.PENDING:
         return None
+    deal, row = found
     policy = await uow.policy_for(deal)
     approver = policy.approvers.get(row.approver)
     if approver is None or approver.slack_user is None:

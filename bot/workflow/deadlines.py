@@ -37,13 +37,12 @@ async def time_out(uow: UnitOfWork, approval_id: int) -> Approval | None:
     Returns the new row, or None when there was nothing to do (already decided, moved,
     escalated, or not yet due: another instance or a click got there first).
     """
-    deal_id = await repo.deal_id_of_approval(uow.session, approval_id)
-    deal = await uow.lock_deal(deal_id) if deal_id is not None else None
-    row = await repo.get_approval(uow.session, approval_id, fresh=True)
+    found = await uow.lock_approval(approval_id)
+    if found is None:
+        return None
+    deal, row = found
     if (
-        deal is None
-        or row is None
-        or row.status != ApprovalStatus.PENDING
+        row.status != ApprovalStatus.PENDING
         or row.escalated_at is not None
         or row.due_at is None
         or row.due_at > uow.now

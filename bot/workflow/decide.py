@@ -34,15 +34,16 @@ async def decide(
     text = (comment or "").strip() or None
     if text is None and decision in REASON_REQUIRED:
         raise UserInputError("reason", f"A reason is required: {REASON_REQUIRED[decision]}.")
-    deal_id = await repo.deal_id_of_approval(uow.session, approval_id)
-    deal = await uow.lock_deal(deal_id) if deal_id is not None else None
-    row = await repo.get_approval(uow.session, approval_id, fresh=True)
-    if deal is None or row is None:
+    found = await uow.lock_approval(approval_id)
+    if found is None:
         raise NotFound(f"There is no approval {approval_id}.")
+    deal, row = found
     policy = await uow.policy_for(deal)
     refusal = _refusal(row, deal, actor)
     if refusal is None:
-        delegators = await repo.list_delegators(uow.session, actor, uow.now)
+        delegators = (
+            [] if actor == row.assignee else await repo.list_delegators(uow.session, actor, uow.now)
+        )
         authority = authority_to_decide(actor, row.assignee, policy.admins, delegators)
         if authority.capacity is None:
             uow.audit(
