@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.home import HomeData
@@ -14,6 +14,8 @@ from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_deals
 from store import repositories as repo
 from store.models import DECISIONS, Approval, ApprovalStatus, Deal, DealStatus
 
+SHOWN = 60
+"""More than Home's 100 blocks can show (two blocks each)."""
 RECENT = 10
 OWN_DEALS = 25
 _FAR = datetime.max.replace(tzinfo=UTC)
@@ -31,8 +33,8 @@ async def load_inbox(
     session: AsyncSession, policies: PolicyBook, user: str, now: datetime
 ) -> HomeData:
     delegators = await repo.list_delegators(session, user, now)
-    waiting_rows = await _pending_for(session, [user])
-    delegated_rows = await _pending_for(session, delegators)
+    waiting_rows, waiting_total = await _pending_for(session, [user])
+    delegated_rows, delegated_total = await _pending_for(session, delegators)
     recent_rows = list(
         (
             await session.execute(
@@ -77,13 +79,25 @@ async def load_inbox(
         delegated=tuple(delegated),
         recent=tuple(items(recent_rows)),
         own_deals=tuple(deals[deal_id] for deal_id in own),
+        waiting_total=waiting_total,
+        delegated_total=delegated_total,
     )
 
 
-async def _pending_for(session: AsyncSession, assignees: list[str]) -> list[Approval]:
+async def _pending_for(session: AsyncSession, assignees: list[str]) -> tuple[list[Approval], int]:
+    """The first SHOWN pending approvals by deadline (overdue ones come first), and how many
+    there are in all: Home and /deal inbox never show more than fits."""
     if not assignees:
-        return []
-    query = select(Approval).where(
-        Approval.assignee.in_(assignees), Approval.status == ApprovalStatus.PENDING
+        return [], 0
+    pending = (Approval.assignee.in_(assignees), Approval.status == ApprovalStatus.PENDING)
+    query = (
+        select(Approval)
+        .where(*pending)
+        .order_by(Approval.due_at.is_(None), Approval.due_at, Approval.id)
+        .limit(SHOWN)
     )
-    return list((await session.execute(query)).scalars())
+    rows = list((await session.execute(query)).scalars())
+    if len(rows) < SHOWN:
+        return rows, len(rows)
+    total = (await session.execute(select(func.count()).where(*pending))).scalar_one()
+    return rows, int(total)

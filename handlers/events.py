@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.app import RUNTIME
-from bot.interactions.home import publish_home
+from bot.interactions.home import open_home
 
 
 def register(app: AsyncApp) -> None:
@@ -20,4 +20,4 @@ def register(app: AsyncApp) -> None:
 
 async def handle_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
     if event.get("tab", "home") == "home" and event.get("user"):
-        await publish_home(context[RUNTIME], str(event["user"]))
+        await open_home(context[RUNTIME], str(event["user"]))

@@ -273,6 +273,8 @@ class Person(Base):
     """``HH:MM`` chosen with /deal briefing time; None: the policy's briefing.time."""
     last_briefing_on: Mapped[date | None]
     """The local date of the last briefing claimed for them: at most one a day."""
+    home_seen_at: Mapped[datetime | None]
+    """When they last opened the App Home tab: only then is it worth refreshing it."""
     updated_at: Mapped[datetime]
 
 

@@ -65,13 +65,16 @@ def fit_list(
     render: Callable[[T], Sequence[Block]],
     budget: int,
     more: Callable[[int], Block] | None = None,
+    total: int | None = None,
 ) -> list[Block]:
     """Render ``items`` in order while they fit in ``budget`` blocks.
 
     When some do not fit, the last block is ``more(n)`` ("…and n more"), counted in the budget.
+    ``total`` is how many there are in all, when ``items`` is only the first of them.
     """
+    total = len(items) if total is None else max(total, len(items))
     rendered = [list(render(item)) for item in items]
-    if sum(len(blocks) for blocks in rendered) <= budget:
+    if total == len(items) and sum(len(blocks) for blocks in rendered) <= budget:
         return [block for blocks in rendered for block in blocks]
     if budget < 1:
         return []
@@ -82,7 +85,7 @@ def fit_list(
             break
         kept.extend(blocks)
         shown += 1
-    return [*kept, (more or more_line)(len(items) - shown)]
+    return [*kept, (more or more_line)(total - shown)]
 
 
 def more_line(count: int, hint: str = "") -> Block:

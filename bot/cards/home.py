@@ -60,6 +60,9 @@ class HomeData:
     """``user``'s last decisions, newest first."""
     own_deals: Sequence[DealSnapshot] = ()
     """Deals ``user`` owns that are in review or sent back."""
+    waiting_total: int | None = None
+    """How many wait in all, when ``waiting`` holds only the first (None: all are there)."""
+    delegated_total: int | None = None
 
 
 def build_home(home: HomeData) -> View:
@@ -73,6 +76,7 @@ def build_home(home: HomeData) -> View:
         lambda item: _item(item, home.now, HomeBlock.DELEGATED_ACTIONS),
         DELEGATED_BLOCKS_MAX,
         lambda n: more_line(n, MORE_HINT),
+        home.delegated_total,
     )
     waiting_budget = limits.VIEW_BLOCKS_MAX - FIXED_BLOCKS - max(1, len(delegated))
     waiting = fit_list(
@@ -80,16 +84,19 @@ def build_home(home: HomeData) -> View:
         lambda item: _item(item, home.now, HomeBlock.WAITING_ACTIONS),
         waiting_budget,
         lambda n: more_line(n, MORE_HINT),
+        home.waiting_total,
     )
     blocks: list[Block] = [
         header("Your deal desk"),
         context(f"Hi {mention(home.user)}! Updated {slack_date(home.now)}."),
         actions(HomeBlock.TOP_ACTIONS, button("New deal", HomeAction.NEW_DEAL, "new")),
         *_titled(
-            f"⏳ *Waiting for you* ({len(home.waiting)})", waiting, "Nothing waits for you. 🎉"
+            f"⏳ *Waiting for you* ({_total(home.waiting, home.waiting_total)})",
+            waiting,
+            "Nothing waits for you. 🎉",
         ),
         *_titled(
-            f"🤝 *Delegated to you* ({len(home.delegated)})",
+            f"🤝 *Delegated to you* ({_total(home.delegated, home.delegated_total)})",
             delegated,
             "Nobody has handed you their approvals.",
         ),
@@ -101,6 +108,10 @@ def build_home(home: HomeData) -> View:
         ),
     ]
     return View(type="home", blocks=cap_blocks(blocks, limits.VIEW_BLOCKS_MAX))
+
+
+def _total(items: Sequence[Item], total: int | None) -> int:
+    return len(items) if total is None else total
 
 
 def _titled(title: str, body: list[Block], empty: str) -> list[Block]:

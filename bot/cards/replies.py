@@ -75,9 +75,15 @@ def build_status_reply(deal: DealSnapshot, now: datetime) -> SlackMessage:
 
 
 def build_inbox_reply(
-    waiting: Sequence[tuple[DealSnapshot, ApprovalSnapshot]], now: datetime
+    waiting: Sequence[tuple[DealSnapshot, ApprovalSnapshot]],
+    now: datetime,
+    total: int | None = None,
 ) -> SlackMessage:
-    """What waits for the asker, in the order given (overdue first, then by deadline)."""
+    """What waits for the asker, in the order given (overdue first, then by deadline).
+
+    ``total``: how many wait in all, when ``waiting`` holds only the first of them.
+    """
+    count = len(waiting) if total is None else max(total, len(waiting))
     if not waiting:
         line = "Nothing waits for you. 🎉"
         return message(line, [section(line)])
@@ -87,14 +93,15 @@ def build_inbox_reply(
         lambda item: [section(_inbox_line(*item, now))],
         budget,
         lambda n: more_line(n, "The App Home tab lists them all."),
+        count,
     )
     blocks: list[Block] = [
-        header(f"Waiting for you ({len(waiting)})"),
+        header(f"Waiting for you ({count})"),
         *items,
         context("Decide from the cards in your DMs or on the App Home tab."),
     ]
-    plural = "approval waits" if len(waiting) == 1 else "approvals wait"
-    return message(f"{len(waiting)} {plural} for you.", blocks)
+    plural = "approval waits" if count == 1 else "approvals wait"
+    return message(f"{count} {plural} for you.", blocks)
 
 
 def build_help_reply(unknown: str | None = None) -> SlackMessage:

@@ -62,7 +62,8 @@ async def inbox(runtime: Runtime, command: SlashCommand) -> SlackMessage:
     async with deps.db.read() as session:
         home = await load_inbox(session, deps.policies, command.user, now)
     waiting = sorted([*home.waiting, *home.delegated], key=lambda item: deadline_order(item, now))
-    return build_inbox_reply(waiting, now)
+    total = (home.waiting_total or 0) + (home.delegated_total or 0)
+    return build_inbox_reply(waiting, now, total)
 
 
 async def audit(runtime: Runtime, command: SlashCommand) -> SlackMessage:

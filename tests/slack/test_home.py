@@ -26,12 +26,12 @@ async def test_opening_home_publishes_the_inbox_with_its_buttons(app: RunningApp
     await submit(app)
     await card_for(app.slack, LISA)
     await settled(app)
-    assert publishes(app, LISA) == 1  # the assignment already republished Lisa's Home
-    before = publishes(app, LISA)
+    # Lisa has never opened Home: nobody would see a refresh, so none is published yet.
+    assert publishes(app, LISA) == 0
 
     reply = await app.requests.app_home_opened(LISA)
     assert reply.status == 200
-    await eventually(lambda: publishes(app, LISA) > before, "Home published on opening")
+    await eventually(lambda: publishes(app, LISA) == 1, "Home published on opening")
 
     home = app.slack.home(LISA)
     assert home["type"] == "home"
@@ -55,6 +55,8 @@ async def test_a_decision_from_home_republishes_it_without_the_approval(app: Run
     card = await card_for(app.slack, LISA)
     await settled(app)
     approval_id = buttons(card.blocks)[0]["value"]
+    await app.requests.app_home_opened(LISA)  # she decides from the Home tab she opened
+    await eventually(lambda: publishes(app, LISA) == 1, "Home published on opening")
 
     reply = await click_home(app, LISA, HomeAction.APPROVE, approval_id)
     assert reply.status == 200
@@ -67,6 +69,18 @@ async def test_a_decision_from_home_republishes_it_without_the_approval(app: Run
     assert "Your recent decisions" in str(home["blocks"])
     [decided] = await audit_actions(app, "approval_decided")
     assert decided["actor"] == LISA
+
+
+async def test_home_is_kept_fresh_for_someone_who_looks_at_it(app: RunningApp) -> None:
+    await app.requests.app_home_opened(LISA)
+    await eventually(lambda: publishes(app, LISA) == 1, "Home published on opening")
+
+    await submit(app)  # a new approval for Lisa while her Home tab is open
+    await card_for(app.slack, LISA)
+    await settled(app)
+
+    assert publishes(app, LISA) == 2
+    assert [b for b in buttons(app.slack.home(LISA)["blocks"]) if b["text"]["text"] == "Approve"]
 
 
 async def test_home_opens_the_deal_form(app: RunningApp) -> None:

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("briefing_enabled", sa.Boolean(), nullable=False),
         sa.Column("briefing_time", sa.String(5), nullable=True),
         sa.Column("last_briefing_on", sa.Date(), nullable=True),
+        sa.Column("home_seen_at", UTCDateTime(), nullable=True),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
     op.create_table(
