@@ -1,0 +1,301 @@
+"""Approve clicks: how fast does `dealdesk serve` answer Slack, compared with a bare Bolt app?
+
+    python -m bench.clicks [--clicks 2000] [--concurrency 50] [--json]
+
+Starts a fake Slack Web API, seeds a SQLite database with one pending approval per
+click (their cards posted first, as in real life), starts `dealdesk serve` and a bare
+Bolt app that only acknowledges the same click (bench/bare_app.py), fires the same
+number of concurrent, correctly signed Approve clicks at each, and prints p50 and p99
+acknowledgement latency and clicks per second for both, with their ratio. Then it
+waits until dealdesk has applied every decision and says how long that took.
+
+Targets (issue 3, SQLite, 2 cores, 50 concurrent clicks): at least half the bare
+app's throughput, and p99 under 250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot.cards.ids import CardAction
+from bot.clock import SystemClock
+from bot.deps import open_deps
+from bot.slack.notify import SlackNotifier
+from bot.workflow import submit_deal
+from policies.deal import DealTerms
+from tests.support.block_reading import buttons
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SlackRequests
+from tests.support.slack_workspace import Message
+
+SECRET = "bench-signing-secret"
+APPROVERS = 50
+"""Deals are spread over this many approvers (routed by ``employees % 50``)."""
+WARMUP = 200
+
+
+def approver(number: int) -> str:
+    return f"U0BENCH{number:02d}"
+
+
+def policy_text() -> str:
+    people = "\n".join(
+        f"  a{n}: {{name: Approver {n}, slack_user: {approver(n)}, sla: 24h}}"
+        for n in range(APPROVERS)
+    )
+    rules = "\n".join(
+        f"      - {{approver: a{n}, when: 'employees % {APPROVERS} == {n}'}}"
+        for n in range(APPROVERS)
+    )
+    stage = f"stages:\n  - name: Approval\n    approvals:\n{rules}\n"
+    return f"name: Click benchmark\napprovers:\n{people}\n{stage}"
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    clicks: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.clicks / self.seconds
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def seed(database: Path, policy: Path, count: int) -> list[tuple[int, str]]:
+    """One deal per click, spread over the approvers; their cards queued for delivery."""
+    url = f"sqlite+aiosqlite:///{database}"
+    async with open_deps(url, policy) as deps:
+        deps.bus.in_transaction.append(SlackNotifier(deps.policies, SystemClock()))
+        for start in range(0, count, 250):
+            async with deps.unit_of_work() as uow:
+                for number in range(start, min(start + 250, count)):
+                    terms = DealTerms(
+                        company=f"Bench {number}", acv=100_000, employees=number, owner="U0OWNER"
+                    )
+                    await submit_deal(uow, terms, "U0OWNER")
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT id, assignee FROM approvals WHERE status = 'pending' ORDER BY id")
+        return [(row[0], row[1]) for row in rows]
+
+
+def count(database: Path, query: str) -> int:
+    with sqlite3.connect(database) as db:
+        value: int = db.execute(query).fetchone()[0]
+        return value
+
+
+async def wait_until(check: object, what: str, limit: float) -> float:
+    started = time.perf_counter()
+    while not check():  # type: ignore[operator]
+        if time.perf_counter() - started > limit:
+            raise SystemExit(f"gave up waiting for {what} after {limit:.0f}s")
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
+
+
+async def wait_healthy(
+    session: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process
+) -> None:
+    for _ in range(300):
+        if process.returncode is not None:
+            raise SystemExit(f"{url} exited with {process.returncode}")
+        try:
+            async with session.get(f"{url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise SystemExit(f"{url} did not become healthy")
+
+
+async def fire(
+    requests: SlackRequests,
+    cards: Sequence[tuple[Message, str]],
+    concurrency: int,
+    response_url: str,
+    name: str,
+) -> Run:
+    """Each approver clicks Approve on their card, ``concurrency`` clicks at a time.
+
+    The payload is what Slack sends: the clicked card with all its blocks.
+    """
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def click(card: Message, user: str) -> None:
+        async with gate:
+            started = time.perf_counter()
+            reply = await requests.click(
+                card, CardAction.APPROVE.value, user=user, response_url=response_url
+            )
+            latencies.append(time.perf_counter() - started)
+            if reply.status != 200:
+                raise SystemExit(f"{name}: click answered {reply.status}: {reply.text[:200]}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(click(card, user) for card, user in cards))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return Run(
+        name,
+        len(cards),
+        elapsed,
+        statistics.median(latencies) * 1000,
+        latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
+    )
+
+
+def approve_value(card: Message) -> str:
+    """The approval id the card's Approve button carries."""
+    return str(buttons(card.blocks)[0]["value"])
+
+
+BACKLOG = "SELECT count(*) FROM outbox WHERE done_at IS NULL AND failed_at IS NULL"
+APPLIED = "SELECT count(*) FROM decision_inbox WHERE processed_at IS NOT NULL"
+
+
+async def until_idle(database: Path, applied: int) -> float:
+    """Wait until dealdesk has applied ``applied`` decisions and sent everything."""
+
+    def idle() -> bool:
+        return count(database, APPLIED) >= applied and count(database, BACKLOG) == 0
+
+    return await wait_until(idle, "dealdesk to finish its work", 600)
+
+
+async def bench(clicks: int, concurrency: int) -> dict[str, object]:
+    work = Path(tempfile.mkdtemp(prefix="dealdesk-bench-"))
+    database, policy = work / "bench.db", work / "policy.yml"
+    policy.write_text(policy_text())
+    async with FakeSlack(token="xoxb-bench") as slack, aiohttp.ClientSession() as session:
+        for number in range(APPROVERS):
+            slack.add_user(approver(number), name=f"Approver {number}")
+        slack.add_user("U0OWNER", name="Bench Owner")
+        print(f"seeding {clicks + WARMUP} pending approvals…", file=sys.stderr)
+        approvals = await seed(database, policy, clicks + WARMUP)
+        app_port, bare_port = free_port(), free_port()
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+            "DEALDESK_POLICY": str(policy),
+            "PORT": str(app_port),
+            "HOST": "127.0.0.1",
+            "DEALDESK_API_TOKEN": "bench",
+        }
+        dealdesk_cli = str(Path(sys.executable).with_name("dealdesk"))
+        dealdesk = await asyncio.create_subprocess_exec(
+            dealdesk_cli, "serve", "--log-level", "WARNING", env=env
+        )
+        bare = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.bare_app", str(bare_port), slack.api_url, SECRET, env=env
+        )
+        try:
+            app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
+            await wait_healthy(session, app_url, dealdesk)
+            await wait_healthy(session, bare_url, bare)
+            print("sending the cards…", file=sys.stderr)
+            await until_idle(database, 0)
+            response_url = slack.response_url("bench")
+            app_requests = SlackRequests(session, f"{app_url}/slack/events", SECRET)
+            bare_requests = SlackRequests(session, f"{bare_url}/slack/events", SECRET)
+            cards = [(card, user) for user in {u for _, u in approvals} for card in slack.dm(user)]
+            cards.sort(key=lambda item: int(approve_value(item[0])))
+            warmup, measured = cards[:WARMUP], cards[WARMUP:]
+            await fire(bare_requests, warmup, concurrency, response_url, "warm-up")
+            await fire(app_requests, warmup, concurrency, response_url, "warm-up")
+            await until_idle(database, WARMUP)
+            base = await fire(bare_requests, measured, concurrency, response_url, "bare Bolt app")
+            real = await fire(app_requests, measured, concurrency, response_url, "dealdesk serve")
+            lag = await until_idle(database, WARMUP + clicks)
+            decided = count(database, "SELECT count(*) FROM approvals WHERE status='approved'")
+        finally:
+            for process in (dealdesk, bare):
+                process.terminate()
+                await asyncio.wait_for(process.wait(), 20)
+    return {
+        "clicks": clicks,
+        "concurrency": concurrency,
+        "approvers": APPROVERS,
+        "bare": base,
+        "dealdesk": real,
+        "throughput_ratio": real.per_second / base.per_second,
+        "all_applied_after_s": lag,
+        "approved": decided,
+    }
+
+
+def report(result: dict[str, object], as_json: bool) -> None:
+    base, real = result["bare"], result["dealdesk"]
+    assert isinstance(base, Run)
+    assert isinstance(real, Run)
+    ratio = float(result["throughput_ratio"])  # type: ignore[arg-type]
+    passed = ratio >= 0.5 and real.p99_ms < 250
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    **result,
+                    "bare": {**asdict(base), "per_second": base.per_second},
+                    "dealdesk": {**asdict(real), "per_second": real.per_second},
+                    "targets_met": passed,
+                },
+                indent=2,
+            )
+        )
+        return
+    print(
+        f"\n{result['clicks']} Approve clicks from {result['approvers']} approvers, "
+        f"{result['concurrency']} at a time, SQLite\n"
+    )
+    print(f"{'':18}{'clicks/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for run in (base, real):
+        print(f"{run.name:18}{run.per_second:>10.0f}{run.p50_ms:>10.1f}{run.p99_ms:>10.1f}")
+    print(f"\nthroughput ratio dealdesk/bare: {ratio:.2f} (target ≥ 0.50)")
+    print(f"dealdesk p99: {real.p99_ms:.0f} ms (target < 250 ms)")
+    print(
+        f"every decision applied {float(result['all_applied_after_s']):.2f}s after the "  # type: ignore[arg-type]
+        f"last answer (cards updated, Home tabs and owners' DMs sent); "
+        f"{result['approved']} approvals approved"
+    )
+    print("targets met" if passed else "TARGETS MISSED")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    report(asyncio.run(bench(args.clicks, args.concurrency)), args.json)
+
+
+if __name__ == "__main__":
+    main()
