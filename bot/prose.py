@@ -1,0 +1,81 @@
+"""Prose from Jinja2 templates: briefings, digests and reports, worded by admins.
+
+The wording lives in ``bot/templates/*.j2`` so a RevOps admin can change it without
+touching code; the Block Kit structure still comes from the builders in bot/cards.
+Templates render mrkdwn: every value is escaped for Slack (``&``, ``<``, ``>``) unless
+marked safe, so a company called ``<!channel> Corp`` pings nobody. Undefined
+variables are errors, not blanks. Filters: ``money``, ``percent``, ``date`` (a Slack
+date token), ``duration``, ``mention``, ``plural``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from bot.cards.format import mention, slack_date
+from bot.cards.limits import escape_mrkdwn
+from policies.avatars.formatting import money, percent
+from policies.duration import humanize
+
+
+class _Mrkdwn(Markup):
+    """Markup whose escaping is Slack's, not HTML's."""
+
+    @classmethod
+    def escape(cls, s: Any) -> _Mrkdwn:
+        if hasattr(s, "__html__"):
+            return cls(s.__html__())
+        return cls(escape_mrkdwn(str(s)))
+
+
+def _finalize(value: Any) -> Any:
+    return value if hasattr(value, "__html__") else _Mrkdwn.escape(value)
+
+
+def _safe(function: Callable[..., str]) -> Callable[..., Markup]:
+    """Filters that produce mrkdwn syntax (date tokens, mentions) mark it as safe."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Markup:
+        return Markup(function(*args, **kwargs))
+
+    return wrapped
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("bot", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(
+        money=lambda value: money(Decimal(value)),
+        percent=lambda value: percent(Decimal(value)),
+        date=_safe(lambda moment, fmt="{date_short_pretty} at {time}": slack_date(moment, fmt)),
+        duration=lambda value: humanize(
+            value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+        ),
+        mention=_safe(mention),
+        plural=_plural,
+    )
+    return env
+
+
+def render(template: str, **values: Any) -> str:
+    """Render ``template`` (a file name under bot/templates) to mrkdwn text."""
+    return environment().get_template(template).render(**values).strip()
