@@ -87,7 +87,7 @@ def _sla_table(deal: DealReport) -> Table:
             Text(stage),
             Text(line.approver_name),
             Text("avatar" if line.avatar else line.assignee),
-            line.sla.text if line.sla else "–",
+            line.sla.target if line.sla else "–",
             line.elapsed.text if line.elapsed else "–",
             _MARK[line.within_sla],
             Text(line.outcome),

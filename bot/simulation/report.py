@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from policies.duration import humanize
+from policies.duration import format_duration, humanize
 
 
 def iso(moment: datetime) -> str:
@@ -40,6 +40,11 @@ class Span:
     @property
     def text(self) -> str:
         return humanize(timedelta(seconds=self.seconds))
+
+    @property
+    def target(self) -> str:
+        """As a policy writes it: ``24h``, ``2h``, ``12h``."""
+        return format_duration(timedelta(seconds=self.seconds))
 
     @property
     def offset(self) -> str:
