@@ -3,10 +3,18 @@
 Each event's ``hash`` is SHA-256 over the canonical JSON (sorted keys, no spaces) of
 its ``seq``, ``at``, ``deal_id``, ``actor``, ``action``, ``details``,
 ``policy_version`` and ``prev_hash``; ``prev_hash`` is the previous event's hash
-(64 zeros for the first). ``details`` is stored as canonical JSON text and hashed as
-stored. The ``audit_head`` row holds the last seq and hash, so deleting events from
-the end is caught too. Appends lock the head row, so the chain has one order even
-with several writers on PostgreSQL.
+(64 zeros for the first). ``at`` is hashed in its canonical form,
+``2026-11-23T13:00:00.000000Z`` (UTC, microseconds). ``details`` is stored as
+canonical JSON text and hashed as stored. The ``audit_head`` row holds the last seq
+and hash, so deleting events from the end is caught too. Appends lock the head row,
+so the chain has one order even with several writers on PostgreSQL.
+
+Reading the log back (:func:`verify`, :func:`iter_events`) uses Core rows of the
+nine columns, fetched in large partitions, with ``at`` as text in one form on both
+databases: SQLite stores it as ``2026-11-23 13:00:00.000000`` (SQLAlchemy's format),
+and PostgreSQL formats its ``timestamptz`` the same way in SQL (``to_char``). That
+text becomes the canonical form by slicing, without parsing; anything else (an edit
+made out of band) is parsed (:func:`canonical_at`) before an event is called broken.
 """
 
 from __future__ import annotations
@@ -17,17 +25,20 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, String, func, insert, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
 from store.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 HEAD_ID = 1
-_SELECT_BATCH = 20_000
+_SELECT_BATCH = 50_000
+"""Rows per partition when reading the log: few round trips to the driver's thread."""
 
 
 def _default(value: Any) -> Any:
@@ -60,11 +71,39 @@ def event_hash(
     prev_hash: str,
 ) -> str:
     """SHA-256 of the event's canonical JSON; ``details`` is already canonical JSON text."""
-    dump = json.dumps
+    return _digest(
+        seq,
+        at,
+        _text(deal_id),
+        _text(actor),
+        _text(action),
+        details,
+        _ascii(policy_version),
+        prev_hash,
+    )
+
+
+_text = lru_cache(maxsize=1 << 16)(partial(json.dumps, ensure_ascii=False))
+"""A string (or None) as JSON; the same few actors, actions and deals recur, so cached."""
+_ascii = lru_cache(maxsize=1 << 10)(json.dumps)
+"""``policy_version`` is hashed with JSON's default ASCII escaping."""
+
+
+def _digest(
+    seq: int,
+    at: str,
+    deal_id: str,
+    actor: str,
+    action: str,
+    details: str,
+    policy_version: str,
+    prev_hash: str,
+) -> str:
+    """The hash of one event whose strings are already JSON text: the keys in sorted order."""
     text = (
-        f'{{"action":{dump(action, ensure_ascii=False)},"actor":{dump(actor, ensure_ascii=False)},'
-        f'"at":"{at}","deal_id":{dump(deal_id, ensure_ascii=False)},"details":{details},'
-        f'"policy_version":{dump(policy_version)},"prev_hash":"{prev_hash}","seq":{seq}}}'
+        f'{{"action":{action},"actor":{actor},"at":"{at}","deal_id":{deal_id},'
+        f'"details":{details},"policy_version":{policy_version},'
+        f'"prev_hash":"{prev_hash}","seq":{seq}}}'
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -156,6 +195,12 @@ class Verification:
         return self.broken_seq is None
 
 
+EventRow = tuple[int, str, str | None, str, str, str, str | None, str, str]
+"""``seq, at, deal_id, actor, action, details, policy_version, prev_hash, hash``. As
+fetched, ``at`` is text in SQLite's stored form; :func:`_canonical` makes it the hashed
+form (see :func:`canonical_at`)."""
+
+
 async def verify(session: AsyncSession, deal_id: str | None = None) -> Verification:
     """Recompute the chain from the first event; report the first event that does not fit.
 
@@ -166,13 +211,35 @@ async def verify(session: AsyncSession, deal_id: str | None = None) -> Verificat
     if deal_id is not None:
         return await _verify_deal(session, deal_id)
     expected_seq, prev = 1, GENESIS
-    async for row in _stream(session):
-        broken = _check(row, expected_seq, prev)
-        if broken:
-            return Verification(expected_seq - 1, *broken)
-        expected_seq, prev = row.seq + 1, row.hash
-    head = (await session.execute(select(AuditHead))).scalar_one_or_none()
-    last = expected_seq - 1
+    digest, text, ascii_ = _digest, _text, _ascii
+    async for rows in _partitions(session):
+        for row in rows:
+            seq, at, deal, actor, action, details, version, prev_hash, stored = row
+            # The fast path assumes ``at`` in its stored form; _check decides otherwise.
+            fits = (
+                seq == expected_seq
+                and prev_hash == prev
+                and stored
+                == digest(
+                    seq,
+                    f"{at[:10]}T{at[11:]}Z",
+                    text(deal),
+                    text(actor),
+                    text(action),
+                    details,
+                    ascii_(version),
+                    prev,
+                )
+            )
+            if not fits and (broken := _check(_canonical(row), expected_seq, prev)):
+                return Verification(expected_seq - 1, *broken)
+            expected_seq, prev = seq + 1, stored
+    return await _check_head(session, expected_seq - 1, prev)
+
+
+async def _check_head(session: AsyncSession, last: int, prev: str) -> Verification:
+    """The log's end against the head row: catches events deleted from the end."""
+    head = (await session.execute(select(AuditHead.seq, AuditHead.hash))).one_or_none()
     if head is not None and (head.seq != last or head.hash != prev):
         missing = head.seq if head.seq > last else last
         return Verification(
@@ -186,82 +253,133 @@ async def verify(session: AsyncSession, deal_id: str | None = None) -> Verificat
     return Verification(last)
 
 
-def _check(row: AuditEvent, expected_seq: int, prev: str) -> tuple[int, str] | None:
+def _check(row: EventRow, expected_seq: int, prev: str) -> tuple[int, str] | None:
     """The first broken event's seq and what is wrong with it, or None if ``row`` fits."""
-    if row.seq > expected_seq:
+    seq, prev_hash, stored = row[0], row[7], row[8]
+    if seq > expected_seq:
         return expected_seq, (
-            f"event {expected_seq} is missing (the next event is {row.seq}): events were deleted"
+            f"event {expected_seq} is missing (the next event is {seq}): events were deleted"
         )
-    if row.seq < expected_seq:
-        return row.seq, f"event {row.seq} appears twice or out of order"
-    if row.prev_hash != prev:
-        return row.seq, f"event {row.seq} does not link to event {row.seq - 1} (prev_hash differs)"
-    if _recompute(row) != row.hash:
-        return (
-            row.seq,
-            f"event {row.seq} was changed after it was written (its hash does not match)",
-        )
+    if seq < expected_seq:
+        return seq, f"event {seq} appears twice or out of order"
+    if prev_hash != prev:
+        return seq, f"event {seq} does not link to event {seq - 1} (prev_hash differs)"
+    if _recompute(row) != stored:
+        return seq, f"event {seq} was changed after it was written (its hash does not match)"
     return None
 
 
-def _recompute(row: AuditEvent) -> str:
+def _recompute(row: EventRow) -> str:
+    seq, at, deal_id, actor, action, details, policy_version, prev_hash, _ = row
     return event_hash(
-        seq=row.seq,
-        at=format_time(row.at),
-        deal_id=row.deal_id,
-        actor=row.actor,
-        action=row.action,
-        details=row.details,
-        policy_version=row.policy_version,
-        prev_hash=row.prev_hash,
+        seq=seq,
+        at=at,
+        deal_id=deal_id,
+        actor=actor,
+        action=action,
+        details=details,
+        policy_version=policy_version,
+        prev_hash=prev_hash,
     )
 
 
 async def _verify_deal(session: AsyncSession, deal_id: str) -> Verification:
-    rows = (
-        (
-            await session.execute(
-                select(AuditEvent).where(AuditEvent.deal_id == deal_id).order_by(AuditEvent.seq)
-            )
-        )
-        .scalars()
-        .all()
+    """Each of the deal's events against its own hash, and its link to the event before."""
+    events = AuditEvent.__table__
+    before = events.alias("before")
+    query = (
+        _event_columns(session)
+        .add_columns(before.c.hash)
+        .outerjoin(before, before.c.seq == events.c.seq - 1)
+        .where(events.c.deal_id == deal_id)
+        .order_by(events.c.seq)
     )
-    for row in rows:
-        if _recompute(row) != row.hash:
-            return Verification(0, row.seq, f"event {row.seq} was changed after it was written")
-        if row.seq > 1:
-            before = await session.get(AuditEvent, row.seq - 1)
-            if before is None or before.hash != row.prev_hash:
-                return Verification(
-                    0, row.seq, f"event {row.seq} is no longer linked to event {row.seq - 1}"
-                )
-    return Verification(len(rows))
+    found = (await session.execute(query)).all()
+    for *columns, previous_hash in found:
+        row = _canonical(tuple(columns))
+        seq = row[0]
+        if _recompute(row) != row[8]:
+            return Verification(0, seq, f"event {seq} was changed after it was written")
+        if row[7] != (GENESIS if seq == 1 else previous_hash):
+            return Verification(0, seq, f"event {seq} is no longer linked to event {seq - 1}")
+    return Verification(len(found))
 
 
-async def _stream(session: AsyncSession, deal_id: str | None = None) -> AsyncIterator[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.seq)
+def canonical_at(raw: str) -> str:
+    """``at`` as SQLite stores it, in the canonical form the hash was computed over.
+
+    SQLAlchemy stores ``2026-11-23 13:00:00.000000`` (naive UTC); that is rewritten to
+    ``2026-11-23T13:00:00.000000Z`` without parsing. Anything else (an edit made out of
+    band) is parsed as ISO 8601, as SQLAlchemy would; text that is no time at all is
+    hashed as it is, so it can never match.
+    """
+    if len(raw) == 26 and raw[10] == " " and raw[19] == ".":
+        return f"{raw[:10]}T{raw[11:]}Z"
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    return format_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def _at_column(session: AsyncSession) -> ColumnElement[str]:
+    """``at`` as text in SQLite's stored form, ``2026-11-23 13:00:00.000000`` (UTC).
+
+    On SQLite that is the stored text itself; PostgreSQL formats its ``timestamptz``
+    the same way. :func:`canonical_at` turns it into the hashed form.
+    """
+    at = AuditEvent.__table__.c.at
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", at), "YYYY-MM-DD HH24:MI:SS.US")
+    return type_coerce(at, String())
+
+
+def _event_columns(session: AsyncSession) -> Select[Any]:
+    events = AuditEvent.__table__.c
+    return select(
+        events.seq,
+        _at_column(session),
+        events.deal_id,
+        events.actor,
+        events.action,
+        events.details,
+        events.policy_version,
+        events.prev_hash,
+        events.hash,
+    )
+
+
+def _canonical(row: EventRow) -> EventRow:
+    seq, at, *rest = row
+    return (seq, canonical_at(at), *rest)  # type: ignore[return-value]
+
+
+async def _partitions(
+    session: AsyncSession, deal_id: str | None = None
+) -> AsyncIterator[list[EventRow]]:
+    """The events in ``seq`` order, a large partition of Core rows at a time."""
+    query = _event_columns(session).order_by(AuditEvent.__table__.c.seq)
     if deal_id is not None:
-        query = query.where(AuditEvent.deal_id == deal_id)
+        query = query.where(AuditEvent.__table__.c.deal_id == deal_id)
     result = await session.stream(query.execution_options(yield_per=_SELECT_BATCH))
-    async for partition in result.scalars().partitions():
-        for row in partition:
-            yield row
+    async for partition in result.partitions():
+        yield partition
 
 
 async def iter_events(
     session: AsyncSession, deal_id: str | None = None
 ) -> AsyncIterator[dict[str, Any]]:
     """Every event (or one deal's) in order, as export rows with the CONTRACT.md keys."""
-    async for row in _stream(session, deal_id):
-        yield {
-            "seq": row.seq,
-            "at": format_time(row.at),
-            "deal_id": row.deal_id,
-            "actor": row.actor,
-            "action": row.action,
-            "details": json.loads(row.details),
-            "policy_version": row.policy_version,
-            "prev_hash": row.prev_hash,
-            "hash": row.hash,
-        }
+    async for rows in _partitions(session, deal_id):
+        for seq, at, deal, actor, action, details, version, prev_hash, digest in rows:
+            yield {
+                "seq": seq,
+                "at": canonical_at(at),
+                "deal_id": deal,
+                "actor": actor,
+                "action": action,
+                "details": json.loads(details),
+                "policy_version": version,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }

@@ -14,7 +14,6 @@ from typing import Annotated, NoReturn
 import typer
 from sqlalchemy.engine import make_url
 
-from bot import server
 from bot.cli.common import fail
 from bot.config import Settings, SettingsError, load_settings
 from policies.loader import PolicyError
@@ -90,6 +89,10 @@ def _settings(socket_mode: bool, host: str | None, port: int | None) -> Settings
 
 
 async def _run(config: Settings, socket_mode: bool) -> None:
+    # Imported here: Bolt and aiohttp take a third of a second to import, which every
+    # other command (audit verify in a cron job, say) would pay for nothing.
+    from bot import server
+
     await _check_database(config.database_url)
     try:
         await server.serve(config, socket_mode=socket_mode)
