@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import audit, db, policy, serve, simulate
+from bot.cli import audit, db, policy, report, serve, simulate
 
 app = typer.Typer(
     name="dealdesk",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
+app.add_typer(report.app, name="report")
 simulate.register(app)
 serve.register(app)
 

@@ -3,7 +3,8 @@
 What counts against an SLA: a decision or a hand-over (within when it came in time),
 a timeout (never within), an approval still waiting past its SLA (not within). What
 does not: cancelled and skipped rows, approvals carried over from a previous
-revision, and anything with no SLA (an avatar whose policy entry sets none).
+revision, and anything with no SLA (an avatar whose policy entry sets none). What an
+SLA is and what meets it is defined once, in bot.sla.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from bot.simulation.report import ApprovalLine, Counts, Span
 from bot.simulation.timeline import Names
+from bot.sla import approval_sla, carried_over, within_sla
 from store.models import DECISIONS, Approval, ApprovalStatus
 
 _DONE = {
@@ -39,8 +41,8 @@ def approval_lines(
 def _line(
     row: Approval, move: dict[str, Any] | None, names: Names, ended_at: datetime
 ) -> ApprovalLine:
-    sla = _sla(row, names)
-    carried = row.decided_at is not None and row.decided_at < row.assigned_at
+    sla = approval_sla(row.assigned_at, row.due_at, names.policy.approvers.get(row.approver))
+    carried = carried_over(row.assigned_at, row.decided_at)
     end = row.decided_at or (ended_at if row.status == ApprovalStatus.PENDING else None)
     elapsed = end - row.assigned_at if end is not None and not carried else None
     overdue = row.due_at is not None and row.due_at <= ended_at
@@ -66,14 +68,6 @@ def _line(
     )
 
 
-def _sla(row: Approval, names: Names) -> timedelta | None:
-    """A person's row carries its SLA as due_at; an avatar answers to its policy ``sla``."""
-    if row.due_at is not None:
-        return row.due_at - row.assigned_at
-    approver = names.policy.approvers.get(row.approver)
-    return approver.sla if approver is not None else None
-
-
 def _judge(
     row: Approval,
     move: dict[str, Any] | None,
@@ -83,7 +77,7 @@ def _judge(
     carried: bool,
     overdue: bool,
 ) -> tuple[bool | None, str]:
-    in_time = None if sla is None or elapsed is None else elapsed <= sla
+    in_time = within_sla(sla, elapsed)
     if carried:
         return None, "carried over from the previous revision"
     if row.status in _DONE:

@@ -1,0 +1,37 @@
+"""``/deal report slo [7d|30d]``: the SLO report over the last 7 (or 30) days, for the asker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.cards.blocks import SlackMessage
+from bot.cards.report import build_slo_report_reply
+from bot.errors import UserInputError
+from bot.interactions.payloads import SlashCommand
+from bot.reports.history import load_slo_report
+from bot.reports.slo import Window
+from bot.runtime import Runtime
+
+PERIODS = {"7d": timedelta(days=7), "30d": timedelta(days=30)}
+DEFAULT_PERIOD = "7d"
+USAGE = "usage: `/deal report slo [7d|30d]` (the last 7 days unless you ask for 30d)"
+
+
+async def report(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+    period = parse_report_argument(command.argument)
+    deps = runtime.deps
+    window = Window.ending(deps.clock.now(), PERIODS[period])
+    async with deps.db.read() as session:
+        slo = await load_slo_report(session, deps.policies, window)
+    return build_slo_report_reply(slo)
+
+
+def parse_report_argument(argument: str) -> str:
+    """``slo``, ``slo 7d`` or ``slo 30d`` → the period; anything else is a usage error."""
+    words = argument.lower().split()
+    if not words or words[0] != "slo" or len(words) > 2:
+        raise UserInputError("report", USAGE)
+    period = words[1] if len(words) == 2 else DEFAULT_PERIOD
+    if period not in PERIODS:
+        raise UserInputError("report", USAGE)
+    return period
