@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from bot.briefings.morning import run_morning
 from bot.config import Settings
 from bot.deps import Deps
 from bot.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
-from bot.slack.gateway import SlackGateway, web_client
+from bot.slack.gateway import POST_INTERVAL, ChannelPacer, SlackGateway, web_client
 from bot.slack.inbox import DecisionInbox
 from bot.slack.notify import SlackNotifier
 from bot.slack.senders import Senders
@@ -59,11 +61,19 @@ class Runtime:
     metrics: Metrics
 
 
-def build_runtime(settings: Settings, deps: Deps) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    deps: Deps,
+    *,
+    post_interval: float = POST_INTERVAL,
+    briefings: bool = True,
+) -> Runtime:
     """Wire Slack delivery to the engine: events become outbox rows in the same transaction,
-    and every commit wakes the delivery worker."""
+    and every commit wakes the delivery worker. ``post_interval``: seconds between posts to
+    one channel (Slack's rate limit). ``briefings``: run the morning round every minute."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    gateway = SlackGateway(web_client(token, settings.slack_api_url))
+    pacer = ChannelPacer(post_interval)
+    gateway = SlackGateway(web_client(token, settings.slack_api_url), pacer)
     senders = Senders(deps.db, deps.policies, deps.clock, gateway)
     traffic = Traffic()
     delivery = Delivery(deps.db, deps.clock, senders, traffic)
@@ -73,7 +83,8 @@ def build_runtime(settings: Settings, deps: Deps) -> Runtime:
         delivery.wake()
 
     deps.bus.after_commit.append(wake_delivery)
-    scheduler = DeadlineScheduler(deps)
+    morning = partial(run_morning, deps, gateway) if briefings else None
+    scheduler = DeadlineScheduler(deps, morning=morning)
     deps.bus.after_commit.append(scheduler.poke)
     inbox = DecisionInbox(deps, traffic)
     return Runtime(settings, deps, gateway, inbox, delivery, scheduler, traffic, Metrics())

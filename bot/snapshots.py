@@ -105,7 +105,6 @@ def approval_snapshot(
     row: Approval, policy: Policy, successor: Approval | None = None
 ) -> ApprovalSnapshot:
     approver = policy.approvers.get(row.approver)
-    successor_approver = policy.approvers.get(successor.approver) if successor else None
     return ApprovalSnapshot(
         id=row.id,
         deal_id=row.deal_id,
@@ -129,8 +128,16 @@ def approval_snapshot(
         comment=row.comment,
         recommendation=AvatarDecision.from_json(row.recommendation) if row.recommendation else None,
         successor_assignee=successor.assignee if successor else None,
-        successor_name=successor_approver.name if successor_approver else None,
+        successor_name=_successor_name(policy, successor),
     )
+
+
+def _successor_name(policy: Policy, successor: Approval | None) -> str | None:
+    """The policy's name for whoever holds the slot now; None for a delegate holding it
+    for that approver (the name is not theirs)."""
+    if successor is None or (holder := policy.approvers.get(successor.approver)) is None:
+        return None
+    return holder.name if holder.slack_user in (None, successor.assignee) else None
 
 
 def _sla(policy: Policy, approver_id: str) -> timedelta | None:

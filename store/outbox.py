@@ -119,6 +119,11 @@ async def retry_later(session: AsyncSession, row_id: int, at: datetime, error: s
     )
 
 
+async def postpone(session: AsyncSession, row_id: int, at: datetime) -> None:
+    """Put a row back until ``at`` without counting an attempt (it was not tried)."""
+    await _set(session, row_id, next_attempt_at=at, claimed_until=None)
+
+
 async def give_up(session: AsyncSession, row_id: int, now: datetime, error: str) -> None:
     await _set(session, row_id, failed_at=now, last_error=error, claimed_until=None)
 

@@ -1,9 +1,10 @@
-"""The direct messages that tell both people a delegation started or ended."""
+"""The direct messages that tell both people a delegation started or ended, and the
+answer to `/deal delegate` for the person who asked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.cards.blocks import SlackMessage, context, message, section
 from bot.cards.format import ON_DATE, mention, slack_date
@@ -55,3 +56,49 @@ def _ended(notice: DelegationNotice, recipient: str) -> SlackMessage:
             "come to you again."
         )
     return message(text, [section(text)])
+
+
+@dataclass(frozen=True)
+class DelegationReply:
+    """What ``/deal delegate`` did, for the person who asked."""
+
+    delegate: str | None
+    """Who gets the approvals now; None when there was no delegation to turn off."""
+    last_day: date | None = None
+    """The last day of the delegation in the asker's time zone; None: until turned off."""
+    moved: int = 0
+    ended: bool = False
+    """False: a delegation started; True: ``/deal delegate off`` ended one."""
+
+
+def build_delegation_reply(reply: DelegationReply, today: date) -> SlackMessage:
+    """ "🤝 Your approvals go to @Tom until Fri, Dec 4; 2 pending approvals moved."."""
+    if reply.delegate is None:
+        text = "You have no delegation on, so nothing changed."
+    elif reply.ended:
+        text = (
+            f"✅ Your delegation to {mention(reply.delegate)} is off: new approvals come to "
+            "you again. What they already hold stays with them."
+        )
+    else:
+        until = (
+            f"until {_day(reply.last_day, today)}"
+            if reply.last_day
+            else "until you turn it off with `/deal delegate off`"
+        )
+        moved = (
+            f"{reply.moved} pending approval{'s' if reply.moved != 1 else ''} moved"
+            if reply.moved
+            else "nothing was pending"
+        )
+        text = (
+            f"🤝 Your approvals go to {mention(reply.delegate)} {until}; {moved}. "
+            "You both get a message about it."
+        )
+    return message(text, [section(text)])
+
+
+def _day(day: date, today: date) -> str:
+    """ "Fri, Dec 4" (with the year when it is not this year's)."""
+    year = f", {day.year}" if day.year != today.year else ""
+    return f"{day:%a, %b} {day.day}{year}"

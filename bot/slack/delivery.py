@@ -2,6 +2,8 @@
 
 A Slack outage, a 5xx or a 429 only delays work: the row is tried again later
 (honouring ``Retry-After``), and a restart resumes where the last process stopped.
+A row whose channel had a post less than a second ago (Slack's pace) is put back for
+its turn, not counted as a try, so it never holds up the rows for other channels.
 Rows are claimed in the database, so two ``serve`` processes never send one twice.
 """
 
@@ -9,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.slack.gateway import SlackTrouble
+from bot.slack.gateway import Paced, SlackTrouble
 from bot.slack.work import Work
 from bot.traffic import Traffic
 from store import outbox
@@ -30,6 +33,8 @@ MAX_BACKOFF = timedelta(minutes=5)
 BATCH = 25
 PARALLEL = 8
 IDLE_POLL = 1.0
+TURN_MARGIN = 0.02
+"""Seconds after a channel's turn that its put-back rows are looked for."""
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -50,6 +55,8 @@ class Delivery:
         self._send = send
         self._wakeup = asyncio.Event()
         self._slots = asyncio.Semaphore(PARALLEL)
+        self._turns: list[float] = []
+        """When rows put back for their channel's turn are due (``time.monotonic()``)."""
 
     def wake(self) -> None:
         """New work committed: look now instead of at the next poll."""
@@ -77,6 +84,8 @@ class Delivery:
         if not rows:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
+        soon = time.monotonic() + TURN_MARGIN
+        self._turns += [soon + (t.retry_after or 0) for t in outcomes if isinstance(t, Paced)]
         now = self._clock.now()
         async with self._db.transaction() as session:
             for row, trouble in zip(rows, outcomes, strict=True):
@@ -87,10 +96,18 @@ class Delivery:
         self._wakeup.clear()
         waiters = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(stop.wait())]
         try:
-            await asyncio.wait(waiters, timeout=IDLE_POLL, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                waiters, timeout=self._idle_for(), return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for waiter in waiters:
                 waiter.cancel()
+
+    def _idle_for(self) -> float:
+        """Until the next poll, or the next channel's turn if that comes sooner."""
+        now = time.monotonic()
+        self._turns = [turn for turn in self._turns if turn > now]
+        return min([IDLE_POLL, *(turn - now for turn in self._turns)])
 
     async def _deliver(self, row: OutboxMessage) -> SlackTrouble | None:
         """Send one row; None when done, else what went wrong."""
@@ -115,6 +132,10 @@ class Delivery:
         """Done (with every older row it covers), retry later, or give up for good."""
         if trouble is None:
             await outbox.finish(session, row, now, through)
+        elif isinstance(trouble, Paced):  # its channel's turn comes in a moment
+            await outbox.postpone(
+                session, row.id, now + timedelta(seconds=trouble.retry_after or 0)
+            )
         elif trouble.retryable:
             later = now + backoff(row.attempts, trouble.retry_after)
             log.info(

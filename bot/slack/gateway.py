@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,6 +47,10 @@ PERMANENT_ERRORS = frozenset(
 """Errors about this one message: retrying cannot help. Anything else (outages, rate
 limits, a revoked token an admin will fix) is retried, so no card is lost."""
 
+POST_INTERVAL = 1.0
+"""Seconds between two ``chat.postMessage`` calls to one channel: Slack's rate limit for
+posting is about one message per second per channel."""
+
 
 class SlackTrouble(Exception):
     def __init__(self, error: str, *, retryable: bool, retry_after: float | None = None) -> None:
@@ -49,6 +58,14 @@ class SlackTrouble(Exception):
         self.error = error
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+class Paced(SlackTrouble):
+    """The channel's turn to post has not come yet: not a failure, just not now. The
+    outbox puts the row back for ``retry_after`` seconds (no attempt counted)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("paced", retryable=True, retry_after=retry_after)
 
 
 class Payload(Protocol):
@@ -79,9 +96,53 @@ def web_client(token: str, api_url: str) -> AsyncWebClient:
     )
 
 
+class ChannelPacer:
+    """At most one post per ``interval`` seconds to each channel, from this process.
+
+    A post waits its turn behind the channel's previous one, then the rest of the
+    interval since that one was answered (so Slack sees them at least ``interval``
+    apart); or, when it may be put off (``wait=False``), raises Paced instead of waiting.
+    Other channels are not held up; an ``interval`` of 0 turns pacing off. Another
+    process posting to the same channel may still meet a 429; its ``Retry-After`` is
+    honoured by the outbox.
+    """
+
+    def __init__(
+        self, interval: float = POST_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._last: dict[str, float] = {}
+
+    @asynccontextmanager
+    async def turn(self, channel: str, *, wait: bool = True) -> AsyncIterator[None]:
+        if self._interval <= 0:  # pacing off
+            yield
+            return
+        lock = self._locks[channel]
+        if not wait and (lock.locked() or self._left(channel) > 0):
+            left = self._left(channel)
+            raise Paced(left if left > 0 else self._interval)
+        async with lock:
+            left = self._left(channel)
+            if left > 0:
+                await asyncio.sleep(left)
+            try:
+                yield
+            finally:
+                self._last[channel] = self._clock()
+
+    def _left(self, channel: str) -> float:
+        """Seconds until ``channel`` may have its next post."""
+        last = self._last.get(channel)
+        return 0.0 if last is None else last + self._interval - self._clock()
+
+
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, pacer: ChannelPacer | None = None) -> None:
         self.client = client
+        self._pacer = pacer or ChannelPacer()
         self._dm_channels: dict[str, str] = {}
         self._people: dict[str, Person] = {}
 
@@ -96,19 +157,24 @@ class SlackGateway:
         return self._dm_channels[user]
 
     async def post(
-        self, channel: str, message: Payload, *, thread_ts: str | None = None
+        self, channel: str, message: Payload, *, thread_ts: str | None = None, defer: bool = False
     ) -> tuple[str, str]:
-        """Post a message; return (channel, ts) as Slack answers them."""
+        """Post a message, paced per channel; return (channel, ts) as Slack answers them.
+
+        ``defer``: rather than wait for the channel's turn, raise Paced (the outbox then
+        retries the row at that turn, and meanwhile delivers other channels' rows).
+        """
         body = message.to_dict()
-        response = await self._call(
-            "chat_postMessage",
-            channel=channel,
-            text=body["text"],
-            blocks=body.get("blocks"),
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        async with self._pacer.turn(channel, wait=not defer):
+            response = await self._call(
+                "chat_postMessage",
+                channel=channel,
+                text=body["text"],
+                blocks=body.get("blocks"),
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         return response["channel"], response["ts"]
 
     async def update(self, channel: str, ts: str, message: Payload) -> None:
@@ -153,9 +219,10 @@ class SlackGateway:
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         await self._call("views_open", trigger_id=trigger_id, view=view)
 
-    async def person(self, user: str) -> Person:
-        """Name and time zone from users.info (cached for the process's life)."""
-        if user not in self._people:
+    async def person(self, user: str, *, fresh: bool = False) -> Person:
+        """Name and time zone from users.info (cached for the process's life; ``fresh``
+        asks Slack again)."""
+        if fresh or user not in self._people:
             data = (await self._call("users_info", user=user))["user"]
             self._people[user] = Person(
                 user=user,

@@ -3,7 +3,7 @@ decides at once; and moving it along the backup chain when its holder cannot dec
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.events import ApprovalAssigned, ApprovalEscalated, ApprovalReassigned
 from bot.uow import UnitOfWork
@@ -209,7 +209,9 @@ async def _resolve_delegation(uow: UnitOfWork, approver: Approver, reason: str) 
 
 
 def _until(moment: datetime | None) -> str:
-    return f" until {moment:%Y-%m-%d}" if moment else ""
+    """In UTC with the hour: a delegation ends at the delegator's local midnight, so the
+    date alone would read a day late east of it."""
+    return f" until {moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else ""
 
 
 def _handover_reason(holder: Approver, why: str) -> str:

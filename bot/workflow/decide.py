@@ -74,7 +74,11 @@ def _refusal(row: Approval, deal: Deal, actor: str) -> tuple[Refusal, str] | Non
         verb = row.status.replace("changes_requested", "requested changes on")
         return Refusal.ALREADY_DECIDED, f"Already decided: {who} {verb} this at {when}."
     if row.status == ApprovalStatus.REASSIGNED:
-        return Refusal.MOVED, f"This approval moved on at {when}: {row.comment}."
+        return (
+            Refusal.MOVED,
+            f"Too late: this approval moved on at {when} ({row.comment}), "
+            "so your click changed nothing.",
+        )
     if row.status != ApprovalStatus.PENDING:
         return Refusal.MOVED, f"This approval was {row.status} at {when}: {row.comment}."
     if deal.status != DealStatus.IN_REVIEW:

@@ -162,7 +162,9 @@ async def test_a_person_who_delegated_has_new_approvals_routed_to_the_delegate(
 
     cfo = await pending_for(deps, deal.deal_id, "cfo")
     assert cfo.assignee == BOB
-    assert cfo.reason == ("acv > 250000 or discount > 15; delegated by Lisa Wong until 2026-11-26")
+    assert cfo.reason == (
+        "acv > 250000 or discount > 15; delegated by Lisa Wong until 2026-11-26 13:00 UTC"
+    )
     result = await decide_as(deps, cfo.id, BOB)
     assert result.applied
     (decided,) = [e for e in await audit_events(deps, "approval_decided") if e.actor == BOB]
