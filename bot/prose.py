@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from bot.cards.format import mention, slack_date
@@ -79,3 +79,21 @@ def environment() -> Environment:
 def render(template: str, **values: Any) -> str:
     """Render ``template`` (a file name under bot/templates) to mrkdwn text."""
     return environment().get_template(template).render(**values).strip()
+
+
+def render_part(template: str, part: str, **values: Any) -> str:
+    """Render one ``{% block part %}`` of ``template`` to mrkdwn text.
+
+    One file holds all the wording of a message, piece by piece; the builder that lays
+    the message out asks for each piece where it goes.
+    """
+    compiled = environment().get_template(template)
+    context = compiled.new_context({**_globals(compiled), **values}, shared=True)
+    return "".join(compiled.blocks[part](context)).strip()
+
+
+@lru_cache(maxsize=64)
+def _globals(template: Template) -> dict[str, Any]:
+    """The template's globals (``range``, ``namespace``, …) as one dict: merged once, not
+    at every piece (a briefing run renders hundreds of thousands of them)."""
+    return dict(template.globals)

@@ -20,7 +20,7 @@ async def upsert_person(session: AsyncSession, user_id: str, now: datetime, **va
     """Create the person with ``values``, or update just those values."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(Person).values(
-        user_id=user_id, briefing_enabled=True, updated_at=now, **values
+        **{"user_id": user_id, "briefing_enabled": True, "updated_at": now, **values}
     )
     await session.execute(
         statement.on_conflict_do_update(

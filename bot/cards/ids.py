@@ -51,6 +51,11 @@ class HomeBlock(StrEnum):
     DELEGATED_ACTIONS = "home_delegated_actions"
 
 
+class BriefingBlock(StrEnum):
+    ACTIONS = "briefing_actions"
+    """Followed by ``:<approval id>``: the card's decision buttons, once per approval."""
+
+
 class OwnerAction(StrEnum):
     RESUBMIT = "deal_resubmit_open"
     """Opens the deal modal prefilled; the button's value is the deal id."""

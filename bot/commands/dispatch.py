@@ -18,7 +18,11 @@ from bot.cards.replies import (
     build_status_reply,
 )
 from bot.commands.audit_trail import audit_reply
+from bot.commands.briefing import briefing
 from bot.commands.deal_lookup import find_deal
+from bot.commands.delegate import delegate
+from bot.commands.report import report
+from bot.commands.stalled import stalled
 from bot.errors import DealdeskError, UserInputError
 from bot.inbox import deadline_order, load_inbox
 from bot.interactions.deal_form import open_new_deal_modal
@@ -84,9 +88,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "audit": audit,
     "new": new,
     "help": help_,
-    # Listed in help and CONTRACT.md; until their issues land they answer with help.
-    "delegate": help_,
-    "stalled": help_,
-    "report": help_,
-    "briefing": help_,
+    "delegate": delegate,
+    "stalled": stalled,
+    "report": report,
+    "briefing": briefing,
 }

@@ -7,6 +7,7 @@ tab always shows the latest truth, and a delayed message is never stale.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -36,8 +37,23 @@ HOME_KEPT_FRESH = timedelta(hours=24)
 """How long after someone last opened Home it is refreshed in the background."""
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    """A message stored as its ``to_dict()`` in the outbox."""
+
+    body: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.body
+
+
 class Senders:
-    """The outbox's sender: ``await senders(row)`` delivers one row or raises SlackTrouble."""
+    """The outbox's sender: ``await senders(row)`` delivers one row or raises SlackTrouble.
+
+    A row's first post is ``defer``-red: when its channel had a post less than a second
+    ago, the row goes back to the outbox for its turn (Paced) instead of holding up the
+    rows for other channels. Once a row has posted something, its further posts wait.
+    """
 
     def __init__(
         self, db: Database, policies: PolicyBook, clock: Clock, gateway: SlackGateway
@@ -70,6 +86,8 @@ class Senders:
                 await self._notice(payload)
             case Work.DELEGATION:
                 await self._delegation(payload["delegation_id"], payload["state"])
+            case Work.BRIEFING | Work.DIGEST | Work.NUDGE:
+                await self._post_rendered(payload)
 
     async def _post_card(self, approval_id: int) -> None:
         subject = messages.card_subject(approval_id)
@@ -79,7 +97,7 @@ class Senders:
                 return
         deal, approval = found
         channel = await self._slack.open_dm(approval.assignee)
-        channel, ts = await self._slack.post(channel, self._card(deal, approval))
+        channel, ts = await self._slack.post(channel, self._card(deal, approval), defer=True)
         await self._remember(subject, channel, ts)
 
     async def _refresh_card(self, approval_id: int) -> None:
@@ -108,9 +126,10 @@ class Senders:
         approval = found[1]
         reminder = build_reminder_reply(approval, self._clock.now())
         if card is not None:
-            await self._slack.post(card.channel, reminder, thread_ts=card.ts)
+            await self._slack.post(card.channel, reminder, thread_ts=card.ts, defer=True)
         else:
-            await self._slack.post(await self._slack.open_dm(approval.assignee), reminder)
+            dm = await self._slack.open_dm(approval.assignee)
+            await self._slack.post(dm, reminder, defer=True)
 
     async def _escalate(self, approval_id: int) -> None:
         subject = messages.escalation_subject(approval_id)
@@ -122,11 +141,12 @@ class Senders:
         deal, approval = found
         message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
         if policy.escalation_channel is not None:
-            channel, ts = await self._slack.post(policy.escalation_channel, message)
+            channel, ts = await self._slack.post(policy.escalation_channel, message, defer=True)
             await self._remember(subject, channel, ts)
             return
-        for admin in policy.admins:  # no escalation channel: tell each admin directly
-            await self._slack.post(await self._slack.open_dm(admin), message)
+        for n, admin in enumerate(policy.admins):  # no escalation channel: tell each admin
+            dm = await self._slack.open_dm(admin)
+            await self._slack.post(dm, message, defer=n == 0)
 
     async def _deal_parent(self, deal_id: int) -> None:
         subject = messages.deal_subject(deal_id)
@@ -140,7 +160,7 @@ class Senders:
             return
         message = build_deal_parent(deal, self._clock.now())
         if parent is None:
-            channel, ts = await self._slack.post(policy.deal_channel, message)
+            channel, ts = await self._slack.post(policy.deal_channel, message, defer=True)
             await self._remember(subject, channel, ts)
         else:
             await self._slack.update(parent.channel, parent.ts, message)
@@ -168,7 +188,7 @@ class Senders:
                 message = build_step_reply(
                     deal, approval, StepKind(payload["step"]), now, admins=policy.admins
                 )
-        await self._slack.post(parent.channel, message, thread_ts=parent.ts)
+        await self._slack.post(parent.channel, message, thread_ts=parent.ts, defer=True)
 
     async def _tell_owner(self, deal_id: int, status: str) -> None:
         async with self._db.read() as session:
@@ -176,7 +196,7 @@ class Senders:
         if deal is None or deal.status != status:
             return  # the deal moved on (resubmitted, say) before this went out
         message = build_owner_dm(deal, self._clock.now())
-        await self._slack.post(await self._slack.open_dm(deal.owner), message)
+        await self._slack.post(await self._slack.open_dm(deal.owner), message, defer=True)
 
     async def _publish_home(self, user: str) -> None:
         """Refresh the Home tab of someone who has been looking at it; anyone else gets a
@@ -197,7 +217,7 @@ class Senders:
         if payload.get("channel"):
             await self._slack.ephemeral(payload["channel"], payload["user"], message)
         else:
-            await self._slack.post(await self._slack.open_dm(payload["user"]), message)
+            await self._slack.post(await self._slack.open_dm(payload["user"]), message, defer=True)
 
     async def _delegation(self, delegation_id: int, state: str) -> None:
         async with self._db.read() as session:
@@ -212,9 +232,20 @@ class Senders:
             ended=state == "ended",
             moved=moved,
         )
-        for person in (delegation.delegator, delegation.delegate):
+        for n, person in enumerate((delegation.delegator, delegation.delegate)):
             dm = await self._slack.open_dm(person)
-            await self._slack.post(dm, build_delegation_dm(notice, person))
+            await self._slack.post(dm, build_delegation_dm(notice, person), defer=n == 0)
+
+    async def _post_rendered(self, payload: dict[str, Any]) -> None:
+        """A message rendered when its work was claimed (a briefing, a digest, a nudge):
+        posted as it is, once per subject."""
+        subject = payload["subject"]
+        async with self._db.read() as session:
+            if await messages.get_message(session, subject) is not None:
+                return
+        channel = payload.get("channel") or await self._slack.open_dm(payload["user"])
+        channel, ts = await self._slack.post(channel, _Rendered(payload["message"]), defer=True)
+        await self._remember(subject, channel, ts)
 
     def _card(self, deal: DealSnapshot, approval: ApprovalSnapshot) -> Payload:
         now = self._clock.now()

@@ -26,6 +26,12 @@ class Work(StrEnum):
     """Tell both people a delegation started or ended ({delegation_id, state})."""
     NOTICE = "notice"
     """A message only one person sees ({user, text, response_url?, channel?})."""
+    BRIEFING = "briefing.post"
+    """A morning briefing, rendered when it was claimed ({subject, user, message})."""
+    DIGEST = "digest.post"
+    """The deal channel's daily digest, rendered when claimed ({subject, channel, message})."""
+    NUDGE = "stalled.nudge"
+    """Tell an owner their deal is stalled, rendered when claimed ({subject, user, message})."""
 
     @property
     def coalesces(self) -> bool:

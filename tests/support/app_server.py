@@ -51,7 +51,13 @@ async def running_app(
     *,
     clock: Clock | None = None,
     api_token: str | None = API_TOKEN,
+    post_interval: float = 0.0,
+    briefings: bool = False,
 ) -> AsyncIterator[RunningApp]:
+    """``post_interval``: Slack's pacing of posts per channel, off unless a test asks for it
+    (``bot.slack.gateway.POST_INTERVAL``): a deal thread of ten steps would take ten seconds.
+    ``briefings``: the minute job of morning briefings, off unless a test asks for it (it
+    would post at real minute boundaries into other tests' workspaces)."""
     settings = load_settings(
         slack_bot_token="xoxb-test",
         slack_signing_secret=SIGNING_SECRET,
@@ -63,7 +69,7 @@ async def running_app(
     )
     listeners = load_listeners()
     async with open_deps(database_url, policy, clock) as deps:
-        runtime = build_runtime(settings, deps)
+        runtime = build_runtime(settings, deps, post_interval=post_interval, briefings=briefings)
         bolt = build_app(runtime, listeners.register)
         async with (
             serve(build_web_app(runtime, bolt, listeners)) as url,

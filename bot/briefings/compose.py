@@ -1,0 +1,190 @@
+"""Compose many people's briefings at once: a handful of bulk queries, then one render each.
+
+Everything a briefing shows is loaded for all recipients together (their pending
+approvals, their recent decisions, their own open deals, and those deals with their
+current approvals), in chunks of :data:`CHUNK` people, never one query per person.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar, cast
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.briefings.timing import Recipient
+from bot.cards.blocks import SlackMessage
+from bot.cards.briefing import Briefing, Item, build_briefing_dm
+from bot.inbox import deadline_order
+from bot.policy_book import PolicyBook
+from bot.snapshots import DealSnapshot, approval_snapshot, deal_snapshot
+from store.models import DECISIONS, Approval, ApprovalStatus, Deal, DealStatus
+
+__all__ = ["Recipient", "compose_briefings", "load_briefings"]
+
+CHUNK = 500
+"""People (or deals) per ``IN (…)`` list: well inside every database's parameter limit."""
+DECIDED_LOOKBACK = timedelta(days=3)
+"""Far enough back to hold "yesterday" in every time zone."""
+OPEN = (DealStatus.IN_REVIEW, DealStatus.CHANGES_REQUESTED)
+
+T = TypeVar("T")
+
+
+async def compose_briefings(
+    session: AsyncSession, policies: PolicyBook, people: Sequence[Recipient], now: datetime
+) -> dict[str, SlackMessage]:
+    """Each recipient's briefing message, by user id; nobody with nothing to read is in it."""
+    briefings = await load_briefings(session, policies, people, now)
+    return {user: build_briefing_dm(briefing) for user, briefing in briefings.items()}
+
+
+async def load_briefings(
+    session: AsyncSession, policies: PolicyBook, people: Sequence[Recipient], now: datetime
+) -> dict[str, Briefing]:
+    """What each recipient's briefing says; empty ones left out."""
+    users = sorted({person.user for person in people})
+    pending: list[tuple[int, int, str]] = []
+    decided: list[Approval] = []
+    own: list[int] = []
+    for chunk in _chunks(users):
+        waiting = select(Approval.id, Approval.deal_id, Approval.assignee).where(
+            Approval.status == ApprovalStatus.PENDING, Approval.assignee.in_(chunk)
+        )
+        pending += [(row.id, row.deal_id, row.assignee) for row in await session.execute(waiting)]
+        recent = select(Approval).where(
+            Approval.decided_by.in_(chunk),
+            Approval.status.in_(DECISIONS),
+            Approval.decided_at >= now - DECIDED_LOOKBACK,
+        )
+        decided += (await session.scalars(recent)).all()
+        owned = select(Deal.id).where(Deal.owner.in_(chunk), Deal.status.in_(OPEN))
+        own += (await session.scalars(owned)).all()
+    wanted = {deal_id for _, deal_id, _ in pending} | {row.deal_id for row in decided} | set(own)
+    deals = await load_current_deals(session, wanted, policies)
+    stalled_after = policies.current.policy.stalled_after
+    world = _World(deals, now, now - stalled_after)
+    for approval_id, _, assignee in pending:
+        world.add_pending(approval_id, assignee)
+    for row in decided:
+        await world.add_decided(row, policies, session)
+    briefings = {}
+    for person in people:
+        briefing = world.briefing(person, stalled_after)
+        if not briefing.is_empty:
+            briefings[person.user] = briefing
+    return briefings
+
+
+async def load_current_deals(
+    session: AsyncSession, deal_ids: Iterable[int], policies: PolicyBook
+) -> dict[int, DealSnapshot]:
+    """Deals with their current revision's approvals, :data:`CHUNK` deals per query.
+
+    Read as plain rows, not ORM objects (several times faster for tens of thousands):
+    a row has the same attributes, and the snapshot only reads them.
+    """
+    deals_table, approvals_table = Deal.__table__, Approval.__table__
+    snapshots: dict[int, DealSnapshot] = {}
+    for chunk in _chunks(sorted(set(deal_ids))):
+        deals = await session.execute(select(deals_table).where(deals_table.c.id.in_(chunk)))
+        current = (
+            select(approvals_table)
+            .join(deals_table, deals_table.c.id == approvals_table.c.deal_id)
+            .where(
+                approvals_table.c.deal_id.in_(chunk),
+                approvals_table.c.revision == deals_table.c.revision,
+            )
+            .order_by(approvals_table.c.id)
+        )
+        by_deal: dict[int, list[Approval]] = defaultdict(list)
+        for row in await session.execute(current):
+            by_deal[row.deal_id].append(cast(Approval, row))
+        for deal in deals:
+            policy = await policies.get(session, deal.policy_version)
+            snapshots[deal.id] = deal_snapshot(cast(Deal, deal), by_deal[deal.id], policy)
+    return snapshots
+
+
+class _World:
+    """Everything loaded, indexed by person."""
+
+    def __init__(self, deals: dict[int, DealSnapshot], now: datetime, idle_since: datetime):
+        self.deals = deals
+        self.now = now
+        self.idle_since = idle_since
+        self.items = {a.id: (deal, a) for deal in deals.values() for a in deal.approvals}
+        self.pending: dict[str, list[Item]] = defaultdict(list)
+        self.decided: dict[str, list[Item]] = defaultdict(list)
+        self.owned: dict[str, list[DealSnapshot]] = defaultdict(list)
+        for deal in deals.values():
+            if deal.status in OPEN:
+                self.owned[deal.owner].append(deal)
+
+    def add_pending(self, approval_id: int, assignee: str) -> None:
+        item = self.items.get(approval_id)
+        if item is not None and item[1].is_pending:
+            self.pending[assignee].append(item)
+
+    async def add_decided(self, row: Approval, policies: PolicyBook, session: AsyncSession) -> None:
+        deal = self.deals.get(row.deal_id)
+        if deal is None or row.decided_by is None:
+            return
+        policy = await policies.get(session, deal.policy_version)
+        self.decided[row.decided_by].append((deal, approval_snapshot(row, policy)))
+
+    def briefing(self, person: Recipient, stalled_after: timedelta) -> Briefing:
+        now, zone, today = self.now, person.zone, person.local_date
+        mine = sorted(self.pending[person.user], key=lambda item: deadline_order(item, now))
+        overdue = [item for item in mine if item[1].overdue(now)]
+        due_today = [
+            item
+            for item in mine
+            if not item[1].overdue(now)
+            and item[1].due_at is not None
+            and item[1].due_at.astimezone(zone).date() <= today
+        ]
+        shown = {item[1].id for item in [*overdue, *due_today]}
+        later = [item for item in mine if item[1].id not in shown]
+        yesterday = today - timedelta(days=1)
+        decided = sorted(
+            (
+                item
+                for item in self.decided[person.user]
+                if item[1].decided_at and item[1].decided_at.astimezone(zone).date() == yesterday
+            ),
+            key=lambda item: (item[1].decided_at, item[1].id),
+        )
+        concerned = {deal.id: deal for deal in self.owned[person.user]}
+        concerned.update({deal.id: deal for deal, _ in mine})
+        stalled = sorted(
+            (deal for deal in concerned.values() if self._stalled(deal)),
+            key=lambda deal: (deal.updated_at, deal.id),
+        )
+        own = sorted(
+            (deal for deal in self.owned[person.user] if not self._stalled(deal)),
+            key=lambda deal: (deal.updated_at, deal.id),
+        )
+        return Briefing(
+            user=person.user,
+            local_date=today,
+            now=now,
+            overdue=overdue,
+            due_today=due_today,
+            later=later,
+            decided=decided,
+            own=own,
+            stalled=stalled,
+            stalled_after=stalled_after,
+        )
+
+    def _stalled(self, deal: DealSnapshot) -> bool:
+        return deal.status == DealStatus.IN_REVIEW and deal.updated_at <= self.idle_since
+
+
+def _chunks(values: Sequence[T]) -> Iterator[list[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start : start + CHUNK])

@@ -1,0 +1,107 @@
+"""The deal channel's digest: once per local day (the policy's zone) at the briefing time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.briefings.compose import load_current_deals
+from bot.briefings.posts import post_row
+from bot.briefings.timing import due_day, local_moment
+from bot.cards.digest import Digest, build_digest_message
+from bot.deps import Deps
+from bot.policy_book import PolicyBook
+from bot.slack.work import Work
+from policies.model import Policy
+from store import briefings as claims
+from store import outbox
+from store.models import AVATAR_PREFIX, DECISIONS, Approval, ApprovalStatus, Deal, DealStatus
+
+WINDOW = timedelta(days=7)
+"""The SLO and automation figures look back this far."""
+SHOWN = 10
+"""Entries per list."""
+
+
+async def post_digest(deps: Deps, now: datetime) -> str | None:
+    """Queue today's digest if it is due and nobody has; return the channel when queued."""
+    policy = deps.policies.current.policy
+    channel = policy.deal_channel
+    day = due_day(now, policy.briefing.time, policy.zone)
+    if channel is None or day is None:
+        return None
+    async with deps.db.read() as session:
+        if await claims.digest_ran(session, channel, day):
+            return None
+        digest = await load_digest(session, deps.policies, policy, day, now)
+    rows = []
+    if not digest.is_empty:
+        subject = f"digest:{channel}:{day.isoformat()}"
+        message = build_digest_message(digest)
+        rows.append(post_row(Work.DIGEST, subject, subject, message, now, channel=channel))
+    async with deps.db.transaction() as session:
+        if not await claims.claim_digest(session, channel, day, now):
+            return None
+        await outbox.add_many(session, rows)
+    return channel if rows else None
+
+
+async def load_digest(
+    session: AsyncSession, policies: PolicyBook, policy: Policy, day: date, now: datetime
+) -> Digest:
+    acvs = (
+        await session.scalars(select(Deal.acv).where(Deal.status == DealStatus.IN_REVIEW))
+    ).all()
+    day_ends = local_moment(day + timedelta(days=1), time(0), policy.zone)
+    due = (
+        await session.execute(
+            select(Approval.id, Approval.deal_id, Approval.due_at)
+            .where(
+                Approval.status == ApprovalStatus.PENDING,
+                Approval.due_at.is_not(None),
+                Approval.due_at < day_ends,
+            )
+            .order_by(Approval.due_at, Approval.id)
+        )
+    ).all()
+    overdue = [row for row in due if row.due_at <= now]
+    today = [row for row in due if row.due_at > now]
+    idle_since = now - policy.stalled_after
+    stalled_ids = await claims.list_stalled(session, idle_since, SHOWN)
+    shown = [*overdue[:SHOWN], *today[:SHOWN]]
+    deals = await load_current_deals(
+        session, [row.deal_id for row in shown] + stalled_ids, policies
+    )
+    items = {a.id: (deal, a) for deal in deals.values() for a in deal.approvals}
+    decisions = (
+        await session.execute(
+            select(Approval.decided_by, Approval.decided_at, Approval.due_at).where(
+                Approval.status.in_(DECISIONS),
+                Approval.decided_at > now - WINDOW,
+                Approval.decided_at <= now,
+            )
+        )
+    ).all()
+    timed = [row for row in decisions if row.due_at is not None]
+    return Digest(
+        local_date=day,
+        now=now,
+        in_review=len(acvs),
+        in_review_acv=sum(acvs, Decimal(0)),
+        overdue=[items[row.id] for row in overdue[:SHOWN] if row.id in items],
+        overdue_total=len(overdue),
+        due_today=[items[row.id] for row in today[:SHOWN] if row.id in items],
+        due_today_total=len(today),
+        stalled=[deals[deal_id] for deal_id in stalled_ids if deal_id in deals],
+        stalled_total=await claims.count_stalled(session, idle_since),
+        stalled_after=policy.stalled_after,
+        decisions=len(decisions),
+        decided_by_avatars=sum(
+            1 for row in decisions if (row.decided_by or "").startswith(AVATAR_PREFIX)
+        ),
+        with_sla=len(timed),
+        within_sla=sum(1 for row in timed if row.decided_at <= row.due_at),
+    )

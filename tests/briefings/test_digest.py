@@ -1,0 +1,77 @@
+"""The deal channel's digest: the figures a deal desk lead reads, once per local day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.briefings.digest import post_digest
+from bot.clock import VirtualClock
+from bot.deps import Deps, open_deps
+from bot.slack.work import Work
+from tests.briefings.seed import MONDAY_EIGHT, START, seed_week
+from tests.briefings.world import DEAL_CHANNEL, queued
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(START)
+
+
+async def test_the_digest_has_the_pipeline_the_deadlines_and_the_slo(
+    deps: Deps, clock: VirtualClock
+) -> None:
+    await seed_week(deps, clock)
+    assert await post_digest(deps, clock.now()) == DEAL_CHANNEL
+    [digest] = await queued(deps, Work.DIGEST)
+    assert digest.channel == DEAL_CHANNEL
+    fields = [field["text"] for field in digest.message["blocks"][1]["fields"]]
+    assert fields == [
+        "*Under review*\n4 deals · $600,000 ACV",
+        "*Due today*\n2 approvals",  # Today Inc: Marcus and Kenji at 15:00 New York time
+        "*Overdue*\n🔴 5 approvals",
+        "*Stalled*\n⏸️ 1 deal idle 7d+",
+        # Kenji on time, Marcus late on Done Deal, on time sending Sent Back Co back.
+        "*SLO, last 7 days*\n67% within SLA (2 of 3)",
+        # Five qualifications by the sdr avatar this week, three decisions by people.
+        "*Automation, last 7 days*\n63% decided by avatars (5 of 8)",
+    ]
+    text = digest.text
+    assert "• *Old Corp* (D-1001) · Deal approval · <@U0MARCUS> · overdue by 8d 23h" in text
+    assert "• *&lt;!channel&gt; Corp* (D-1003) · Deal approval · <@U0LISA> · overdue by 23h" in (
+        text
+    )
+    assert "*⏰ Due today*\n• *Today Inc* (D-1005) · Deal approval · <@U0MARCUS> · due" in text
+    assert "*⏸️ Stalled*\n• *Old Corp* (D-1001) · idle 9d 23h · waiting on <@U0MARCUS>" in text
+    assert "<!channel>" not in str(digest.message)
+
+
+async def test_one_digest_per_local_day_across_restarts(
+    deps: Deps, clock: VirtualClock, database_url: str, policy_file: Path
+) -> None:
+    await seed_week(deps, clock)
+    async with open_deps(database_url, policy_file, clock) as other:  # a second process
+        assert {await post_digest(deps, clock.now()), await post_digest(other, clock.now())} == {
+            DEAL_CHANNEL,
+            None,
+        }
+    clock.advance(timedelta(hours=1))
+    assert await post_digest(deps, clock.now()) is None
+    clock.set(MONDAY_EIGHT + timedelta(days=1, minutes=-1))  # Tuesday 07:59: not yet
+    assert await post_digest(deps, clock.now()) is None
+    clock.set(MONDAY_EIGHT + timedelta(days=1, hours=2, minutes=1))  # Tuesday 10:01: too late
+    assert await post_digest(deps, clock.now()) is None
+    clock.set(MONDAY_EIGHT + timedelta(days=2))  # Wednesday 08:00
+    assert await post_digest(deps, clock.now()) == DEAL_CHANNEL
+    assert [q.day.isoformat() for q in await queued(deps, Work.DIGEST)] == [
+        "2026-11-23",
+        "2026-11-25",
+    ]
+
+
+async def test_a_quiet_desk_posts_no_digest(deps: Deps, clock: VirtualClock) -> None:
+    clock.set(MONDAY_EIGHT)
+    assert await post_digest(deps, clock.now()) is None
+    assert await queued(deps, Work.DIGEST) == []

@@ -1,0 +1,63 @@
+"""The morning round's job: second 0 of every minute, UTC, one at a time, failures logged."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC
+
+import pytest
+
+from bot.deps import Deps
+from bot.scheduler import MORNING, MORNING_GRACE, SWEEP, DeadlineScheduler
+from tests.slack.flows import eventually
+
+
+async def test_the_morning_round_runs_every_minute_on_the_minute(deps: Deps) -> None:
+    rounds: list[str] = []
+
+    async def morning() -> None:
+        rounds.append("round")
+
+    scheduler = DeadlineScheduler(deps, morning=morning)
+    stop = asyncio.Event()
+    running = asyncio.create_task(scheduler.run(stop))
+    try:
+        job = await eventually(lambda: scheduler.job(MORNING), "the morning job")
+        assert str(job.trigger) == "cron[second='0']"
+        assert job.trigger.timezone == UTC
+        assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (
+            True,
+            1,
+            MORNING_GRACE,
+        )
+        await scheduler.morning()
+        assert rounds == ["round"]
+    finally:
+        stop.set()
+        await running
+
+
+async def test_a_failing_round_is_logged_and_the_next_one_still_runs(
+    deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("database went away")
+
+    scheduler = DeadlineScheduler(deps, morning=broken)
+    with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+        await scheduler.morning()
+        await scheduler.morning()
+    assert [r.message for r in caplog.records].count(
+        "the morning round failed; the next minute tries again"
+    ) == 2
+
+
+async def test_without_a_morning_round_there_is_no_job(deps: Deps) -> None:
+    scheduler = DeadlineScheduler(deps)
+    stop = asyncio.Event()
+    running = asyncio.create_task(scheduler.run(stop))
+    await eventually(lambda: scheduler.job(SWEEP), "the deadline sweep")
+    assert scheduler.job(MORNING) is None
+    stop.set()
+    await running
