@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 BATCH = 20
 """Decisions applied per transaction: short, so a click's journal write never waits long."""
 IDLE_POLL = 1.0
+COMMIT_DELAY = 0.002
+"""Seconds a journal write waits for the clicks still being parsed, when there are any
+(PostgreSQL's ``commit_delay``/``commit_siblings``, for the same reason): under a burst
+it turns two clicks per transaction into twenty to fifty, and cuts the CPU per click
+by a third (bench/clicks.py)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class DecisionInbox:
     async def _flush(self) -> None:
         """Write everything waiting in one transaction; clicks arriving meanwhile go next."""
         while self._waiting:
+            if self._traffic is not None and self._traffic.in_flight > len(self._waiting):
+                await asyncio.sleep(COMMIT_DELAY)
             batch, self._waiting = self._waiting, []
             try:
                 await self._insert([click for click, _ in batch])

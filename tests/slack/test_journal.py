@@ -1,0 +1,86 @@
+"""The click journal: durable before the answer, and cheap under a burst (group commit)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import event, func, select
+
+from bot.deps import Deps
+from bot.slack.inbox import Click, DecisionInbox
+from bot.traffic import Traffic
+from bot.workflow import Decision
+from store.models import DecisionRequest
+
+
+def click(number: int) -> Click:
+    return Click(
+        dedup_key=f"trigger-{number}", approval_id=number, actor="U0LISA", decision=Decision.APPROVE
+    )
+
+
+def count_commits(deps: Deps) -> list[int]:
+    commits = [0]
+
+    def counted(_connection: Any) -> None:
+        commits[0] += 1
+
+    event.listen(deps.db.writer.sync_engine, "commit", counted)
+    return commits
+
+
+async def journaled(deps: Deps) -> int:
+    async with deps.db.read() as session:
+        return int((await session.execute(select(func.count(DecisionRequest.id)))).scalar_one())
+
+
+async def test_a_click_waits_for_the_clicks_still_being_parsed(deps: Deps) -> None:
+    traffic = Traffic()
+    inbox = DecisionInbox(deps, traffic)
+    commits = count_commits(deps)
+
+    with traffic.request(), traffic.request():  # two requests from Slack being answered
+        first = asyncio.create_task(inbox.record(click(1)))
+        for _ in range(3):  # the second is still being parsed
+            await asyncio.sleep(0)
+        second = asyncio.create_task(inbox.record(click(2)))
+        await asyncio.gather(first, second)
+
+    assert commits[0] == 1
+    assert await journaled(deps) == 2
+
+
+async def test_a_burst_of_clicks_shares_a_few_transactions(deps: Deps) -> None:
+    traffic = Traffic()
+    inbox = DecisionInbox(deps, traffic)
+    commits = count_commits(deps)
+
+    async def answer(number: int) -> None:
+        with traffic.request():
+            await asyncio.sleep(number / 10_000)  # arriving over 4 ms
+            await inbox.record(click(number))
+
+    await asyncio.gather(*(answer(number) for number in range(40)))
+
+    assert commits[0] <= 10
+    assert await journaled(deps) == 40
+
+
+async def test_a_lone_click_is_not_held_back(deps: Deps) -> None:
+    inbox = DecisionInbox(deps, Traffic())
+    commits = count_commits(deps)
+
+    await asyncio.wait_for(inbox.record(click(1)), timeout=1)
+
+    assert commits[0] == 1
+    assert await journaled(deps) == 1
+
+
+async def test_a_redelivered_click_is_journaled_once(deps: Deps) -> None:
+    inbox = DecisionInbox(deps, Traffic())
+
+    await asyncio.gather(inbox.record(click(7)), inbox.record(click(7)))
+    await inbox.record(click(7))
+
+    assert await journaled(deps) == 1
