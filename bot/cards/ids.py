@@ -8,13 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-class Decision(StrEnum):
-    """What an approver's button asks for (the workflow's ``Decision`` values)."""
-
-    APPROVE = "approve"
-    REJECT = "reject"
-    REQUEST_CHANGES = "request_changes"
+from bot.workflow.results import Decision
 
 
 class CardAction(StrEnum):

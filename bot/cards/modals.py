@@ -25,9 +25,10 @@ from slack_sdk.models.views import View
 from bot.cards import limits
 from bot.cards.blocks import cap_blocks, context, plain, section
 from bot.cards.format import money, percent
-from bot.cards.ids import FLAG_OPTIONS, DealField, Decision, ModalCallback, ReasonInput
+from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback, ReasonInput
 from bot.cards.parts import company
 from bot.snapshots import DealSnapshot
+from bot.workflow.results import Decision
 from policies.avatars.formatting import plain as plain_number
 from store.models import deal_ref
 

@@ -19,7 +19,6 @@ from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.runtime import Runtime
 from bot.slack.inbox import Click
 from bot.snapshots import load_approval
-from bot.workflow import Decision
 
 BROKEN_BUTTON = (
     "That button does not point at an approval I know, so nothing was decided. "
@@ -39,7 +38,7 @@ async def journal_click(runtime: Runtime, click: ButtonClick) -> SlackMessage | 
             dedup_key=click.dedup_key,
             approval_id=approval_id,
             actor=click.user,
-            decision=Decision(DECISION_OF_ACTION[click.action_id].value),
+            decision=DECISION_OF_ACTION[click.action_id],
             channel=click.channel,
             message_ts=click.message_ts,
             response_url=click.response_url,
@@ -86,7 +85,7 @@ async def journal_reason(runtime: Runtime, submission: ViewSubmission) -> dict[s
             dedup_key=submission.dedup_key,
             approval_id=approval_id,
             actor=submission.user,
-            decision=Decision(decision.value),
+            decision=decision,
             comment=reason,
             channel=origin.get("channel"),
             message_ts=origin.get("ts"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.cards.ids import DealField, Decision, ModalCallback, ReasonInput
+from bot.cards.ids import DealField, ModalCallback, ReasonInput
 from bot.cards.modals import (
     build_deal_modal,
     build_reason_modal,
@@ -17,6 +17,7 @@ from bot.cards.modals import (
     parse_reason_metadata,
     parse_reason_modal,
 )
+from bot.workflow.results import Decision
 from policies.deal import DealTerms
 from tests.cards.fixtures import OWNER, techcorp
 
