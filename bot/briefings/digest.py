@@ -14,11 +14,13 @@ from bot.briefings.timing import due_day, local_moment
 from bot.cards.digest import Digest, build_digest_message
 from bot.deps import Deps
 from bot.policy_book import PolicyBook
+from bot.reports.history import load_slo_report
+from bot.reports.slo import Window
 from bot.slack.work import Work
 from policies.model import Policy
 from store import briefings as claims
 from store import outbox
-from store.models import AVATAR_PREFIX, DECISIONS, Approval, ApprovalStatus, Deal, DealStatus
+from store.models import Approval, ApprovalStatus, Deal, DealStatus
 
 WINDOW = timedelta(days=7)
 """The SLO and automation figures look back this far."""
@@ -76,16 +78,8 @@ async def load_digest(
         session, [row.deal_id for row in shown] + stalled_ids, policies
     )
     items = {a.id: (deal, a) for deal in deals.values() for a in deal.approvals}
-    decisions = (
-        await session.execute(
-            select(Approval.decided_by, Approval.decided_at, Approval.due_at).where(
-                Approval.status.in_(DECISIONS),
-                Approval.decided_at > now - WINDOW,
-                Approval.decided_at <= now,
-            )
-        )
-    ).all()
-    timed = [row for row in decisions if row.due_at is not None]
+    # The same figures as /deal report slo 7d: a timeout counts against the SLA.
+    team = (await load_slo_report(session, policies, Window.ending(now, WINDOW))).team
     return Digest(
         local_date=day,
         now=now,
@@ -98,10 +92,8 @@ async def load_digest(
         stalled=[deals[deal_id] for deal_id in stalled_ids if deal_id in deals],
         stalled_total=await claims.count_stalled(session, idle_since),
         stalled_after=policy.stalled_after,
-        decisions=len(decisions),
-        decided_by_avatars=sum(
-            1 for row in decisions if (row.decided_by or "").startswith(AVATAR_PREFIX)
-        ),
-        with_sla=len(timed),
-        within_sla=sum(1 for row in timed if row.decided_at <= row.due_at),
+        decisions=team.overall.decided,
+        decided_by_avatars=team.avatar_decisions,
+        with_sla=team.overall.sla_counted,
+        within_sla=team.overall.within_sla,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,9 +11,12 @@ import pytest
 from bot.briefings.digest import post_digest
 from bot.clock import VirtualClock
 from bot.deps import Deps, open_deps
+from bot.reports.history import load_slo_report
+from bot.reports.slo import Window
 from bot.slack.work import Work
-from tests.briefings.seed import MONDAY_EIGHT, START, seed_week
-from tests.briefings.world import DEAL_CHANNEL, queued
+from tests.briefings.seed import CHANNEL, MONDAY_EIGHT, START, seed_week
+from tests.briefings.world import DEAL_CHANNEL, POLICY, queued
+from tests.support.deals import pending_for, run_time_out
 
 
 @pytest.fixture
@@ -46,6 +50,27 @@ async def test_the_digest_has_the_pipeline_the_deadlines_and_the_slo(
     assert "*⏰ Due today*\n• *Today Inc* (D-1005) · Deal approval · <@U0MARCUS> · due" in text
     assert "*⏸️ Stalled*\n• *Old Corp* (D-1001) · idle 9d 23h · waiting on <@U0MARCUS>" in text
     assert "<!channel>" not in str(digest.message)
+
+
+async def test_the_digest_counts_the_slo_as_the_report_does(
+    database_url: str, write_policy: Callable[[str], Path], clock: VirtualClock
+) -> None:
+    lisa_has_a_backup = POLICY.replace("    sla: 2h\n", "    sla: 2h\n    backups: [manager]\n")
+    async with open_deps(database_url, write_policy(lisa_has_a_backup), clock) as deps:
+        await seed_week(deps, clock)
+        # Lisa's 2h on <!channel> Corp ran out on Sunday: a timeout is an SLA miss.
+        moved = await run_time_out(deps, (await pending_for(deps, CHANNEL, "cfo")).id)
+        assert moved is not None
+        clock.advance(timedelta(minutes=1))
+        await post_digest(deps, clock.now())
+        [digest] = await queued(deps, Work.DIGEST)
+        async with deps.db.read() as session:
+            window = Window.ending(clock.now(), timedelta(days=7))
+            overall = (await load_slo_report(session, deps.policies, window)).team.overall
+
+    assert (overall.within_sla, overall.sla_counted) == (2, 4)
+    fields = [field["text"] for field in digest.message["blocks"][1]["fields"]]
+    assert "*SLO, last 7 days*\n50% within SLA (2 of 4)" in fields
 
 
 async def test_one_digest_per_local_day_across_restarts(
