@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import sys
@@ -44,6 +43,7 @@ from bot.workflow import submit_deal
 from policies.deal import DealTerms
 from tests.support.block_reading import buttons
 from tests.support.fake_slack import FakeSlack
+from tests.support.processes import free_port, wait_until_healthy
 from tests.support.slack_requests import SlackRequests
 from tests.support.slack_workspace import Message
 
@@ -107,13 +107,6 @@ class Bursts:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def seed(database: Path, policy: Path, count: int) -> list[tuple[int, str]]:
     """One deal per click, spread over the approvers; their cards queued for delivery."""
     url = f"sqlite+aiosqlite:///{database}"
@@ -147,22 +140,6 @@ async def wait_until(check: object, what: str, limit: float) -> float:
             raise SystemExit(f"gave up waiting for {what} after {limit:.0f}s")
         await asyncio.sleep(0.05)
     return time.perf_counter() - started
-
-
-async def wait_healthy(
-    session: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process
-) -> None:
-    for _ in range(300):
-        if process.returncode is not None:
-            raise SystemExit(f"{url} exited with {process.returncode}")
-        try:
-            async with session.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise SystemExit(f"{url} did not become healthy")
 
 
 async def fire(
@@ -252,8 +229,8 @@ async def bench(clicks: int, concurrency: int, rounds: int) -> dict[str, object]
         )
         try:
             app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
-            await wait_healthy(session, app_url, dealdesk)
-            await wait_healthy(session, bare_url, bare)
+            await wait_until_healthy(session, app_url, dealdesk)
+            await wait_until_healthy(session, bare_url, bare)
             print("sending the cards…", file=sys.stderr)
             await until_idle(database, 0)
             response_url = slack.response_url("bench")

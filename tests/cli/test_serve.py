@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,18 +19,10 @@ from bot.cli.serve import LogLevel, configure_logging
 from tests.api.conftest import deal, with_people
 from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
+from tests.support.processes import free_port, wait_until_healthy
 
 DEALDESK = str(Path(sys.executable).with_name("dealdesk"))
 API_TOKEN = "serve-test-token"
-STARTUP = 30.0
-"""Seconds the process gets to answer /healthz (imports and migrations included)."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def environment(tmp_path: Path, **variables: str) -> dict[str, str]:
@@ -81,25 +72,6 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], *words: str)
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
         yield with_people(fake)
-
-
-async def wait_until_healthy(
-    session: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process
-) -> None:
-    deadline = time.monotonic() + STARTUP
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            break
-        try:
-            async with session.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    process.kill()
-    _, stderr = await process.communicate()
-    raise AssertionError(f"serve did not become healthy:\n{stderr.decode()}")
 
 
 async def test_serve_takes_a_deal_delivers_its_card_and_stops_on_sigterm(
