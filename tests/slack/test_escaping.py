@@ -45,3 +45,15 @@ async def test_user_text_pings_nobody_end_to_end(app: RunningApp) -> None:
         call.params["channel"] for call in app.slack.delivered("chat.postMessage")
     }
     assert {"chat.update", "C0DEALDESK", "DU0LISA", "DU0SARAH"} <= kinds
+
+
+async def test_an_entity_typed_in_a_command_reaches_it_as_typed(app: RunningApp) -> None:
+    await submit(app, company="Hearts &lt;3 Co")  # someone wrote the entity itself
+
+    # Slack escapes what was typed: "&lt;" arrives as "&amp;lt;", "<" as "&lt;".
+    typed = await app.requests.command("/deal", "status Hearts &amp;lt;3 Co", user=OWNER)
+    other = await app.requests.command("/deal", "status Hearts &lt;3 Co", user=OWNER)
+
+    assert "couldn't find" not in typed.body["text"]
+    assert "D-1001" in typed.body["text"]
+    assert "couldn't find" in other.body["text"]  # "Hearts <3 Co" is another name

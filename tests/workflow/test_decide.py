@@ -72,6 +72,20 @@ async def test_an_active_delegate_may_decide_for_the_assignee(deps: Deps) -> Non
     assert details(decided)["capacity"] == "delegate"
 
 
+async def test_a_delegate_of_one_approver_may_not_decide_for_another(deps: Deps) -> None:
+    deal = await submit(deps)
+    manager = await pending_for(deps, deal.deal_id, "manager")
+    await delegate(deps, LISA, BOB, ends=timedelta(days=3))
+
+    result = await decide_as(deps, manager.id, BOB)
+
+    assert (result.applied, result.refusal) == (False, Refusal.NOT_AUTHORIZED)
+    assert MARCUS in result.message
+    assert (await load_deal(deps, deal.deal_id)).status == DealStatus.IN_REVIEW
+    (refused,) = await audit_events(deps, "decision_refused")
+    assert (refused.actor, details(refused)["assignee"]) == (BOB, MARCUS)
+
+
 @pytest.mark.parametrize(
     "delegation",
     [
