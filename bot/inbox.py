@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.home import HomeData
@@ -33,8 +33,8 @@ async def load_inbox(
     session: AsyncSession, policies: PolicyBook, user: str, now: datetime
 ) -> HomeData:
     delegators = await repo.list_delegators(session, user, now)
-    waiting_rows, waiting_total = await _pending_for(session, [user])
-    delegated_rows, delegated_total = await _pending_for(session, delegators)
+    waiting_rows, waiting_total = await _pending_for(session, [user], user)
+    delegated_rows, delegated_total = await _pending_for(session, delegators, user)
     recent_rows = list(
         (
             await session.execute(
@@ -84,12 +84,19 @@ async def load_inbox(
     )
 
 
-async def _pending_for(session: AsyncSession, assignees: list[str]) -> tuple[list[Approval], int]:
+async def _pending_for(
+    session: AsyncSession, assignees: list[str], viewer: str
+) -> tuple[list[Approval], int]:
     """The first SHOWN pending approvals by deadline (overdue ones come first), and how many
-    there are in all: Home and /deal inbox never show more than fits."""
+    there are in all: Home and /deal inbox never show more than fits. The viewer's own
+    deals are left out: nobody decides those (they wait for someone else)."""
     if not assignees:
         return [], 0
-    pending = (Approval.assignee.in_(assignees), Approval.status == ApprovalStatus.PENDING)
+    pending = (
+        Approval.assignee.in_(assignees),
+        Approval.status == ApprovalStatus.PENDING,
+        ~exists().where(Deal.id == Approval.deal_id, Deal.owner == viewer),
+    )
     query = (
         select(Approval)
         .where(*pending)

@@ -16,6 +16,8 @@ class Capacity(StrEnum):
 @dataclass(frozen=True)
 class Authority:
     capacity: Capacity | None
+    owns_deal: bool = False
+    """Refused because the actor owns the deal (whatever else they are)."""
 
     @property
     def allowed(self) -> bool:
@@ -27,12 +29,16 @@ def authority_to_decide(
     assignee: str,
     admins: Collection[str],
     delegators_of_actor: Collection[str],
+    owner: str,
 ) -> Authority:
-    """The assignee, an active delegate of the assignee, or a policy admin may decide.
+    """The assignee, an active delegate of the assignee, or a policy admin may decide;
+    the deal's owner never may, in any of those capacities.
 
     ``delegators_of_actor`` are the people who currently delegate to ``actor``.
     An avatar's approval can only be decided by an admin (it is escalated to them).
     """
+    if actor == owner:
+        return Authority(None, owns_deal=True)
     if actor == assignee:
         return Authority(Capacity.ASSIGNEE)
     if assignee in delegators_of_actor:

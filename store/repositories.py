@@ -112,6 +112,22 @@ async def get_active_delegation(
     ).scalar_one_or_none()
 
 
+async def list_deals_waiting_on(session: AsyncSession, assignee: str, owner: str) -> list[int]:
+    """Deals ``owner`` owns that have an approval pending with ``assignee``."""
+    query = (
+        select(Approval.deal_id)
+        .join(Deal, Deal.id == Approval.deal_id)
+        .where(
+            Approval.assignee == assignee,
+            Approval.status == ApprovalStatus.PENDING,
+            Deal.owner == owner,
+        )
+        .distinct()
+        .order_by(Approval.deal_id)
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
 async def list_delegators(session: AsyncSession, delegate: str, now: datetime) -> list[str]:
     """People whose approvals ``delegate`` currently decides for."""
     query = select(Delegation.delegator).where(Delegation.delegate == delegate, *_active(now))

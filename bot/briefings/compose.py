@@ -51,8 +51,14 @@ async def load_briefings(
     decided: list[Approval] = []
     own: list[int] = []
     for chunk in _chunks(users):
-        waiting = select(Approval.id, Approval.deal_id, Approval.assignee).where(
-            Approval.status == ApprovalStatus.PENDING, Approval.assignee.in_(chunk)
+        waiting = (
+            select(Approval.id, Approval.deal_id, Approval.assignee)
+            .join(Deal, Deal.id == Approval.deal_id)
+            .where(
+                Approval.status == ApprovalStatus.PENDING,
+                Approval.assignee.in_(chunk),
+                Deal.owner != Approval.assignee,  # one's own deal waits for someone else
+            )
         )
         pending += [(row.id, row.deal_id, row.assignee) for row in await session.execute(waiting)]
         recent = select(Approval).where(

@@ -37,6 +37,7 @@ def build_escalation_message(
     for ``chat.update``. The buttons carry the approval card's action ids.
     """
     holder = who(approval.assignee, approval.approver_name)
+    admins = [admin for admin in admins if admin != deal.owner]  # nobody decides their own
     shown = admins[:ADMINS_SHOWN]
     more = f" and {len(admins) - len(shown)} more" if len(admins) > len(shown) else ""
     to = (
@@ -44,12 +45,15 @@ def build_escalation_message(
         if admins
         else "No admins are set in the policy (`admins:`), so nobody is mentioned"
     )
-    since = f"{holder} has not answered since {slack_date(approval.assigned_at)}"
-    late = (
-        f"; it was due {slack_date(approval.due_at)} ({time_left(approval.due_at, now)})"
-        if approval.due_at
-        else ""
-    )
+    if approval.assignee == deal.owner:
+        since, late = f"{holder} owns this deal, so they may not decide it", ""
+    else:
+        since = f"{holder} has not answered since {slack_date(approval.assigned_at)}"
+        late = (
+            f"; it was due {slack_date(approval.due_at)} ({time_left(approval.due_at, now)})"
+            if approval.due_at
+            else ""
+        )
     blocks: list[Block] = [
         header(f"Escalation: {deal.company} needs a decision"),
         section(f"{to}: no backup is left for this approval. {since}{late}."),

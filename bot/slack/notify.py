@@ -97,7 +97,7 @@ async def _plan_event(
             plan.parent(threaded, deal)
         case ApprovalAssigned(approval_id=approval_id):
             row = await _row(session, approval_id)
-            if not row.is_avatar:
+            if not row.is_avatar and row.assignee != deal.owner:  # nobody decides their own
                 plan.add(Work.CARD_POST, approval_key(row.id), approval_id=row.id)
                 plan.reply(threaded, deal, "assigned", approval_id=row.id)
                 plan.home(row.assignee)

@@ -3,6 +3,7 @@ decides at once; and moving it along the backup chain when its holder cannot dec
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.events import ApprovalAssigned, ApprovalEscalated, ApprovalReassigned
@@ -19,6 +20,16 @@ _MAX_DELEGATION_HOPS = 5
 _DELEGATED = "; delegated by "
 
 
+@dataclass(frozen=True)
+class _Holder:
+    """Who gets a slot: a policy approver and who decides for them (themselves, their
+    delegate, or ``avatar:<id>``), with why."""
+
+    approver_id: str
+    assignee: str
+    reason: str
+
+
 async def assign(
     uow: UnitOfWork,
     deal: Deal,
@@ -30,7 +41,18 @@ async def assign(
     approver_id: str,
     reason: str,
 ) -> Approval:
-    """Create the slot's first row and let an avatar decide it at once."""
+    """Create the slot's first row and let an avatar decide it at once.
+
+    Whoever decides for the approver may not hold it when they own the deal: then the
+    next in line does, or, when nobody is left, the admins are asked (escalation).
+    """
+    candidates = [approver_id, *policy.backup_chain(approver_id)]
+    holder, passed = await _next_holder(uow, deal, policy, candidates, reason)
+    exhausted = holder is None
+    if holder is None:  # the approver the policy names keeps it, and the admins are asked
+        person = policy.approvers[approver_id].slack_user
+        assert person is not None  # an avatar is never passed over
+        holder = _Holder(approver_id, person, reason)
     row = await _create_row(
         uow,
         deal,
@@ -38,11 +60,13 @@ async def assign(
         stage_index=stage_index,
         stage_name=stage_name,
         slot=slot,
-        approver_id=approver_id,
-        reason=reason,
+        holder=_noted(holder, passed),
         previous=None,
     )
     _announce(uow, deal, row)
+    if exhausted:
+        await escalate(uow, deal, row, f"{'; '.join(passed)}, and no backup is left")
+        return row
     await _activate(uow, deal, policy, row)
     return row
 
@@ -66,16 +90,17 @@ async def reassign(
     """
     tried = await repo.list_slot_approvers(uow.session, row)
     candidates = [a for a in policy.backup_chain(row.slot) if a not in tried]
-    if not candidates:
-        await escalate(uow, deal, row, why)
+    if reason is None:
+        holder_approver = policy.approvers[row.approver]
+        reason = _handover_reason(holder_approver, why) if cause == "handover" else why
+    holder, passed = await _next_holder(uow, deal, policy, candidates, reason)
+    if holder is None:
+        await escalate(uow, deal, row, "; ".join([why, *passed]))
         return None
-    holder = policy.approvers[row.approver]
     row.status = ApprovalStatus.REASSIGNED
     row.decided_by = actor
     row.decided_at = uow.now
     row.comment = why
-    if reason is None:
-        reason = _handover_reason(holder, why) if cause == "handover" else why
     new = await _create_row(
         uow,
         deal,
@@ -83,8 +108,7 @@ async def reassign(
         stage_index=row.stage_index,
         stage_name=row.stage_name,
         slot=row.slot,
-        approver_id=candidates[0],
-        reason=reason,
+        holder=_noted(holder, passed),
         previous=row,
     )
     uow.audit(
@@ -115,6 +139,42 @@ async def escalate(uow: UnitOfWork, deal: Deal, row: Approval, why: str) -> None
     uow.emit(ApprovalEscalated(deal.id, row.id))
 
 
+async def _next_holder(
+    uow: UnitOfWork, deal: Deal, policy: Policy, candidates: list[str], reason: str
+) -> tuple[_Holder | None, list[str]]:
+    """The first of ``candidates`` whose decider may hold an approval of this deal, and
+    why each one before it was passed over (the deal's owner never decides it)."""
+    passed: list[str] = []
+    for approver_id in candidates:
+        approver = policy.approvers[approver_id]
+        if approver.slack_user is None:
+            return _Holder(approver_id, AVATAR_PREFIX + approver_id, reason), passed
+        person, note = await _resolve_delegation(uow, approver)
+        if person == deal.owner:
+            whose = "" if person == approver.slack_user else "the delegate of "
+            passed.append(f"{whose}{approver.name} owns this deal")
+            uow.audit(
+                "system",
+                "approver_passed_over",
+                deal,
+                approver=approver_id,
+                person=person,
+                why="owns the deal",
+            )
+            continue
+        return _Holder(approver_id, person, reason + note), passed
+    return None, passed
+
+
+def _noted(holder: _Holder, passed: list[str]) -> _Holder:
+    """The holder's reason with who was passed over on the way, for the card and the API."""
+    if not passed:
+        return holder
+    return _Holder(
+        holder.approver_id, holder.assignee, f"{holder.reason} (next in line: {'; '.join(passed)})"
+    )
+
+
 async def _create_row(
     uow: UnitOfWork,
     deal: Deal,
@@ -123,30 +183,27 @@ async def _create_row(
     stage_index: int,
     stage_name: str,
     slot: str,
-    approver_id: str,
-    reason: str,
+    holder: _Holder,
     previous: Approval | None,
 ) -> Approval:
-    approver = policy.approvers[approver_id]
+    approver = policy.approvers[holder.approver_id]
     row = Approval(
         deal_id=deal.id,
         revision=deal.revision,
         stage_index=stage_index,
         stage_name=stage_name,
         slot=slot,
-        approver=approver_id,
+        approver=holder.approver_id,
+        assignee=holder.assignee,
         status=ApprovalStatus.PENDING,
-        reason=reason,
+        reason=holder.reason,
         assigned_at=uow.now,
         previous_id=previous.id if previous else None,
     )
     if approver.slack_user is not None:
-        row.assignee, row.reason = await _resolve_delegation(uow, approver, reason)
         sla = approver.effective_sla
         row.due_at = uow.now + sla
         row.remind_at = uow.now + sla * policy.reminder_at
-    else:
-        row.assignee = AVATAR_PREFIX + approver_id
     if approver.avatar is not None:
         row.recommendation = run_avatar(approver.avatar, terms_of(deal), approver.limits).to_json()
     uow.session.add(row)
@@ -191,8 +248,9 @@ async def _activate(uow: UnitOfWork, deal: Deal, policy: Policy, row: Approval) 
         await reassign(uow, deal, policy, row, cause="handover", actor=row.assignee, why=reasoning)
 
 
-async def _resolve_delegation(uow: UnitOfWork, approver: Approver, reason: str) -> tuple[str, str]:
-    """Who actually gets a person's approval: them, or whoever they delegated to (transitively)."""
+async def _resolve_delegation(uow: UnitOfWork, approver: Approver) -> tuple[str, str]:
+    """Who actually decides for a person: them, or whoever they delegated to (transitively);
+    and the note that says so ("" for themselves)."""
     assert approver.slack_user is not None
     user, until = approver.slack_user, None
     seen = {user}
@@ -204,8 +262,8 @@ async def _resolve_delegation(uow: UnitOfWork, approver: Approver, reason: str) 
         until = delegation.ends_at
         seen.add(user)
     if user == approver.slack_user:
-        return user, reason
-    return user, f"{reason}{_DELEGATED}{approver.name}{_until(until)}"
+        return user, ""
+    return user, f"{_DELEGATED}{approver.name}{_until(until)}"
 
 
 def _until(moment: datetime | None) -> str:
@@ -234,13 +292,13 @@ async def move_to_current_holder(
     if approver is None or approver.slack_user is None:
         return None
     base_reason = row.reason.split(_DELEGATED)[0]
-    holder, reason = await _resolve_delegation(uow, approver, base_reason)
-    if holder == row.assignee:
+    holder, note = await _resolve_delegation(uow, approver)
+    if holder in (row.assignee, deal.owner):  # the owner never holds it: it stays put
         return None
     row.status = ApprovalStatus.REASSIGNED
     row.decided_by = actor
     row.decided_at = uow.now
-    row.comment = reason.removeprefix(base_reason).removeprefix("; ") or "delegated"
+    row.comment = note.removeprefix("; ") or "delegated"
     new = await _create_row(
         uow,
         deal,
@@ -248,8 +306,7 @@ async def move_to_current_holder(
         stage_index=row.stage_index,
         stage_name=row.stage_name,
         slot=row.slot,
-        approver_id=row.approver,
-        reason=base_reason,
+        holder=_Holder(row.approver, holder, base_reason + note),
         previous=row,
     )
     uow.audit(

@@ -44,8 +44,15 @@ async def decide(
         delegators = (
             [] if actor == row.assignee else await repo.list_delegators(uow.session, actor, uow.now)
         )
-        authority = authority_to_decide(actor, row.assignee, policy.admins, delegators)
+        authority = authority_to_decide(
+            actor, row.assignee, policy.admins, delegators, owner=deal.owner
+        )
         if authority.capacity is None:
+            refused, why, message = (
+                (Refusal.OWNS_DEAL, "owns the deal", _owns_deal(deal))
+                if authority.owns_deal
+                else (Refusal.NOT_AUTHORIZED, "not authorized", _not_authorized(row))
+            )
             uow.audit(
                 actor,
                 "decision_refused",
@@ -53,10 +60,10 @@ async def decide(
                 approval_id=row.id,
                 assignee=row.assignee,
                 decision=decision.value,
-                why="not authorized",
+                why=why,
             )
             uow.emit(DecisionRefused(deal.id, row.id, actor))
-            return _result(deal, row, Refusal.NOT_AUTHORIZED, _not_authorized(row, policy.admins))
+            return _result(deal, row, refused, message)
         await record_decision(uow, deal, row, decision.status, actor, text, authority.capacity)
         await advance(uow, deal, policy)
         return _result(deal, row, None, f"{deal_ref(deal.id)}: {decision.past_tense}.")
@@ -86,10 +93,17 @@ def _refusal(row: Approval, deal: Deal, actor: str) -> tuple[Refusal, str] | Non
     return None
 
 
-def _not_authorized(row: Approval, admins: list[str]) -> str:
+def _not_authorized(row: Approval) -> str:
     return (
         f"This approval is assigned to {row.assignee}. Only they, someone they delegated to, "
         "or a deal desk admin can decide it."
+    )
+
+
+def _owns_deal(deal: Deal) -> str:
+    return (
+        f"You own {deal_ref(deal.id)}, so you can't decide its approvals: the approvers on "
+        "its plan (or a deal desk admin other than you) will."
     )
 
 

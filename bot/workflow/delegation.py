@@ -18,7 +18,7 @@ from bot.events import DelegationEnded, DelegationStarted
 from bot.uow import UnitOfWork
 from bot.workflow.assign import move_to_current_holder
 from store import repositories as repo
-from store.models import Approval, ApprovalStatus, Delegation
+from store.models import Approval, ApprovalStatus, Delegation, deal_ref
 
 _MAX_CHAIN = 10
 
@@ -120,6 +120,15 @@ async def _check(
         raise UserInputError("delegate", "That's a bot; approvals need a person to decide them.")
     if ends_at is not None and ends_at <= uow.now:
         raise UserInputError("until", "That date has passed; pick a day from today on.")
+    owned = await repo.list_deals_waiting_on(uow.session, delegator, owner=delegate)
+    if owned:
+        deals = ", ".join(deal_ref(deal_id) for deal_id in owned)
+        raise UserInputError(
+            "delegate",
+            f"{delegate} owns {deals}, which {'waits' if len(owned) == 1 else 'wait'} for your "
+            "decision, and nobody decides "
+            "their own deal. Decide it first, or delegate to someone else.",
+        )
     person = delegate
     for _ in range(_MAX_CHAIN):
         onward = await repo.get_active_delegation(uow.session, person, uow.now)

@@ -36,6 +36,8 @@ _STATUS = {
 
 class Refusal(StrEnum):
     NOT_AUTHORIZED = "not_authorized"
+    OWNS_DEAL = "owns_deal"
+    """The deal's owner never decides its approvals, whatever else they are."""
     ALREADY_DECIDED = "already_decided"
     """Approved, rejected or sent back already (a double click, a retry, someone else)."""
     MOVED = "moved"

@@ -159,6 +159,18 @@ def test_the_escalation_message_pings_admins_and_offers_the_card_buttons() -> No
     assert actions["block_id"] == EscalationBlock.ACTIONS
 
 
+def test_an_escalation_held_in_the_owners_name_says_they_may_not_decide_it() -> None:
+    """Lisa owns this deal and nobody is behind her: the admins are asked, never her."""
+    deal = techcorp(owner="U0LISA")
+    message = build_escalation_message(
+        deal, cfo_approval(escalated_at=NOW), ["U0LISA", "U0REVOPS"], NOW
+    ).to_dict()
+    assert message["text"] == (
+        "🚨 <@U0REVOPS>: TechCorp (D-1001) needs a decision. "
+        "<@U0LISA> owns this deal, so they may not decide it."
+    )
+
+
 def test_the_owner_can_resubmit_a_deal_sent_back_for_changes() -> None:
     message = build_owner_dm(sent_back_deal(), NOW).to_dict()
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons(message)] == [

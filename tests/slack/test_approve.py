@@ -139,3 +139,23 @@ async def test_a_click_on_an_approval_that_does_not_exist_is_explained(app: Runn
 
     [answer] = await app.slack.wait_for_response("gone")
     assert "There is no approval 999999" in answer.body["text"]
+
+
+async def test_the_owner_gets_no_card_and_is_refused_on_the_next_in_lines(
+    app: RunningApp,
+) -> None:
+    """Lisa owns this one: the manager avatar hands the $500K deal to the CFO, that is her,
+    so it goes on to her backup, the CEO; her click on his card is refused."""
+    await submit(app, owner=LISA)
+    card = await card_for(app.slack, DANIEL)
+    assert "Lisa Wong owns this deal" in card.visible_text
+
+    reply = await app.requests.click(card, CardAction.APPROVE, user=LISA)
+
+    [notice] = await app.slack.wait_for_response(hook_name(reply))
+    assert "You own D-1001, so you can't decide its approvals" in notice.body["text"]
+    await settled(app)
+    assert app.slack.message(card.channel, card.ts).button_texts == card.button_texts
+    assert [m for m in app.slack.dm(LISA) if m.button_texts] == []
+    [refused] = await audit_actions(app, "decision_refused")
+    assert (refused["actor"], refused["why"]) == (LISA, "owns the deal")
