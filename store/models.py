@@ -93,6 +93,19 @@ class Deal(Base):
         return deal_ref(self.id)
 
 
+class DealRevision(Base):
+    """The terms a deal was submitted with at each revision: what an approval given on
+    that revision saw (a later revision keeps it only if nothing it reads changed)."""
+
+    __tablename__ = "deal_revisions"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), primary_key=True)
+    revision: Mapped[int] = mapped_column(primary_key=True)
+    terms: Mapped[dict[str, Any]]
+    """policies.deal.DealTerms as JSON, without external_id."""
+    created_at: Mapped[datetime]
+
+
 class Approval(Base):
     """One approver's turn on one slot of a deal's plan.
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import Approval, ApprovalStatus, Deal, Delegation
+from store.models import DECISIONS, Approval, ApprovalStatus, Deal, DealRevision, Delegation
 
 _ENDED = (ApprovalStatus.REASSIGNED, ApprovalStatus.CANCELLED)
 
@@ -20,6 +21,20 @@ async def get_deal(session: AsyncSession, deal_id: int) -> Deal | None:
 async def get_deal_by_external_id(session: AsyncSession, external_id: str) -> Deal | None:
     query = select(Deal).where(Deal.external_id == external_id)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+def add_revision(session: AsyncSession, deal: Deal, terms: dict[str, Any], now: datetime) -> None:
+    """Keep the terms of the deal's current revision."""
+    session.add(DealRevision(deal_id=deal.id, revision=deal.revision, terms=terms, created_at=now))
+
+
+async def get_revision_terms(
+    session: AsyncSession, deal_id: int, revision: int
+) -> dict[str, Any] | None:
+    """The terms the deal had at ``revision`` (None for a revision stored before they were
+    kept)."""
+    row = await session.get(DealRevision, (deal_id, revision))
+    return None if row is None else row.terms
 
 
 async def get_approval(
@@ -78,7 +93,8 @@ async def list_slot_approvers(session: AsyncSession, row: Approval) -> set[str]:
 async def get_carried_approval(
     session: AsyncSession, deal: Deal, stage_index: int, slot: str
 ) -> Approval | None:
-    """A person's latest approval of this slot in an earlier revision, if there is one.
+    """A person's approval of this slot from an earlier revision, if their latest decision
+    on it was one (an approval followed by a change request is not).
 
     Earlier than the last revision too: a deal sent back before it reached this stage
     again keeps the approval given before.
@@ -88,11 +104,28 @@ async def get_carried_approval(
         Approval.revision < deal.revision,
         Approval.stage_index == stage_index,
         Approval.slot == slot,
-        Approval.status == ApprovalStatus.APPROVED,
+        Approval.status.in_(DECISIONS),
         Approval.assignee.not_like("avatar:%"),
     )
     newest = query.order_by(Approval.revision.desc(), Approval.id.desc()).limit(1)
-    return (await session.execute(newest)).scalar_one_or_none()
+    latest = (await session.execute(newest)).scalar_one_or_none()
+    return latest if latest is not None and latest.status == ApprovalStatus.APPROVED else None
+
+
+async def get_origin(session: AsyncSession, approval: Approval) -> Approval:
+    """The row where a carried approval was actually given: carrying it to a new revision
+    copies who decided it and when onto a row pointing back at it."""
+    row = approval
+    while row.previous_id is not None:
+        earlier = await session.get(Approval, row.previous_id)
+        if earlier is None or (earlier.decided_by, earlier.decided_at, earlier.status) != (
+            row.decided_by,
+            row.decided_at,
+            row.status,
+        ):
+            break
+        row = earlier
+    return row
 
 
 def _active(now: datetime) -> list[ColumnElement[bool]]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.events import StageStarted
 from bot.uow import UnitOfWork
 from bot.workflow.assign import assign
 from bot.workflow.outcomes import close_deal
+from bot.workflow.terms import terms_from_json, terms_of
 from policies.model import Policy
 from policies.routing import Plan, PlannedApproval, PlannedStage
+from policies.watch import EVERYTHING, changed_fields, watched_fields
 from store import repositories as repo
 from store.models import Approval, ApprovalStatus, Deal, DealStatus
 
@@ -57,10 +61,15 @@ async def _start_stage(uow: UnitOfWork, deal: Deal, policy: Policy, stage: Plann
     for planned in ordered:
         if deal.status != DealStatus.IN_REVIEW:
             return
-        carried = await repo.get_carried_approval(uow.session, deal, stage.index, planned.approver)
-        if carried is not None:
-            _carry_over(uow, deal, stage, planned, carried)
-            continue
+        reason = planned.reason
+        earlier = await repo.get_carried_approval(uow.session, deal, stage.index, planned.approver)
+        if earlier is not None:
+            review = await _review(uow, deal, policy, stage, earlier)
+            if review.stands:
+                _carry_over(uow, deal, stage, planned, earlier, review)
+                continue
+            _reopen(uow, deal, stage, planned, earlier, review)
+            reason = f"{reason}; asked again: {review.why}"
         await assign(
             uow,
             deal,
@@ -69,14 +78,84 @@ async def _start_stage(uow: UnitOfWork, deal: Deal, policy: Policy, stage: Plann
             stage_name=stage.name,
             slot=planned.approver,
             approver_id=planned.approver,
-            reason=planned.reason,
+            reason=reason,
         )
 
 
-def _carry_over(
-    uow: UnitOfWork, deal: Deal, stage: PlannedStage, planned: PlannedApproval, earlier: Approval
+@dataclass(frozen=True)
+class _Review:
+    """Whether an approval from an earlier revision stands on this one, and why."""
+
+    given_on: int
+    """The revision it was given on."""
+    watched: frozenset[str]
+    changed: frozenset[str]
+    decided_by_owner: bool
+
+    @property
+    def stands(self) -> bool:
+        return not (self.watched & self.changed) and not self.decided_by_owner
+
+    @property
+    def why(self) -> str:
+        if self.decided_by_owner:
+            return "it was decided by the deal's owner"
+        fields = sorted(self.watched & self.changed)
+        verb = "changed" if len(fields) == 1 else "all changed"
+        return f"{_words(fields)} {verb} since revision {self.given_on}"
+
+
+async def _review(
+    uow: UnitOfWork, deal: Deal, policy: Policy, stage: PlannedStage, earlier: Approval
+) -> _Review:
+    """Compare the terms the approval was given on with the deal's terms now."""
+    origin = await repo.get_origin(uow.session, earlier)
+    seen = await repo.get_revision_terms(uow.session, deal.id, origin.revision)
+    changed = EVERYTHING if seen is None else changed_fields(terms_from_json(seen), terms_of(deal))
+    return _Review(
+        given_on=origin.revision,
+        watched=watched_fields(policy, stage.index, {earlier.slot, earlier.approver}),
+        changed=changed,
+        decided_by_owner=earlier.decided_by == deal.owner,
+    )
+
+
+def _reopen(
+    uow: UnitOfWork,
+    deal: Deal,
+    stage: PlannedStage,
+    planned: PlannedApproval,
+    earlier: Approval,
+    review: _Review,
 ) -> None:
-    """A person's approval from the last revision stands: same approver, condition still holds."""
+    uow.audit(
+        "system",
+        "approval_reopened",
+        deal,
+        from_approval_id=earlier.id,
+        stage=stage.name,
+        approver=planned.approver,
+        decided_by=earlier.decided_by,
+        given_on_revision=review.given_on,
+        changed=sorted(review.watched & review.changed),
+        why=review.why,
+    )
+
+
+def _words(fields: list[str]) -> str:
+    return fields[0] if len(fields) == 1 else f"{', '.join(fields[:-1])} and {fields[-1]}"
+
+
+def _carry_over(
+    uow: UnitOfWork,
+    deal: Deal,
+    stage: PlannedStage,
+    planned: PlannedApproval,
+    earlier: Approval,
+    review: _Review,
+) -> None:
+    """A person's approval from an earlier revision stands: still required, and nothing it
+    depends on changed since it was given."""
     row = Approval(
         deal_id=deal.id,
         revision=deal.revision,
@@ -86,7 +165,7 @@ def _carry_over(
         approver=earlier.approver,
         assignee=earlier.assignee,
         status=ApprovalStatus.APPROVED,
-        reason=f"approved in revision {earlier.revision} and still required ({planned.reason})",
+        reason=f"approved in revision {review.given_on} and still required ({planned.reason})",
         assigned_at=uow.now,
         decided_by=earlier.decided_by,
         decided_at=earlier.decided_at,
@@ -103,4 +182,7 @@ def _carry_over(
         stage=stage.name,
         approver=planned.approver,
         decided_by=earlier.decided_by,
+        given_on_revision=review.given_on,
+        depends_on=sorted(review.watched),
+        changed=sorted(review.changed),
     )

@@ -10,7 +10,7 @@ from bot.uow import UnitOfWork
 from bot.workflow.outcomes import close_deal
 from bot.workflow.progress import advance
 from bot.workflow.results import SubmitResult
-from bot.workflow.terms import apply_terms
+from bot.workflow.terms import apply_terms, terms_json
 from policies.conditions import ConditionError
 from policies.deal import DealTerms
 from policies.model import Policy
@@ -59,12 +59,13 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
             if existing is None:
                 raise
             return SubmitResult(existing.id, deal_ref(existing.id), False, existing.status)
+    repo.add_revision(uow.session, deal, terms_json(terms), uow.now)
     uow.audit(
         actor,
         "deal_submitted",
         deal,
         external_id=terms.external_id,
-        terms=terms.model_dump(mode="json", exclude={"external_id"}),
+        terms=terms_json(terms),
         plan=plan.to_json(),
     )
     uow.emit(DealSubmitted(deal.id, deal.revision))
@@ -77,9 +78,9 @@ async def resubmit_deal(
 ) -> SubmitResult:
     """Route a deal sent back for changes again, under today's policy.
 
-    A person's approval from the last revision stays valid where the same approver is
-    still required by a condition that holds for the new values; avatars decide again
-    (their decision is a function of the values).
+    A person's approval from an earlier revision stands where the same approver is still
+    required and none of the fields it depends on changed (policies.watch); otherwise it
+    is asked again. Avatars decide again (their decision is a function of the values).
     """
     deal = await _locked(uow, deal_id)
     current = uow.policies.current
@@ -100,6 +101,7 @@ async def resubmit_deal(
     deal.status = DealStatus.IN_REVIEW
     deal.stage_index = None
     deal.updated_at = uow.now
+    repo.add_revision(uow.session, deal, terms_json(terms), uow.now)
     uow.audit(
         actor,
         "deal_resubmitted",

@@ -23,3 +23,12 @@ def apply_terms(deal: Deal, terms: DealTerms) -> dict[str, list[object]]:
             changes[name] = [old, new]
             setattr(deal, name, new)
     return changes
+
+
+def terms_json(terms: DealTerms) -> dict[str, object]:
+    """The terms as stored for a revision and in the audit log (external_id apart)."""
+    return terms.model_dump(mode="json", exclude={"external_id"})
+
+
+def terms_from_json(data: dict[str, object]) -> DealTerms:
+    return DealTerms.model_validate(data)

@@ -10,24 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from policies.avatars.cfo import decide_cfo
+from policies.avatars import cfo, finance, legal, manager, qualification
 from policies.avatars.decision import AvatarDecision, Outcome
-from policies.avatars.finance import decide_finance
-from policies.avatars.legal import decide_legal
-from policies.avatars.manager import decide_manager
-from policies.avatars.qualification import decide_qualification
 from policies.deal import DealTerms
 from policies.model import AvatarKind, Limits
 
 AvatarFunction = Callable[[DealTerms, Limits], AvatarDecision]
 
 AVATARS: dict[AvatarKind, AvatarFunction] = {
-    AvatarKind.QUALIFICATION: decide_qualification,
-    AvatarKind.MANAGER: decide_manager,
-    AvatarKind.LEGAL: decide_legal,
-    AvatarKind.FINANCE: decide_finance,
-    AvatarKind.CFO: decide_cfo,
+    AvatarKind.QUALIFICATION: qualification.decide_qualification,
+    AvatarKind.MANAGER: manager.decide_manager,
+    AvatarKind.LEGAL: legal.decide_legal,
+    AvatarKind.FINANCE: finance.decide_finance,
+    AvatarKind.CFO: cfo.decide_cfo,
 }
+
+AVATAR_READS: dict[AvatarKind, frozenset[str]] = {
+    AvatarKind.QUALIFICATION: qualification.READS,
+    AvatarKind.MANAGER: manager.READS,
+    AvatarKind.LEGAL: legal.READS,
+    AvatarKind.FINANCE: finance.READS,
+    AvatarKind.CFO: cfo.READS,
+}
+"""The deal fields each avatar reads (what a change must touch to change its decision)."""
 
 
 def run_avatar(kind: AvatarKind, deal: DealTerms, limits: Limits) -> AvatarDecision:
@@ -35,4 +40,4 @@ def run_avatar(kind: AvatarKind, deal: DealTerms, limits: Limits) -> AvatarDecis
     return AVATARS[kind](deal, limits)
 
 
-__all__ = ["AVATARS", "AvatarDecision", "Outcome", "run_avatar"]
+__all__ = ["AVATARS", "AVATAR_READS", "AvatarDecision", "Outcome", "run_avatar"]

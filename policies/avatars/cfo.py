@@ -16,6 +16,8 @@ from policies.avatars.formatting import money, percent, plain
 from policies.deal import DealTerms
 from policies.model import Limits
 
+READS = frozenset({"acv", "discount"})
+"""The deal fields this avatar's rule reads: a change to any other cannot change its decision."""
 DEFAULT_MAX_DISCOUNT = Decimal("25")
 DEFAULT_STRATEGIC_ACV = Decimal("500000")
 BOTH_RULES_CONFIDENCE = 1.0

@@ -13,6 +13,8 @@ from policies.avatars.formatting import percent, plain
 from policies.deal import DealTerms
 from policies.model import Limits
 
+READS = frozenset({"discount"})
+"""The deal fields this avatar's rule reads: a change to any other cannot change its decision."""
 DEFAULT_MAX_DISCOUNT = Decimal("15")
 WITHIN_CONFIDENCE = 1.0
 HAND_OVER_CONFIDENCE = 0.9

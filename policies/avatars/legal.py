@@ -19,6 +19,8 @@ from policies.avatars.formatting import money, plain
 from policies.deal import DealTerms
 from policies.model import Limits
 
+READS = frozenset({"acv", "custom_terms"})
+"""The deal fields this avatar's rule reads: a change to any other cannot change its decision."""
 DEFAULT_MSA_ACV = Decimal("500000")
 APPROVE_CONFIDENCE = 0.95
 HAND_OVER_CONFIDENCE = 0.9

@@ -17,6 +17,8 @@ from policies.avatars.decision import AvatarDecision, FactValue, Outcome
 from policies.deal import DealTerms
 from policies.model import Limits
 
+READS = frozenset({"employees", "industry", "use_case", "budget_indicated"})
+"""The deal fields this avatar's rule reads: a change to any other cannot change its decision."""
 DEFAULT_QUALIFY_THRESHOLD = 60
 
 SIZE_POINTS: tuple[tuple[int, int], ...] = (

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.avatars import AVATARS, AvatarDecision, Outcome, run_avatar
+from policies.avatars import AVATAR_READS, AVATARS, AvatarDecision, Outcome, run_avatar
 from policies.avatars.cfo import decide_cfo
 from policies.avatars.decision import FactValue
 from policies.avatars.finance import decide_finance
@@ -18,7 +18,7 @@ from policies.avatars.formatting import money, percent, plain
 from policies.avatars.legal import decide_legal
 from policies.avatars.manager import decide_manager
 from policies.avatars.qualification import decide_qualification
-from policies.deal import DealTerms
+from policies.deal import CONDITION_FIELDS, DealTerms
 from policies.model import AvatarKind, Limits
 
 APPROVE, REJECT, HAND_OVER = Outcome.APPROVE, Outcome.REJECT, Outcome.HAND_OVER
@@ -610,3 +610,20 @@ def test_facts_are_enough_to_check_the_outcome(
 
 def test_every_kind_has_an_avatar() -> None:
     assert set(AVATARS) == set(AvatarKind)
+
+
+@given(kind=KINDS, terms=DEALS, other=DEALS, limits=LIMITS)
+def test_a_change_to_a_field_the_avatar_does_not_read_never_changes_its_decision(
+    kind: AvatarKind, terms: DealTerms, other: DealTerms, limits: Limits
+) -> None:
+    """What a resubmission relies on to keep an approval: the fields in AVATAR_READS are
+    all the avatar looks at."""
+    mixed = other.model_copy(update={name: getattr(terms, name) for name in AVATAR_READS[kind]})
+    assert run_avatar(kind, mixed, limits) == run_avatar(kind, terms, limits)
+
+
+def test_every_avatar_says_what_it_reads() -> None:
+    assert set(AVATAR_READS) == set(AvatarKind)
+    for reads in AVATAR_READS.values():
+        assert reads
+        assert reads <= set(CONDITION_FIELDS)

@@ -4,8 +4,6 @@ and avatars decide again."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from bot.deps import Deps
@@ -85,11 +83,11 @@ async def test_an_approval_still_required_carries_over(deps: Deps) -> None:
         r for r in await approvals_of(deps, deal.deal_id, revision=1) if r.approver == "cfo"
     )
 
-    await resubmit(deps, deal.deal_id, techcorp(term_months=24, discount=10))
+    await resubmit(deps, deal.deal_id, techcorp(term_months=24))
 
     stored = await load_deal(deps, deal.deal_id)
     assert (stored.status, stored.revision, stored.stage_index) == ("in_review", 2, DEAL_APPROVAL)
-    assert (stored.term_months, stored.discount) == (24, Decimal("10.00"))
+    assert stored.term_months == 24
     rows = await approvals_of(deps, deal.deal_id, revision=2)
     assert by_slot(rows, DEAL_APPROVAL) == {"cfo": ["approved"], "manager": ["pending"]}
     carried = next(r for r in rows if r.slot == "cfo")
@@ -99,12 +97,12 @@ async def test_an_approval_still_required_carries_over(deps: Deps) -> None:
     )
     (event,) = await audit_events(deps, "approval_carried_over")
     assert details(event)["from_approval_id"] == first_cfo.id
+    assert details(event)["given_on_revision"] == 1
+    assert details(event)["depends_on"] == ["acv", "discount"]
+    assert details(event)["changed"] == ["term_months"]
     (resubmitted,) = await audit_events(deps, "deal_resubmitted")
     assert resubmitted.actor == OWNER
-    assert details(resubmitted)["changes"] == {
-        "term_months": ["36", "24"],
-        "discount": ["12.00", "10"],
-    }
+    assert details(resubmitted)["changes"] == {"term_months": ["36", "24"]}
 
 
 async def test_an_approval_whose_condition_no_longer_holds_is_not_carried(deps: Deps) -> None:
@@ -129,10 +127,11 @@ async def test_avatars_decide_again_on_the_new_values(deps: Deps) -> None:
     await decide_as(deps, legal.id, PRIYA, Decision.REQUEST_CHANGES, "use our MSA")
 
     await resubmit(deps, deal.deal_id, techcorp(discount=20))
+    for approver, person in (("manager", MARCUS), ("cfo", LISA)):  # the discount is theirs
+        await decide_as(deps, (await pending_for(deps, deal.deal_id, approver)).id, person)
 
     rows = await approvals_of(deps, deal.deal_id, revision=2)
     assert by_slot(rows, QUALIFICATION) == {"sdr": ["approved"]}
-    assert by_slot(rows, DEAL_APPROVAL) == {"manager": ["approved"], "cfo": ["approved"]}
     assert by_slot(rows, REVIEWS) == {
         "legal": ["pending"],
         "finance": ["reassigned", "pending"],
@@ -148,3 +147,87 @@ async def test_avatars_decide_again_on_the_new_values(deps: Deps) -> None:
     )
     assert first_finance.status == ApprovalStatus.APPROVED
     assert first_finance.comment == "12% discount is within the 15% authority"
+
+
+async def _approved_at_300k_then_sent_back_by_legal(deps: Deps) -> SubmitResult:
+    """The hole as it was found: manager and CFO approve a $300K deal, legal sends it back."""
+    deal = await submit(deps, techcorp(acv=300000))
+    for approver, person in (("manager", MARCUS), ("cfo", LISA)):
+        await decide_as(deps, (await pending_for(deps, deal.deal_id, approver)).id, person)
+    legal = await pending_for(deps, deal.deal_id, "legal")
+    await decide_as(deps, legal.id, PRIYA, Decision.REQUEST_CHANGES, "our MSA, please")
+    return deal
+
+
+async def test_an_acv_raised_past_the_band_asks_the_manager_and_the_cfo_again(
+    deps: Deps,
+) -> None:
+    deal = await _approved_at_300k_then_sent_back_by_legal(deps)
+
+    await resubmit(deps, deal.deal_id, techcorp(acv=9000000))
+
+    rows = await approvals_of(deps, deal.deal_id, revision=2)
+    assert by_slot(rows, DEAL_APPROVAL) == {"manager": ["pending"], "cfo": ["pending"]}
+    for row in rows:
+        if row.stage_index == DEAL_APPROVAL:
+            assert row.reason.endswith("; asked again: acv changed since revision 1")
+    reopened = await audit_events(deps, "approval_reopened")
+    assert [(details(e)["approver"], details(e)["decided_by"]) for e in reopened] == [
+        ("manager", MARCUS),
+        ("cfo", LISA),
+    ]
+    assert {tuple(details(e)["changed"]) for e in reopened} == {("acv",)}
+    assert await audit_events(deps, "approval_carried_over") == []
+
+
+async def test_a_change_to_the_use_case_alone_keeps_their_approvals(deps: Deps) -> None:
+    deal = await _approved_at_300k_then_sent_back_by_legal(deps)
+
+    await resubmit(deps, deal.deal_id, techcorp(acv=300000, use_case="Replace two CRMs"))
+
+    rows = await approvals_of(deps, deal.deal_id, revision=2)
+    assert by_slot(rows, QUALIFICATION) == {"sdr": ["approved"]}  # the avatar decided again
+    assert by_slot(rows, DEAL_APPROVAL) == {"manager": ["approved"], "cfo": ["approved"]}
+    assert by_slot(rows, REVIEWS) == {"legal": ["pending"], "finance": ["approved"]}
+    kept = await audit_events(deps, "approval_carried_over")
+    assert [details(e)["changed"] for e in kept] == [["use_case"], ["use_case"]]
+    assert await audit_events(deps, "approval_reopened") == []
+
+
+async def test_an_approval_kept_twice_is_compared_with_the_revision_it_was_given_on(
+    deps: Deps,
+) -> None:
+    """Kept on revision 2 (use case reworded) and again on revision 3 (shorter term): each
+    time compared with revision 1, where it was given, not with the copy on revision 2."""
+    deal = await _approved_at_300k_then_sent_back_by_legal(deps)
+    await resubmit(deps, deal.deal_id, techcorp(acv=300000, use_case="Replace two CRMs"))
+    legal = await pending_for(deps, deal.deal_id, "legal")
+    await decide_as(deps, legal.id, PRIYA, Decision.REQUEST_CHANGES, "and a shorter term")
+
+    await resubmit(
+        deps, deal.deal_id, techcorp(acv=300000, use_case="Replace two CRMs", term_months=24)
+    )
+    kept = await audit_events(deps, "approval_carried_over")
+    assert [details(e)["given_on_revision"] for e in kept] == [1, 1, 1, 1]
+    rows = await approvals_of(deps, deal.deal_id, revision=3)
+    assert by_slot(rows, DEAL_APPROVAL) == {"manager": ["approved"], "cfo": ["approved"]}
+    assert {r.reason.split(" and ")[0] for r in rows if r.stage_index == DEAL_APPROVAL} == {
+        "approved in revision 1"
+    }
+
+
+async def test_an_approval_followed_by_a_change_request_is_not_carried(deps: Deps) -> None:
+    """Lisa approved at $300K, was asked again at $9M and asked for changes; revision 3
+    goes back to $300K. Marcus's approval of $300K stands (his revision-2 card was
+    cancelled undecided), but Lisa's latest word was a change request: she is asked."""
+    deal = await _approved_at_300k_then_sent_back_by_legal(deps)
+    await resubmit(deps, deal.deal_id, techcorp(acv=9000000))
+    cfo = await pending_for(deps, deal.deal_id, "cfo")
+    await decide_as(deps, cfo.id, LISA, Decision.REQUEST_CHANGES, "not at $9M")
+
+    await resubmit(deps, deal.deal_id, techcorp(acv=300000))
+
+    rows = await approvals_of(deps, deal.deal_id, revision=3)
+    assert by_slot(rows, DEAL_APPROVAL) == {"manager": ["approved"], "cfo": ["pending"]}
+    (kept,) = await audit_events(deps, "approval_carried_over")
+    assert (details(kept)["approver"], details(kept)["given_on_revision"]) == ("manager", 1)
