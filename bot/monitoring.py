@@ -1,5 +1,6 @@
-"""What ``/healthz`` and ``/metrics`` report: whether the database answers, and the
-process's metrics plus the desk's state counted from the database at scrape time.
+"""What ``/healthz`` and ``/metrics`` report: whether the database answers and Slack takes
+our messages, and the process's metrics plus the desk's state counted from the database
+at scrape time.
 
 The gauges are a handful of COUNT queries run when Prometheus scrapes, so every
 ``serve`` process reports the same, current numbers and nothing is kept in memory.
@@ -13,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -22,6 +23,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps
+from bot.slack.work import Work
+from policies.duration import humanize
 from store import outbox
 from store.db import Database
 from store.models import Approval, ApprovalStatus, Deal, DealStatus, DecisionRequest
@@ -43,31 +46,87 @@ async def database_problem(db: Database) -> str | None:
     return None
 
 
+CARD_WAIT = timedelta(minutes=1)
+"""An approval card waiting longer than this for Slack makes the desk ``degraded``."""
+
+
+@dataclass(frozen=True)
+class Health:
+    """``ok``; ``degraded`` (working, but people wait: ``reasons`` say why); ``down`` (the
+    database does not answer)."""
+
+    status: str
+    database: str
+    reasons: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        body: dict[str, object] = {"status": self.status, "database": self.database}
+        if self.status == "down":
+            body["error"] = "database_unavailable"
+            body["message"] = f"the database did not answer: {self.database}"
+        elif self.reasons:
+            body["reasons"] = list(self.reasons)
+            body["message"] = "; ".join(self.reasons)
+        return body
+
+
+async def check_health(db: Database, now: datetime) -> Health:
+    problem = await database_problem(db)
+    if problem is not None:
+        return Health("down", problem)
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT), db.read() as session:
+            waiting = await outbox.backlog_by_kind(session)
+            failing = await outbox.failing(session, now)
+    except Exception as error:  # answered SELECT 1 but not this: say so, stay up
+        log.warning("health check: the outbox could not be read: %s", error)
+        return Health("degraded", "ok", (f"the outbox could not be read: {_one_line(error)}",))
+    reasons = []
+    cards = waiting.get(Work.CARD_POST.value)
+    if cards is not None and now - cards.oldest > CARD_WAIT:
+        reasons.append(
+            f"an approval card has waited {humanize(now - cards.oldest)} for Slack "
+            f"({cards.count} waiting)"
+        )
+    if failing.count:
+        waits = "1 message waits" if failing.count == 1 else f"{failing.count} messages wait"
+        reasons.append(
+            f"Slack's Web API is failing: {waits} to be tried again "
+            f"(last error: {failing.last_error})"
+        )
+    return Health("degraded" if reasons else "ok", "ok", tuple(reasons))
+
+
 @dataclass(frozen=True)
 class DeskCounts:
     deals: dict[str, int] = field(default_factory=dict)
     pending_approvals: int = 0
     overdue_approvals: int = 0
     outbox_backlog: int = 0
+    outbox_by_kind: dict[str, outbox.Waiting] = field(default_factory=dict)
     decision_inbox_backlog: int = 0
+    now: datetime | None = None
 
 
 async def count_desk(session: AsyncSession, now: datetime) -> DeskCounts:
     by_status = await session.execute(select(Deal.status, func.count()).group_by(Deal.status))
     pending = Approval.status == ApprovalStatus.PENDING
+    by_kind = await outbox.backlog_by_kind(session)
     return DeskCounts(
         deals={str(status): int(count) for status, count in by_status.all()},
         pending_approvals=await _count(session, select(func.count()).where(pending)),
         overdue_approvals=await _count(
             session, select(func.count()).where(pending, Approval.due_at <= now)
         ),
-        outbox_backlog=await outbox.backlog(session),
+        outbox_backlog=sum(waiting.count for waiting in by_kind.values()),
+        outbox_by_kind=by_kind,
         decision_inbox_backlog=await _count(
             session,
             select(func.count())
             .select_from(DecisionRequest)
             .where(DecisionRequest.processed_at.is_(None)),
         ),
+        now=now,
     )
 
 
@@ -113,6 +172,22 @@ class DeskCollector:
             ),
         ):
             yield GaugeMetricFamily(f"dealdesk_{name}", documentation, value=value)
+        waiting = GaugeMetricFamily(
+            "dealdesk_outbox_waiting", "Slack work not yet delivered, by kind", labels=["kind"]
+        )
+        oldest = GaugeMetricFamily(
+            "dealdesk_outbox_oldest_seconds",
+            "Age of the oldest Slack work not yet delivered, by kind",
+            labels=["kind"],
+        )
+        now = counts.now
+        for kind in Work:
+            row = counts.outbox_by_kind.get(kind.value)
+            waiting.add_metric([kind.value], row.count if row else 0)
+            age = (now - row.oldest).total_seconds() if row and now else 0.0
+            oldest.add_metric([kind.value], max(age, 0.0))
+        yield waiting
+        yield oldest
 
 
 async def _count(session: AsyncSession, query: Select[Any]) -> int:

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
-from bot.slack.gateway import POST_INTERVAL, ChannelPacer, SlackGateway, web_client
+from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
 from bot.slack.inbox import DecisionInbox
 from bot.slack.notify import SlackNotifier
 from bot.slack.senders import Senders
@@ -72,11 +72,10 @@ def build_runtime(
     and every commit wakes the delivery worker. ``post_interval``: seconds between posts to
     one channel (Slack's rate limit). ``briefings``: run the morning round every minute."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    pacer = ChannelPacer(post_interval)
-    gateway = SlackGateway(web_client(token, settings.slack_api_url), pacer)
+    gateway = SlackGateway(web_client(token, settings.slack_api_url))
     senders = Senders(deps.db, deps.policies, deps.clock, gateway)
     traffic = Traffic()
-    delivery = Delivery(deps.db, deps.clock, senders, traffic)
+    delivery = Delivery(deps.db, deps.clock, senders, traffic, interval=post_interval)
     deps.bus.in_transaction.append(SlackNotifier(deps.policies, deps.clock))
 
     async def wake_delivery(_events: object) -> None:

@@ -41,7 +41,7 @@ async def handle_approve_click(
     problem = await journal_click(runtime, click)
     await ack()
     if problem is not None:
-        await tell(runtime.gateway, click, problem)
+        await tell(runtime, click, problem)
 
 
 async def handle_reason_click(
@@ -58,7 +58,7 @@ async def handle_resubmit_click(
     runtime, click = context[RUNTIME], ButtonClick.from_body(body)
     problem = await open_resubmit_modal(runtime, click)
     if problem is not None:
-        await tell(runtime.gateway, click, problem)
+        await tell(runtime, click, problem)
 
 
 async def handle_new_deal_click(

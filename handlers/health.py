@@ -1,4 +1,5 @@
-"""``GET /healthz`` (does the database answer?) and ``GET /metrics`` (Prometheus text)."""
+"""``GET /healthz`` (does the database answer, does Slack take our messages?) and
+``GET /metrics`` (Prometheus text)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,10 @@ def routes() -> list[web.RouteDef]:
 
 
 async def handle_health_get(request: web.Request) -> web.Response:
+    """200 ``ok`` or ``degraded`` (with the reasons), 503 ``down`` (no database)."""
     runtime = request.app[RUNTIME_KEY]
-    problem = await monitoring.database_problem(runtime.deps.db)
-    if problem is None:
-        return web.json_response({"status": "ok", "database": "ok"})
-    body = {
-        "status": "unavailable",
-        "database": problem,
-        "error": "database_unavailable",
-        "message": f"the database did not answer: {problem}",
-    }
-    return web.json_response(body, status=503)
+    health = await monitoring.check_health(runtime.deps.db, runtime.deps.clock.now())
+    return web.json_response(health.to_json(), status=503 if health.status == "down" else 200)
 
 
 async def handle_metrics_get(request: web.Request) -> web.Response:

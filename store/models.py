@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from store.types import Money, UTCDateTime
@@ -211,18 +211,26 @@ class OutboxMessage(Base):
     """Slack work to do, recorded in the same transaction as the change that needs it.
 
     Delivered after commit by bot.slack.delivery, in ``id`` order per ``key`` (a card's
-    update never overtakes its post), retried with backoff until Slack takes it.
+    update never overtakes its post), at its ``lane``'s pace, most urgent ``priority``
+    first, retried with backoff until Slack takes it.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "done_at", "next_attempt_at"),
         Index("ix_outbox_key", "key", "id"),
+        Index("ix_outbox_lane", "lane", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(80))
+    lane: Mapped[str | None] = mapped_column(String(80))
+    """The conversation it posts into (a channel id, or a user id for the direct message
+    with that person), whose pace it keeps; None for work that posts nothing (an update,
+    a Home tab, an answer only one person sees)."""
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    """0 first: what a person is waiting for goes before channel posts and Home tabs."""
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
@@ -232,6 +240,20 @@ class OutboxMessage(Base):
     done_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     """Given up: Slack refused it for good (the error says why)."""
+
+
+class OutboxLane(Base):
+    """When a lane may have its next post, shared by every process.
+
+    A lane is a conversation (Slack takes about one post a second in each), or
+    ``method:<name>`` while Slack holds that whole method back (a 429's Retry-After).
+    While a row of the lane is being delivered, ``next_at`` holds it for the claim.
+    """
+
+    __tablename__ = "outbox_lanes"
+
+    lane: Mapped[str] = mapped_column(String(80), primary_key=True)
+    next_at: Mapped[datetime | None]
 
 
 class SlackMessage(Base):

@@ -1,40 +1,83 @@
-"""The outbox table: durable work for after commit, claimed so each row is done once."""
+"""The outbox table: durable work for after commit, claimed so each row is done once.
+
+A claim is fair: it takes at most one row per lane (a conversation, see
+``OutboxMessage.lane``) and only from lanes whose next turn has come, so a thousand
+posts waiting for the deal channel cost a direct message nothing. Within a lane rows
+go oldest first; across lanes the most urgent ``priority`` first. A row waits while
+an older row with the same key is open (a card's update never overtakes its post).
+Turns are rows of ``outbox_lanes``, locked with ``SKIP LOCKED`` like the rows, so
+several processes share one pace.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import ColumnElement, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from store.models import OutboxMessage
+from store.models import OutboxLane, OutboxMessage
+from store.types import UTCDateTime
 
 LEASE = timedelta(seconds=30)
-"""How long a claimed row is reserved for its claimer (a crashed claimer's rows come back)."""
+"""How long a claimed row (and its lane) is reserved for its claimer: a crashed claimer's
+rows come back."""
+METHOD = "method:"
+"""Lanes named ``method:<Slack method>`` hold back every row that calls that method."""
 
 
-async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows with ``kind``, ``key``, ``payload`` and ``created_at``."""
+@dataclass(frozen=True)
+class NewRow:
+    """Work to add: what to do (``kind``, ``payload``), in which order (``key``), at whose
+    pace (``lane``) and how urgently (``priority``, 0 first)."""
+
+    kind: str
+    key: str
+    lane: str | None
+    priority: int
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+async def add_many(session: AsyncSession, rows: Sequence[NewRow]) -> None:
     if rows:
         await session.execute(
             insert(OutboxMessage),
-            [{**row, "next_attempt_at": row["created_at"], "attempts": 0} for row in rows],
+            [
+                {
+                    "kind": row.kind,
+                    "key": row.key,
+                    "lane": row.lane,
+                    "priority": row.priority,
+                    "payload": row.payload,
+                    "created_at": row.created_at,
+                    "next_attempt_at": row.created_at,
+                    "attempts": 0,
+                }
+                for row in rows
+            ],
         )
 
 
-def _open() -> list[Any]:
+def _open() -> list[ColumnElement[bool]]:
     return [OutboxMessage.done_at.is_(None), OutboxMessage.failed_at.is_(None)]
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Reserve up to ``limit`` due rows, oldest first, at most one per key.
+def _free(now: datetime) -> ColumnElement[bool]:
+    return or_(OutboxLane.next_at.is_(None), OutboxLane.next_at <= now)
 
-    A row waits while an older row with the same key is still open, so work for one
-    message (post, then update, then reply) happens in order. On PostgreSQL, rows
-    another instance is claiming right now are skipped (``SKIP LOCKED``).
+
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, *, held_kinds: Collection[str] = ()
+) -> list[OutboxMessage]:
+    """Reserve up to ``limit`` due rows: per lane the oldest, if the lane's turn has come;
+    most urgent first. ``held_kinds``: kinds not to take now (Slack holds a method they
+    call). Claimed lanes are held until :func:`release_lane` (or the lease runs out).
     """
     earlier = aliased(OutboxMessage)
     blocked = exists().where(
@@ -43,19 +86,36 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Outbox
         earlier.done_at.is_(None),
         earlier.failed_at.is_(None),
     )
-    query = (
-        select(OutboxMessage)
+    eligible = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.lane,
+            func.row_number()
+            .over(partition_by=OutboxMessage.lane, order_by=OutboxMessage.id)
+            .label("place"),
+        )
+        .outerjoin(OutboxLane, OutboxLane.lane == OutboxMessage.lane)
         .where(
             *_open(),
             OutboxMessage.next_attempt_at <= now,
-            (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             ~blocked,
+            _free(now),
+            *([OutboxMessage.kind.not_in(sorted(held_kinds))] if held_kinds else []),
         )
-        .order_by(OutboxMessage.id)
+        .subquery()
+    )
+    heads = select(eligible.c.id).where(or_(eligible.c.lane.is_(None), eligible.c.place == 1))
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(heads))
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboxMessage)
     )
     rows = list((await session.execute(query)).scalars().all())
+    taken = await _take_lanes(session, {row.lane for row in rows if row.lane}, now)
+    rows = [row for row in rows if row.lane is None or row.lane in taken]
     if rows:
         await session.execute(
             update(OutboxMessage)
@@ -64,6 +124,63 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Outbox
             .execution_options(synchronize_session=False)
         )
     return rows
+
+
+async def _take_lanes(session: AsyncSession, lanes: set[str], now: datetime) -> set[str]:
+    """Hold the lanes whose turn has come and that no other claimer holds right now."""
+    if not lanes:
+        return set()
+    await session.execute(
+        _insert(session)(OutboxLane)
+        .values([{"lane": lane, "next_at": None} for lane in sorted(lanes)])
+        .on_conflict_do_nothing(index_elements=["lane"])
+    )
+    free = (
+        select(OutboxLane.lane)
+        .where(OutboxLane.lane.in_(sorted(lanes)), _free(now))
+        .order_by(OutboxLane.lane)
+        .with_for_update(skip_locked=True)
+    )
+    taken = set((await session.execute(free)).scalars().all())
+    if taken:
+        await session.execute(
+            update(OutboxLane)
+            .where(OutboxLane.lane.in_(sorted(taken)))
+            .values(next_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+    return taken
+
+
+async def release_lane(session: AsyncSession, lane: str, next_at: datetime) -> None:
+    """The lane's next turn, after one of its rows was delivered (or not)."""
+    await session.execute(
+        update(OutboxLane)
+        .where(OutboxLane.lane == lane)
+        .values(next_at=next_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def hold_method(session: AsyncSession, method: str, until: datetime) -> None:
+    """Slack asked to wait before calling ``method`` again (429 with Retry-After)."""
+    statement = _insert(session)(OutboxLane).values(lane=METHOD + method, next_at=until)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["lane"], set_={"next_at": until})
+    )
+
+
+async def held_methods(session: AsyncSession, now: datetime) -> set[str]:
+    """The Slack methods held back right now."""
+    query = select(OutboxLane.lane).where(
+        OutboxLane.lane.startswith(METHOD), OutboxLane.next_at > now
+    )
+    return {lane.removeprefix(METHOD) for lane in (await session.execute(query)).scalars()}
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert
 
 
 async def latest_of_kind(session: AsyncSession, rows: Sequence[OutboxMessage]) -> dict[int, int]:
@@ -119,11 +236,6 @@ async def retry_later(session: AsyncSession, row_id: int, at: datetime, error: s
     )
 
 
-async def postpone(session: AsyncSession, row_id: int, at: datetime) -> None:
-    """Put a row back until ``at`` without counting an attempt (it was not tried)."""
-    await _set(session, row_id, next_attempt_at=at, claimed_until=None)
-
-
 async def give_up(session: AsyncSession, row_id: int, now: datetime, error: str) -> None:
     await _set(session, row_id, failed_at=now, last_error=error, claimed_until=None)
 
@@ -137,13 +249,63 @@ async def _set(session: AsyncSession, row_id: int, **values: Any) -> None:
     )
 
 
+async def next_turn(session: AsyncSession, now: datetime) -> datetime | None:
+    """The earliest moment after ``now`` when a waiting row may become claimable: its next
+    attempt, or its lane's next turn (rows due now but blocked wait for a finish)."""
+    ready = func.coalesce(OutboxLane.next_at, OutboxMessage.next_attempt_at, type_=UTCDateTime())
+    larger = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
+    later = larger(OutboxMessage.next_attempt_at, ready, type_=UTCDateTime())
+    query = (
+        select(func.min(later, type_=UTCDateTime()))
+        .select_from(OutboxMessage)
+        .outerjoin(OutboxLane, OutboxLane.lane == OutboxMessage.lane)
+        .where(*_open(), later > now)
+    )
+    result: datetime | None = (await session.execute(query)).scalar_one_or_none()
+    return result
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Rows of one kind not yet delivered."""
+
+    count: int
+    oldest: datetime
+    """When the oldest of them was queued."""
+
+
+async def backlog_by_kind(session: AsyncSession) -> dict[str, Waiting]:
+    """What waits, per kind (for /metrics and /healthz)."""
+    query = (
+        select(OutboxMessage.kind, func.count(), func.min(OutboxMessage.created_at))
+        .where(*_open())
+        .group_by(OutboxMessage.kind)
+    )
+    return {
+        kind: Waiting(int(count), oldest)
+        for kind, count, oldest in (await session.execute(query)).all()
+    }
+
+
+@dataclass(frozen=True)
+class Failing:
+    """Rows Slack refused so far and that wait to be tried again."""
+
+    count: int
+    last_error: str | None
+
+
+async def failing(session: AsyncSession, now: datetime) -> Failing:
+    query = (
+        select(OutboxMessage.last_error)
+        .where(*_open(), OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at > now)
+        .order_by(OutboxMessage.next_attempt_at.desc())
+    )
+    errors = list((await session.execute(query)).scalars().all())
+    return Failing(len(errors), errors[0] if errors else None)
+
+
 async def backlog(session: AsyncSession) -> int:
     """Rows not yet delivered (for /metrics and tests)."""
     query = select(func.count()).select_from(OutboxMessage).where(*_open())
     return int((await session.execute(query)).scalar_one())
-
-
-async def next_attempt(session: AsyncSession) -> datetime | None:
-    query = select(func.min(OutboxMessage.next_attempt_at)).where(*_open())
-    result: datetime | None = (await session.execute(query)).scalar_one_or_none()
-    return result

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from bot.cards.blocks import SlackMessage
-from bot.slack.work import Work
+from bot.slack.work import Work, new_row
+from store.outbox import NewRow
 
 
 def post_row(
@@ -18,7 +18,15 @@ def post_row(
     *,
     user: str | None = None,
     channel: str | None = None,
-) -> dict[str, Any]:
+) -> NewRow:
     """A row that posts ``message`` to ``channel``, or to ``user``'s DM, once per ``subject``."""
-    payload = {"subject": subject, "user": user, "channel": channel, "message": message.to_dict()}
-    return {"kind": kind.value, "key": key, "payload": payload, "created_at": now}
+    return new_row(
+        kind,
+        key,
+        now,
+        lane=channel or user,
+        subject=subject,
+        user=user,
+        channel=channel,
+        message=message.to_dict(),
+    )

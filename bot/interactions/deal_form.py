@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.cards.blocks import SlackMessage
 from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback
 from bot.cards.modals import (
     build_deal_modal,
@@ -16,7 +15,6 @@ from bot.cards.modals import (
     parse_deal_metadata,
     parse_deal_modal,
 )
-from bot.cards.replies import build_error_reply
 from bot.errors import DealdeskError, NotFound, UserInputError
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.runtime import Runtime
@@ -43,20 +41,20 @@ async def open_new_deal_modal(runtime: Runtime, trigger_id: str) -> None:
     await runtime.gateway.open_view(trigger_id, build_deal_modal().to_dict())
 
 
-async def open_resubmit_modal(runtime: Runtime, click: ButtonClick) -> SlackMessage | None:
-    """The deal form prefilled with the deal sent back; a reply instead when it cannot be
-    resubmitted (by this person, or any more)."""
+async def open_resubmit_modal(runtime: Runtime, click: ButtonClick) -> str | None:
+    """The deal form prefilled with the deal sent back; what to tell the clicker instead
+    when it cannot be resubmitted (by this person, or any more)."""
     deal_id = parse_id(click.value)
     async with runtime.deps.db.read() as session:
         deals = await load_deals(session, [deal_id] if deal_id else [], runtime.deps.policies)
     deal = deals.get(deal_id) if deal_id else None
     if deal is None:
-        return build_error_reply("That button does not point at a deal I know.")
+        return "That button does not point at a deal I know."
     if deal.status != DealStatus.CHANGES_REQUESTED:
         status = deal.status.replace("_", " ")
-        return build_error_reply(f"{deal.ref} is {status}: there is nothing to resubmit.")
+        return f"{deal.ref} is {status}: there is nothing to resubmit."
     if click.user not in (deal.owner, *runtime.deps.policies.current.policy.admins):
-        return build_error_reply(f"Only the deal's owner can resubmit {deal.ref}.")
+        return f"Only the deal's owner can resubmit {deal.ref}."
     view = build_deal_modal(
         deal_modal_initial(deal), callback_id=ModalCallback.RESUBMIT, deal_id=deal.id
     )

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 
-from bot.cards.blocks import SlackMessage
 from bot.cards.ids import DECISION_OF_ACTION, ReasonInput
 from bot.cards.modals import build_reason_modal, parse_reason_metadata, parse_reason_modal
-from bot.cards.replies import build_error_reply
 from bot.interactions.answer import tell
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.runtime import Runtime
@@ -28,11 +26,11 @@ EMPTY_REASON = "Give a reason: it cannot be empty or only spaces."
 STALE_FORM = "This form is out of date. Close it and click the button on the card again."
 
 
-async def journal_click(runtime: Runtime, click: ButtonClick) -> SlackMessage | None:
-    """Journal an Approve click; the answer for the clicker when the button is malformed."""
+async def journal_click(runtime: Runtime, click: ButtonClick) -> str | None:
+    """Journal an Approve click; what to tell the clicker when the button is malformed."""
     approval_id = parse_id(click.value)
     if approval_id is None or click.action_id not in DECISION_OF_ACTION:
-        return build_error_reply(BROKEN_BUTTON)
+        return BROKEN_BUTTON
     await runtime.inbox.record(
         Click(
             dedup_key=click.dedup_key,
@@ -58,11 +56,11 @@ async def open_reason_modal(runtime: Runtime, click: ButtonClick) -> None:
         async with runtime.deps.db.read() as session:
             found = await load_approval(session, approval_id, runtime.deps.policies)
     if found is None or decision is None:
-        await _tell(runtime, click, BROKEN_BUTTON)
+        await tell(runtime, click, BROKEN_BUTTON)
         return
     deal, approval = found
     if not approval.is_pending:
-        await _tell(runtime, click, f"{deal.ref} no longer waits for this decision: it is settled.")
+        await tell(runtime, click, f"{deal.ref} no longer waits for this decision: it is settled.")
         return
     view = build_reason_modal(approval.id, decision.value, deal)
     origin = {"channel": click.channel, "ts": click.message_ts, "url": click.response_url}
@@ -94,7 +92,3 @@ async def journal_reason(runtime: Runtime, submission: ViewSubmission) -> dict[s
     )
     runtime.metrics.decisions.inc()
     return None
-
-
-async def _tell(runtime: Runtime, click: ButtonClick, text: str) -> None:
-    await tell(runtime.gateway, click, build_error_reply(text))

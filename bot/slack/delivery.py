@@ -1,25 +1,38 @@
-"""Deliver the outbox to Slack: after commit, in order per message, retried until Slack takes it.
+"""Deliver the outbox to Slack: after commit, in order per message, at Slack's pace, retried
+until Slack takes it.
 
-A Slack outage, a 5xx or a 429 only delays work: the row is tried again later
-(honouring ``Retry-After``), and a restart resumes where the last process stopped.
-A row whose channel had a post less than a second ago (Slack's pace) is put back for
-its turn, not counted as a try, so it never holds up the rows for other channels.
-Rows are claimed in the database, so two ``serve`` processes never send one twice.
+Order. Rows with one key (a card's post, then its update, then a reply) go one after
+another. Each claim takes, from every conversation whose turn has come, its oldest
+row, and among those the most urgent first: what a person is waiting for (approval
+cards, card updates after a decision, answers to a click, escalations, reminders, an
+owner's outcome, delegation notices), then briefings and nudges, then the deal
+channel's posts, digests and Home tabs (``Work.priority``).
+
+Pace. A conversation gets one post per ``interval`` (Slack's one message a second per
+channel), counted from when Slack answered the last one; the turns live in the
+database (store.outbox), so several ``serve`` processes keep one pace together. A 429
+with Retry-After holds that conversation (``chat.postMessage``), or the whole method
+(any other method, limited per workspace), for every process. A backlog in the deal
+channel drains in order at its pace and holds up nobody else.
+
+Trouble. A Slack outage, a 5xx or a 429 only delays work: the row is tried again
+later, with backoff; a restart resumes where the last process stopped. Rows are
+claimed in the database, so two processes never send one twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.slack.gateway import Paced, SlackTrouble
-from bot.slack.work import Work
+from bot.slack.gateway import POST_INTERVAL, SlackTrouble
+from bot.slack.work import POST, Work, held_kinds
 from bot.traffic import Traffic
 from store import outbox
 from store.db import Database
@@ -27,14 +40,16 @@ from store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[OutboxMessage], Awaitable[None]]
+Sender = Callable[[OutboxMessage], Awaitable[bool]]
+"""Delivers one row; True when it posted a message (that spends the lane's turn)."""
 
 MAX_BACKOFF = timedelta(minutes=5)
 BATCH = 25
 PARALLEL = 8
 IDLE_POLL = 1.0
-TURN_MARGIN = 0.02
-"""Seconds after a channel's turn that its put-back rows are looked for."""
+"""Seconds between looks when nothing is due (other processes' work, lanes freed there)."""
+TURN_MARGIN = 0.005
+"""Seconds after the next turn that the worker looks, so the turn has surely come."""
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -45,18 +60,32 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     return delay
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    posted: bool
+    """A message was (or may have been) posted: the lane's turn is spent."""
+    trouble: SlackTrouble | None
+    at: datetime
+    """When Slack answered (or the attempt ended)."""
+
+
 class Delivery:
     def __init__(
-        self, db: Database, clock: Clock, send: Sender, traffic: Traffic | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        send: Sender,
+        traffic: Traffic | None = None,
+        *,
+        interval: float = POST_INTERVAL,
     ) -> None:
         self._db = db
         self._traffic = traffic
         self._clock = clock
         self._send = send
+        self._interval = timedelta(seconds=interval)
         self._wakeup = asyncio.Event()
         self._slots = asyncio.Semaphore(PARALLEL)
-        self._turns: list[float] = []
-        """When rows put back for their channel's turn are due (``time.monotonic()``)."""
 
     def wake(self) -> None:
         """New work committed: look now instead of at the next poll."""
@@ -74,22 +103,22 @@ class Delivery:
             await self._idle(stop)
 
     async def drain_once(self) -> int:
-        """Claim what is due, deliver it, record the outcomes; return how many were claimed."""
+        """Claim what may go now, deliver it, record the outcomes; return how many went."""
         batch = BATCH if self._traffic is None else await self._traffic.quiet(BATCH)
         async with self._db.transaction() as session:
-            rows = await outbox.claim(session, self._clock.now(), batch)
+            now = self._clock.now()
+            held = held_kinds(await outbox.held_methods(session, now))
+            rows = await outbox.claim(session, now, batch, held_kinds=held)
             covers = await outbox.latest_of_kind(
                 session, [row for row in rows if Work(row.kind).coalesces]
             )
         if not rows:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
-        soon = time.monotonic() + TURN_MARGIN
-        self._turns += [soon + (t.retry_after or 0) for t in outcomes if isinstance(t, Paced)]
-        now = self._clock.now()
         async with self._db.transaction() as session:
-            for row, trouble in zip(rows, outcomes, strict=True):
-                await self._record(session, row, trouble, now, covers.get(row.id))
+            now = self._clock.now()
+            for row, outcome in zip(rows, outcomes, strict=True):
+                await self._record(session, row, outcome, now, covers.get(row.id))
         return len(rows)
 
     async def _idle(self, stop: asyncio.Event) -> None:
@@ -97,45 +126,54 @@ class Delivery:
         waiters = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(stop.wait())]
         try:
             await asyncio.wait(
-                waiters, timeout=self._idle_for(), return_when=asyncio.FIRST_COMPLETED
+                waiters, timeout=await self._idle_for(), return_when=asyncio.FIRST_COMPLETED
             )
         finally:
             for waiter in waiters:
                 waiter.cancel()
 
-    def _idle_for(self) -> float:
-        """Until the next poll, or the next channel's turn if that comes sooner."""
-        now = time.monotonic()
-        self._turns = [turn for turn in self._turns if turn > now]
-        return min([IDLE_POLL, *(turn - now for turn in self._turns)])
+    async def _idle_for(self) -> float:
+        """Until the next poll, or the next lane's turn or retry if that comes sooner."""
+        now = self._clock.now()
+        async with self._db.read() as session:
+            upcoming = await outbox.next_turn(session, now)
+        if upcoming is None:
+            return IDLE_POLL
+        return min(IDLE_POLL, (upcoming - now).total_seconds() + TURN_MARGIN)
 
-    async def _deliver(self, row: OutboxMessage) -> SlackTrouble | None:
-        """Send one row; None when done, else what went wrong."""
+    async def _deliver(self, row: OutboxMessage) -> _Outcome:
+        """Send one row and say how it went."""
         async with self._slots:
             try:
-                await self._send(row)
+                posted = await self._send(row)
             except SlackTrouble as trouble:
-                return trouble
+                # A failed post may have reached Slack (a timeout after it arrived): its
+                # turn is spent. A failure before posting (opening the DM) spends nothing.
+                return _Outcome(trouble.method == POST, trouble, self._clock.now())
             except Exception as error:
                 log.exception("delivering %s %s failed", row.kind, row.key)
-                return SlackTrouble(f"{type(error).__name__}: {error}", retryable=True)
-            return None
+                unknown = SlackTrouble(f"{type(error).__name__}: {error}", retryable=True)
+                return _Outcome(True, unknown, self._clock.now())
+            return _Outcome(posted, None, self._clock.now())
 
-    @staticmethod
     async def _record(
+        self,
         session: AsyncSession,
         row: OutboxMessage,
-        trouble: SlackTrouble | None,
+        outcome: _Outcome,
         now: datetime,
         through: int | None,
     ) -> None:
-        """Done (with every older row it covers), retry later, or give up for good."""
+        """Done (with every older row it covers), retry later, or give up for good; and the
+        lane's next turn."""
+        trouble = outcome.trouble
+        if row.lane is not None:
+            await outbox.release_lane(session, row.lane, self._next_turn(outcome))
+        if trouble is not None and trouble.rate_limited and trouble.method not in (None, POST):
+            hold = timedelta(seconds=trouble.retry_after or 1)
+            await outbox.hold_method(session, trouble.method, outcome.at + hold)
         if trouble is None:
             await outbox.finish(session, row, now, through)
-        elif isinstance(trouble, Paced):  # its channel's turn comes in a moment
-            await outbox.postpone(
-                session, row.id, now + timedelta(seconds=trouble.retry_after or 0)
-            )
         elif trouble.retryable:
             later = now + backoff(row.attempts, trouble.retry_after)
             log.info(
@@ -149,3 +187,9 @@ class Delivery:
         else:
             log.warning("Slack refused %s %s for good: %s", row.kind, row.key, trouble.error)
             await outbox.give_up(session, row.id, now, trouble.error)
+
+    def _next_turn(self, outcome: _Outcome) -> datetime:
+        trouble = outcome.trouble
+        if trouble is not None and trouble.rate_limited and trouble.method == POST:
+            return outcome.at + timedelta(seconds=trouble.retry_after or 1)
+        return outcome.at + self._interval if outcome.posted else outcome.at

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,24 +43,31 @@ PERMANENT_ERRORS = frozenset(
 limits, a revoked token an admin will fix) is retried, so no card is lost."""
 
 POST_INTERVAL = 1.0
-"""Seconds between two ``chat.postMessage`` calls to one channel: Slack's rate limit for
-posting is about one message per second per channel."""
+"""Seconds between two ``chat.postMessage`` calls to one conversation: Slack's rate limit
+for posting is about one message per second per channel (the outbox keeps that pace)."""
 
 
 class SlackTrouble(Exception):
-    def __init__(self, error: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    """A Web API call that did not work: whether trying again can help, after how long
+    Slack asked to wait (429), and which method it was (``chat.postMessage``…)."""
+
+    def __init__(
+        self,
+        error: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        method: str | None = None,
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.retryable = retryable
         self.retry_after = retry_after
+        self.method = method
 
-
-class Paced(SlackTrouble):
-    """The channel's turn to post has not come yet: not a failure, just not now. The
-    outbox puts the row back for ``retry_after`` seconds (no attempt counted)."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("paced", retryable=True, retry_after=retry_after)
+    @property
+    def rate_limited(self) -> bool:
+        return self.error == "ratelimited"
 
 
 class Payload(Protocol):
@@ -96,53 +98,9 @@ def web_client(token: str, api_url: str) -> AsyncWebClient:
     )
 
 
-class ChannelPacer:
-    """At most one post per ``interval`` seconds to each channel, from this process.
-
-    A post waits its turn behind the channel's previous one, then the rest of the
-    interval since that one was answered (so Slack sees them at least ``interval``
-    apart); or, when it may be put off (``wait=False``), raises Paced instead of waiting.
-    Other channels are not held up; an ``interval`` of 0 turns pacing off. Another
-    process posting to the same channel may still meet a 429; its ``Retry-After`` is
-    honoured by the outbox.
-    """
-
-    def __init__(
-        self, interval: float = POST_INTERVAL, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._interval = interval
-        self._clock = clock
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._last: dict[str, float] = {}
-
-    @asynccontextmanager
-    async def turn(self, channel: str, *, wait: bool = True) -> AsyncIterator[None]:
-        if self._interval <= 0:  # pacing off
-            yield
-            return
-        lock = self._locks[channel]
-        if not wait and (lock.locked() or self._left(channel) > 0):
-            left = self._left(channel)
-            raise Paced(left if left > 0 else self._interval)
-        async with lock:
-            left = self._left(channel)
-            if left > 0:
-                await asyncio.sleep(left)
-            try:
-                yield
-            finally:
-                self._last[channel] = self._clock()
-
-    def _left(self, channel: str) -> float:
-        """Seconds until ``channel`` may have its next post."""
-        last = self._last.get(channel)
-        return 0.0 if last is None else last + self._interval - self._clock()
-
-
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient, pacer: ChannelPacer | None = None) -> None:
+    def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
-        self._pacer = pacer or ChannelPacer()
         self._dm_channels: dict[str, str] = {}
         self._people: dict[str, Person] = {}
 
@@ -157,24 +115,20 @@ class SlackGateway:
         return self._dm_channels[user]
 
     async def post(
-        self, channel: str, message: Payload, *, thread_ts: str | None = None, defer: bool = False
+        self, channel: str, message: Payload, *, thread_ts: str | None = None
     ) -> tuple[str, str]:
-        """Post a message, paced per channel; return (channel, ts) as Slack answers them.
-
-        ``defer``: rather than wait for the channel's turn, raise Paced (the outbox then
-        retries the row at that turn, and meanwhile delivers other channels' rows).
-        """
+        """Post a message; return (channel, ts) as Slack answers them. The caller keeps
+        Slack's pace (the outbox gives each conversation one post per turn)."""
         body = message.to_dict()
-        async with self._pacer.turn(channel, wait=not defer):
-            response = await self._call(
-                "chat_postMessage",
-                channel=channel,
-                text=body["text"],
-                blocks=body.get("blocks"),
-                thread_ts=thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+        response = await self._call(
+            "chat_postMessage",
+            channel=channel,
+            text=body["text"],
+            blocks=body.get("blocks"),
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
         return response["channel"], response["ts"]
 
     async def update(self, channel: str, ts: str, message: Payload) -> None:
@@ -233,25 +187,36 @@ class SlackGateway:
         return self._people[user]
 
     async def _call(self, method: str, **arguments: Any) -> Any:
+        """``method`` as slack_sdk names it (``chat_postMessage``)."""
         try:
             return await getattr(self.client, method)(**arguments)
         except SlackApiError as error:
-            raise _trouble(error) from None
+            raise _trouble(error, _api_name(method)) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise SlackTrouble(
-                f"network: {type(error).__name__}: {error}", retryable=True
+                f"network: {type(error).__name__}: {error}",
+                retryable=True,
+                method=_api_name(method),
             ) from None
 
 
-def _trouble(error: SlackApiError) -> SlackTrouble:
+def _api_name(method: str) -> str:
+    """``chat_postMessage`` -> ``chat.postMessage``, as Slack names its methods."""
+    return method.replace("_", ".")
+
+
+def _trouble(error: SlackApiError, method: str) -> SlackTrouble:
     response = error.response
     status = response.status_code
     code = str(response.get("error") or f"http_{status}")
     if status == 429:
         after = response.headers.get("retry-after") or response.headers.get("Retry-After")
         return SlackTrouble(
-            "ratelimited", retryable=True, retry_after=float(after) if after else 1.0
+            "ratelimited",
+            retryable=True,
+            retry_after=float(after) if after else 1.0,
+            method=method,
         )
     if status >= 500:
-        return SlackTrouble(f"http_{status}", retryable=True)
-    return SlackTrouble(code, retryable=code not in PERMANENT_ERRORS)
+        return SlackTrouble(f"http_{status}", retryable=True, method=method)
+    return SlackTrouble(code, retryable=code not in PERMANENT_ERRORS, method=method)

@@ -14,18 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.deps import Deps
 from bot.errors import DealdeskError
-from bot.slack.work import Work
+from bot.slack.work import notice_row
 from bot.traffic import Traffic
 from bot.uow import UnitOfWork
 from bot.workflow import Decision, Refusal, decide
 from store import outbox
 from store.models import DecisionRequest
+from store.outbox import NewRow
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +151,7 @@ class DecisionInbox:
                 .with_for_update(skip_locked=True)
             )
             requests = list((await uow.session.execute(query)).scalars().all())
-            notices = []
+            notices: list[NewRow] = []
             for request in requests:
                 if isolated:
                     result = await self._apply_isolated(uow, request)
@@ -158,8 +160,8 @@ class DecisionInbox:
                 request.processed_at = uow.now
                 request.result = result
                 if _worth_telling(request, result):
-                    notices.append(_notice(request, result))
-            await outbox.add_many(uow.session, [{**n, "created_at": uow.now} for n in notices])
+                    notices.append(_notice(request, result, uow.now))
+            await outbox.add_many(uow.session, notices)
         return len(requests)
 
     async def _apply_isolated(self, uow: UnitOfWork, request: DecisionRequest) -> dict[str, object]:
@@ -201,16 +203,13 @@ def _worth_telling(request: DecisionRequest, result: dict[str, object]) -> bool:
     )
 
 
-def _notice(request: DecisionRequest, result: dict[str, object]) -> dict[str, object]:
-    return {
-        "kind": Work.NOTICE.value,
-        "key": f"notice:{request.actor}",
-        "payload": {
-            "user": request.actor,
-            "approval_id": request.approval_id,
-            "refusal": result["refusal"],
-            "text": result["message"],
-            "response_url": request.response_url,
-            "channel": request.channel,
-        },
-    }
+def _notice(request: DecisionRequest, result: dict[str, object], now: datetime) -> NewRow:
+    return notice_row(
+        request.actor,
+        str(result["message"]),
+        now,
+        response_url=request.response_url,
+        channel=request.channel,
+        approval_id=request.approval_id,
+        refusal=result["refusal"],
+    )

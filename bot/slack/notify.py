@@ -8,6 +8,7 @@ the scheduler) produces the same cards because they all emit the same events.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,8 @@ from bot.events import (
     StageStarted,
 )
 from bot.policy_book import PolicyBook
-from bot.slack.work import Work, approval_key, deal_key
+from bot.slack.work import Work, approval_key, deal_key, new_row
+from policies.model import Policy
 from store import outbox
 from store.models import AVATAR_PREFIX, Approval, Deal, DealStatus, Delegation
 
@@ -43,7 +45,7 @@ class SlackNotifier:
         self._clock = clock
 
     async def __call__(self, session: AsyncSession, events: Sequence[DomainEvent]) -> None:
-        plan = _Plan()
+        plan = _Plan(self._clock.now())
         for event in events:
             if isinstance(event, DelegationStarted | DelegationEnded):
                 await _plan_delegation(session, plan, event)
@@ -52,96 +54,118 @@ class SlackNotifier:
             if deal is None:
                 continue
             policy = await self._policies.get(session, deal.policy_version)
-            threaded = policy.deal_channel is not None
-            await _plan_event(session, plan, event, deal, threaded)
-        now = self._clock.now()
-        await outbox.add_many(session, [{**row, "created_at": now} for row in plan.rows])
+            await _plan_event(session, plan, event, deal, policy)
+        await outbox.add_many(session, plan.rows)
 
 
 class _Plan:
     """Rows in order, without repeating a re-render within one transaction."""
 
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
+    def __init__(self, now: datetime) -> None:
+        self.rows: list[outbox.NewRow] = []
+        self._now = now
         self._seen: set[tuple[str, str]] = set()
 
-    def add(self, kind: Work, key: str, **payload: Any) -> None:
+    def add(self, kind: Work, key: str, lane: str | None, **payload: Any) -> None:
         if kind.coalesces:
             if (kind, key) in self._seen:
                 return
             self._seen.add((kind, key))
-        self.rows.append({"kind": kind.value, "key": key, "payload": payload})
+        self.rows.append(new_row(kind, key, self._now, lane=lane, **payload))
 
     def home(self, *users: str | None) -> None:
         for user in users:
             if user and not user.startswith(AVATAR_PREFIX) and user != "system":
-                self.add(Work.HOME, f"home:{user}", user=user)
+                self.add(Work.HOME, f"home:{user}", None, user=user)
 
-    def reply(self, threaded: bool, deal: Deal, step: str, **payload: Any) -> None:
-        if threaded:
-            self.add(Work.DEAL_REPLY, deal_key(deal.id), deal_id=deal.id, step=step, **payload)
+    def reply(self, policy: Policy, deal: Deal, step: str, **payload: Any) -> None:
+        if policy.deal_channel is not None:
+            self.add(
+                Work.DEAL_REPLY,
+                deal_key(deal.id),
+                policy.deal_channel,
+                deal_id=deal.id,
+                step=step,
+                **payload,
+            )
 
-    def parent(self, threaded: bool, deal: Deal) -> None:
-        if threaded:
-            self.add(Work.DEAL_PARENT, deal_key(deal.id), deal_id=deal.id)
+    def parent(self, policy: Policy, deal: Deal) -> None:
+        if policy.deal_channel is not None:
+            self.add(Work.DEAL_PARENT, deal_key(deal.id), policy.deal_channel, deal_id=deal.id)
+
+    def escalation(self, policy: Policy, deal: Deal, row: Approval) -> None:
+        """To the escalation channel, or to each admin but the owner when there is none."""
+        key = approval_key(row.id)
+        if policy.escalation_channel is not None:
+            self.add(Work.ESCALATION, key, policy.escalation_channel, approval_id=row.id)
+            return
+        for admin in policy.admins:
+            if admin != deal.owner:
+                self.add(Work.ESCALATION, key, admin, approval_id=row.id, user=admin)
 
 
 async def _plan_event(
-    session: AsyncSession, plan: _Plan, event: DomainEvent, deal: Deal, threaded: bool
+    session: AsyncSession, plan: _Plan, event: DomainEvent, deal: Deal, policy: Policy
 ) -> None:
     match event:
         case DealSubmitted():
-            plan.parent(threaded, deal)
+            plan.parent(policy, deal)
             plan.home(deal.owner)
         case StageStarted():
-            plan.parent(threaded, deal)
+            plan.parent(policy, deal)
         case ApprovalAssigned(approval_id=approval_id):
             row = await _row(session, approval_id)
             if not row.is_avatar and row.assignee != deal.owner:  # nobody decides their own
-                plan.add(Work.CARD_POST, approval_key(row.id), approval_id=row.id)
-                plan.reply(threaded, deal, "assigned", approval_id=row.id)
+                plan.add(Work.CARD_POST, approval_key(row.id), row.assignee, approval_id=row.id)
+                plan.reply(policy, deal, "assigned", approval_id=row.id)
                 plan.home(row.assignee)
         case ApprovalDecided(approval_id=approval_id):
             row = await _row(session, approval_id)
             if not row.is_avatar:
-                plan.add(Work.CARD_REFRESH, approval_key(row.id), approval_id=row.id)
-            plan.reply(threaded, deal, "decided", approval_id=row.id)
-            plan.parent(threaded, deal)
+                plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
+            plan.reply(policy, deal, "decided", approval_id=row.id)
+            plan.parent(policy, deal)
             plan.home(row.assignee, row.decided_by)
         case ApprovalReassigned(approval_id=approval_id, new_approval_id=new_id, cause=cause):
             row = await _row(session, approval_id)
             if not row.is_avatar:
-                plan.add(Work.CARD_REFRESH, approval_key(row.id), approval_id=row.id)
+                plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
             plan.reply(
-                threaded,
+                policy,
                 deal,
                 "reassigned",
                 approval_id=row.id,
                 new_approval_id=new_id,
                 cause=cause,
             )
-            plan.parent(threaded, deal)
+            plan.parent(policy, deal)
             plan.home(row.assignee)
         case ApprovalEscalated(approval_id=approval_id):
             row = await _row(session, approval_id)
             if not row.is_avatar:
-                plan.add(Work.CARD_REFRESH, approval_key(row.id), approval_id=row.id)
-            plan.add(Work.ESCALATION, approval_key(row.id), approval_id=row.id)
-            plan.reply(threaded, deal, "escalated", approval_id=row.id)
+                plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
+            plan.escalation(policy, deal, row)
+            plan.reply(policy, deal, "escalated", approval_id=row.id)
         case ApprovalCancelled(approval_id=approval_id):
             row = await _row(session, approval_id)
             if not row.is_avatar:
-                plan.add(Work.CARD_REFRESH, approval_key(row.id), approval_id=row.id)
+                plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
                 plan.home(row.assignee)
         case ReminderDue(approval_id=approval_id):
             row = await _row(session, approval_id)
-            plan.add(Work.REMINDER, approval_key(row.id), approval_id=row.id)
-            plan.reply(threaded, deal, "reminded", approval_id=row.id)
+            plan.add(Work.REMINDER, approval_key(row.id), row.assignee, approval_id=row.id)
+            plan.reply(policy, deal, "reminded", approval_id=row.id)
         case DealFinished(status=status):
             if status in _OWNER_TOLD:
-                plan.add(Work.OWNER_NOTICE, f"owner:{deal.id}", deal_id=deal.id, status=status)
-            plan.reply(threaded, deal, "finished", status=status)
-            plan.parent(threaded, deal)
+                plan.add(
+                    Work.OWNER_NOTICE,
+                    f"owner:{deal.id}",
+                    deal.owner,
+                    deal_id=deal.id,
+                    status=status,
+                )
+            plan.reply(policy, deal, "finished", status=status)
+            plan.parent(policy, deal)
             plan.home(deal.owner)
         case _:
             pass
@@ -154,9 +178,15 @@ async def _plan_delegation(
     if delegation is None:
         return
     state = "started" if isinstance(event, DelegationStarted) else "ended"
-    plan.add(
-        Work.DELEGATION, f"delegation:{delegation.id}", delegation_id=delegation.id, state=state
-    )
+    for person in (delegation.delegator, delegation.delegate):
+        plan.add(
+            Work.DELEGATION,
+            f"delegation:{delegation.id}",
+            person,
+            delegation_id=delegation.id,
+            state=state,
+            user=person,
+        )
     plan.home(delegation.delegator, delegation.delegate)
 
 

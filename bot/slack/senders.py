@@ -48,12 +48,9 @@ class _Rendered:
 
 
 class Senders:
-    """The outbox's sender: ``await senders(row)`` delivers one row or raises SlackTrouble.
-
-    A row's first post is ``defer``-red: when its channel had a post less than a second
-    ago, the row goes back to the outbox for its turn (Paced) instead of holding up the
-    rows for other channels. Once a row has posted something, its further posts wait.
-    """
+    """The outbox's sender: ``await senders(row)`` delivers one row or raises SlackTrouble;
+    it returns whether it posted a message (a post spends its lane's turn, an update or
+    a skip does not). Each row posts at most one message, into its own lane."""
 
     def __init__(
         self, db: Database, policies: PolicyBook, clock: Clock, gateway: SlackGateway
@@ -63,48 +60,51 @@ class Senders:
         self._clock = clock
         self._slack = gateway
 
-    async def __call__(self, row: OutboxMessage) -> None:
+    async def __call__(self, row: OutboxMessage) -> bool:
         payload: dict[str, Any] = row.payload
         match Work(row.kind):
             case Work.CARD_POST:
-                await self._post_card(payload["approval_id"])
+                return await self._post_card(payload["approval_id"])
             case Work.CARD_REFRESH:
-                await self._refresh_card(payload["approval_id"])
+                return await self._refresh_card(payload["approval_id"])
             case Work.REMINDER:
-                await self._remind(payload["approval_id"])
+                return await self._remind(payload["approval_id"])
             case Work.ESCALATION:
-                await self._escalate(payload["approval_id"])
+                return await self._escalate(payload["approval_id"], payload.get("user"))
             case Work.DEAL_PARENT:
-                await self._deal_parent(payload["deal_id"])
+                return await self._deal_parent(payload["deal_id"])
             case Work.DEAL_REPLY:
-                await self._deal_reply(payload)
+                return await self._deal_reply(payload)
             case Work.OWNER_NOTICE:
-                await self._tell_owner(payload["deal_id"], payload["status"])
+                return await self._tell_owner(payload["deal_id"], payload["status"])
             case Work.HOME:
-                await self._publish_home(payload["user"])
+                return await self._publish_home(payload["user"])
             case Work.NOTICE:
-                await self._notice(payload)
+                return await self._notice(payload)
             case Work.DELEGATION:
-                await self._delegation(payload["delegation_id"], payload["state"])
+                return await self._delegation(
+                    payload["delegation_id"], payload["state"], payload["user"]
+                )
             case Work.BRIEFING | Work.DIGEST | Work.NUDGE:
-                await self._post_rendered(payload)
+                return await self._post_rendered(payload)
 
-    async def _post_card(self, approval_id: int) -> None:
+    async def _post_card(self, approval_id: int) -> bool:
         subject = messages.card_subject(approval_id)
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:
-                return
+                return False
         deal, approval = found
         channel = await self._slack.open_dm(approval.assignee)
-        channel, ts = await self._slack.post(channel, self._card(deal, approval), defer=True)
+        channel, ts = await self._slack.post(channel, self._card(deal, approval))
         await self._remember(subject, channel, ts)
+        return True
 
-    async def _refresh_card(self, approval_id: int) -> None:
+    async def _refresh_card(self, approval_id: int) -> bool:
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None:
-                return
+                return False
             card = await messages.get_message(session, messages.card_subject(approval_id))
             escalation = await messages.get_message(
                 session, messages.escalation_subject(approval_id)
@@ -116,115 +116,126 @@ class Senders:
         if escalation is not None:
             message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
             await self._slack.update(escalation.channel, escalation.ts, message)
+        return False
 
-    async def _remind(self, approval_id: int) -> None:
+    async def _remind(self, approval_id: int) -> bool:
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or not found[1].is_pending:
-                return
+                return False
             card = await messages.get_message(session, messages.card_subject(approval_id))
         approval = found[1]
         reminder = build_reminder_reply(approval, self._clock.now())
         if card is not None:
-            await self._slack.post(card.channel, reminder, thread_ts=card.ts, defer=True)
+            await self._slack.post(card.channel, reminder, thread_ts=card.ts)
         else:
-            dm = await self._slack.open_dm(approval.assignee)
-            await self._slack.post(dm, reminder, defer=True)
+            await self._slack.post(await self._slack.open_dm(approval.assignee), reminder)
+        return True
 
-    async def _escalate(self, approval_id: int) -> None:
+    async def _escalate(self, approval_id: int, user: str | None) -> bool:
+        """In the escalation channel (once, remembered for updates), or to ``user``'s DM
+        (an admin, when the policy has no escalation channel)."""
         subject = messages.escalation_subject(approval_id)
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:
-                return
+                return False
             policy = await self._policies.get(session, found[0].policy_version)
         deal, approval = found
         message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
-        if policy.escalation_channel is not None:
-            channel, ts = await self._slack.post(policy.escalation_channel, message, defer=True)
-            await self._remember(subject, channel, ts)
-            return
-        for n, admin in enumerate(policy.admins):  # no escalation channel: tell each admin
-            dm = await self._slack.open_dm(admin)
-            await self._slack.post(dm, message, defer=n == 0)
+        if user is not None:
+            await self._slack.post(await self._slack.open_dm(user), message)
+            return True
+        if policy.escalation_channel is None:
+            return False
+        channel, ts = await self._slack.post(policy.escalation_channel, message)
+        await self._remember(subject, channel, ts)
+        return True
 
-    async def _deal_parent(self, deal_id: int) -> None:
+    async def _deal_parent(self, deal_id: int) -> bool:
         subject = messages.deal_subject(deal_id)
         async with self._db.read() as session:
             deal = (await load_deals(session, [deal_id], self._policies)).get(deal_id)
             if deal is None:
-                return
+                return False
             policy = await self._policies.get(session, deal.policy_version)
             parent = await messages.get_message(session, subject)
         if policy.deal_channel is None:
-            return
+            return False
         message = build_deal_parent(deal, self._clock.now())
-        if parent is None:
-            channel, ts = await self._slack.post(policy.deal_channel, message, defer=True)
-            await self._remember(subject, channel, ts)
-        else:
+        if parent is not None:
             await self._slack.update(parent.channel, parent.ts, message)
+            return False
+        channel, ts = await self._slack.post(policy.deal_channel, message)
+        await self._remember(subject, channel, ts)
+        return True
 
-    async def _deal_reply(self, payload: dict[str, Any]) -> None:
+    async def _deal_reply(self, payload: dict[str, Any]) -> bool:
         now = self._clock.now()
         message: Payload
         async with self._db.read() as session:
             parent = await messages.get_message(session, messages.deal_subject(payload["deal_id"]))
             if parent is None:
                 log.warning("deal %s has no parent message; reply skipped", payload["deal_id"])
-                return
+                return False
             if payload["step"] == "finished":
                 deals = await load_deals(session, [payload["deal_id"]], self._policies)
                 deal = deals.get(payload["deal_id"])
                 if deal is None or deal.status != payload["status"]:
-                    return  # sent back and resubmitted since: the decision's reply tells it
+                    return False  # sent back and resubmitted since: the decision's reply says
                 message = build_finished_reply(deal, now)
             else:
                 found = await load_approval(session, payload["approval_id"], self._policies)
                 if found is None:
-                    return
+                    return False
                 deal, approval = found
                 policy = await self._policies.get(session, deal.policy_version)
                 message = build_step_reply(
                     deal, approval, StepKind(payload["step"]), now, admins=policy.admins
                 )
-        await self._slack.post(parent.channel, message, thread_ts=parent.ts, defer=True)
+        await self._slack.post(parent.channel, message, thread_ts=parent.ts)
+        return True
 
-    async def _tell_owner(self, deal_id: int, status: str) -> None:
+    async def _tell_owner(self, deal_id: int, status: str) -> bool:
         async with self._db.read() as session:
             deal = (await load_deals(session, [deal_id], self._policies)).get(deal_id)
         if deal is None or deal.status != status:
-            return  # the deal moved on (resubmitted, say) before this went out
+            return False  # the deal moved on (resubmitted, say) before this went out
         message = build_owner_dm(deal, self._clock.now())
-        await self._slack.post(await self._slack.open_dm(deal.owner), message, defer=True)
+        await self._slack.post(await self._slack.open_dm(deal.owner), message)
+        return True
 
-    async def _publish_home(self, user: str) -> None:
+    async def _publish_home(self, user: str) -> bool:
         """Refresh the Home tab of someone who has been looking at it; anyone else gets a
         fresh one the moment they open it (app_home_opened)."""
         now = self._clock.now()
         async with self._db.read() as session:
             if not await home_seen_since(session, user, now - HOME_KEPT_FRESH):
-                return
+                return False
             home = await load_inbox(session, self._policies, user, now)
         await self._slack.publish_home(user, build_home(home).to_dict())
+        return False
 
-    async def _notice(self, payload: dict[str, Any]) -> None:
+    async def _notice(self, payload: dict[str, Any]) -> bool:
+        """Through the click's response_url, else as an ephemeral in its channel, else
+        (a click on Home has neither) in a DM: only a DM is a post."""
         message = build_error_reply(payload["text"])
         if payload.get("response_url") and await self._slack.respond(
             payload["response_url"], message
         ):
-            return
+            return False
         if payload.get("channel"):
             await self._slack.ephemeral(payload["channel"], payload["user"], message)
-        else:
-            await self._slack.post(await self._slack.open_dm(payload["user"]), message, defer=True)
+            return False
+        await self._slack.post(await self._slack.open_dm(payload["user"]), message)
+        return True
 
-    async def _delegation(self, delegation_id: int, state: str) -> None:
+    async def _delegation(self, delegation_id: int, state: str, person: str) -> bool:
         async with self._db.read() as session:
             delegation = await session.get(Delegation, delegation_id)
             moved = await delegation_moves(session, delegation) if delegation else 0
         if delegation is None:
-            return
+            return False
         notice = DelegationNotice(
             delegation.delegator,
             delegation.delegate,
@@ -232,20 +243,21 @@ class Senders:
             ended=state == "ended",
             moved=moved,
         )
-        for n, person in enumerate((delegation.delegator, delegation.delegate)):
-            dm = await self._slack.open_dm(person)
-            await self._slack.post(dm, build_delegation_dm(notice, person), defer=n == 0)
+        dm = await self._slack.open_dm(person)
+        await self._slack.post(dm, build_delegation_dm(notice, person))
+        return True
 
-    async def _post_rendered(self, payload: dict[str, Any]) -> None:
+    async def _post_rendered(self, payload: dict[str, Any]) -> bool:
         """A message rendered when its work was claimed (a briefing, a digest, a nudge):
         posted as it is, once per subject."""
         subject = payload["subject"]
         async with self._db.read() as session:
             if await messages.get_message(session, subject) is not None:
-                return
+                return False
         channel = payload.get("channel") or await self._slack.open_dm(payload["user"])
-        channel, ts = await self._slack.post(channel, _Rendered(payload["message"]), defer=True)
+        channel, ts = await self._slack.post(channel, _Rendered(payload["message"]))
         await self._remember(subject, channel, ts)
+        return True
 
     def _card(self, deal: DealSnapshot, approval: ApprovalSnapshot) -> Payload:
         now = self._clock.now()

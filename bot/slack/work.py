@@ -1,8 +1,16 @@
-"""The kinds of Slack work the outbox holds, and how rows are keyed for ordering."""
+"""The kinds of Slack work the outbox holds: how urgent each is, which Web API methods it
+calls, and how its rows are keyed (for order) and laned (for pace)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from store.outbox import NewRow
+
+POST = "chat.postMessage"
+"""Paced per conversation (the row's lane); every other method is limited as a whole."""
 
 
 class Work(StrEnum):
@@ -13,7 +21,8 @@ class Work(StrEnum):
     REMINDER = "card.reminder"
     """Remind the assignee in the card's thread."""
     ESCALATION = "escalation.post"
-    """Ask the admins in the escalation channel ({approval_id})."""
+    """Ask the admins in the escalation channel ({approval_id}), or one admin by DM
+    ({approval_id, user}) when the policy has no escalation channel."""
     DEAL_PARENT = "deal.parent"
     """Post or update the deal's one message in the deal channel ({deal_id})."""
     DEAL_REPLY = "deal.reply"
@@ -23,7 +32,8 @@ class Work(StrEnum):
     HOME = "home.publish"
     """Republish someone's App Home inbox ({user})."""
     DELEGATION = "delegation.notice"
-    """Tell both people a delegation started or ended ({delegation_id, state})."""
+    """Tell one of the two people that a delegation started or ended
+    ({delegation_id, state, user})."""
     NOTICE = "notice"
     """A message only one person sees ({user, text, response_url?, channel?})."""
     BRIEFING = "briefing.post"
@@ -37,6 +47,78 @@ class Work(StrEnum):
     def coalesces(self) -> bool:
         """Re-renders current state: a newer row of the same key makes an older one moot."""
         return self in (Work.HOME, Work.DEAL_PARENT, Work.CARD_REFRESH)
+
+    @property
+    def priority(self) -> int:
+        """0: someone is waiting for it (a card, a decision's outcome, an answer); 1: for a
+        person, but no one is waiting (briefings, nudges); 2: channel posts and Home tabs."""
+        return _PRIORITY.get(self, 0)
+
+    @property
+    def methods(self) -> frozenset[str]:
+        """The Web API methods delivering it may call."""
+        return _METHODS[self]
+
+
+_PRIORITY = {
+    Work.BRIEFING: 1,
+    Work.NUDGE: 1,
+    Work.DEAL_PARENT: 2,
+    Work.DEAL_REPLY: 2,
+    Work.DIGEST: 2,
+    Work.HOME: 2,
+}
+_DM = frozenset({"conversations.open", POST})
+_METHODS = {
+    Work.CARD_POST: _DM,
+    Work.CARD_REFRESH: frozenset({"chat.update"}),
+    Work.REMINDER: _DM,
+    Work.ESCALATION: _DM,
+    Work.DEAL_PARENT: frozenset({POST, "chat.update"}),
+    Work.DEAL_REPLY: frozenset({POST}),
+    Work.OWNER_NOTICE: _DM,
+    Work.HOME: frozenset({"views.publish"}),
+    Work.DELEGATION: _DM,
+    Work.NOTICE: _DM | {"chat.postEphemeral"},
+    Work.BRIEFING: _DM,
+    Work.DIGEST: frozenset({POST}),
+    Work.NUDGE: _DM,
+}
+
+
+def held_kinds(methods: set[str]) -> set[str]:
+    """The kinds that call a method Slack holds back now (a 429 on it, not per channel)."""
+    return {kind.value for kind in Work if kind.methods & (methods - {POST})}
+
+
+def new_row(kind: Work, key: str, now: datetime, *, lane: str | None, **payload: Any) -> NewRow:
+    """An outbox row of ``kind``; ``lane`` is the conversation it posts into (a channel id,
+    or a user id for that person's DM), None when it posts nothing."""
+    return NewRow(kind.value, key, lane, kind.priority, payload, now)
+
+
+def notice_row(
+    user: str,
+    text: str,
+    now: datetime,
+    *,
+    response_url: str | None = None,
+    channel: str | None = None,
+    **details: Any,
+) -> NewRow:
+    """Tell ``user`` something only they see: through the click's ``response_url``, else
+    as an ephemeral in ``channel``, else in their DM (then it is a post, in their lane)."""
+    return new_row(
+        Work.NOTICE,
+        f"notice:{user}",
+        now,
+        lane=None if response_url or channel else user,
+        user=user,
+        text=text,
+        response_url=response_url,
+        channel=channel,
+        **details,
+    )
 
 
 def approval_key(approval_id: int) -> str:

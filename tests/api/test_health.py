@@ -9,7 +9,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.clock import VirtualClock
 from bot.deps import Deps
-from bot.monitoring import count_desk
+from bot.monitoring import Health, check_health, count_desk
+from bot.slack.work import Work, new_row
+from store import outbox
 from store.models import DecisionRequest
 from tests.api.conftest import deal
 from tests.support.app_server import RunningApp
@@ -46,7 +48,7 @@ async def test_healthz_is_503_with_the_reason_when_the_database_does_not_answer(
     metrics = await scrape(app)
 
     assert status == 503
-    assert body["status"] == "unavailable"
+    assert body["status"] == "down"
     assert body["error"] == "database_unavailable"
     assert body["database"] not in ("", "ok")
     assert body["database"] in body["message"]
@@ -76,6 +78,10 @@ async def test_metrics_move_after_a_submission(app: RunningApp) -> None:
     assert (before["dealdesk_approvals_pending"], after["dealdesk_approvals_pending"]) == (0, 1)
     assert before["dealdesk_outbox_backlog"] == 0
     assert after["dealdesk_outbox_backlog"] >= 1
+    assert before['dealdesk_outbox_waiting{kind="card.post"}'] == 0
+    assert after['dealdesk_outbox_waiting{kind="card.post"}'] == 1
+    assert after['dealdesk_outbox_oldest_seconds{kind="card.post"}'] >= 0
+    assert after['dealdesk_outbox_waiting{kind="home.publish"}'] >= 1
     assert after["dealdesk_approvals_overdue"] == 0
     assert after["dealdesk_decision_inbox_backlog"] == 0
 
@@ -103,3 +109,40 @@ async def test_desk_counts_overdue_approvals_and_unapplied_decisions(
     assert counts.deals == {"in_review": 1}
     assert (counts.pending_approvals, counts.overdue_approvals) == (1, 1)
     assert counts.decision_inbox_backlog == 1
+
+
+async def test_healthz_is_degraded_while_an_approval_card_waits_over_a_minute(
+    deps: Deps, clock: VirtualClock
+) -> None:
+    await submit(deps, techcorp())  # its card is queued; nobody delivers it here
+    async with deps.db.transaction() as session:
+        await outbox.add_many(
+            session,
+            [new_row(Work.CARD_POST, "approval:1", clock.now(), lane="U0LISA", approval_id=1)],
+        )
+
+    assert await check_health(deps.db, clock.now()) == Health("ok", "ok")
+    clock.advance(timedelta(seconds=61))
+    health = await check_health(deps.db, clock.now())
+
+    assert (health.status, health.database) == ("degraded", "ok")
+    assert health.reasons == ("an approval card has waited 1m for Slack (1 waiting)",)
+    assert health.to_json()["message"] == health.reasons[0]
+
+
+async def test_healthz_is_degraded_while_slack_refuses_our_messages(
+    deps: Deps, clock: VirtualClock
+) -> None:
+    now = clock.now()
+    async with deps.db.transaction() as session:
+        await outbox.add_many(
+            session, [new_row(Work.HOME, "home:U0LISA", now, lane=None, user="U0LISA")]
+        )
+        await outbox.retry_later(session, 1, now + timedelta(seconds=2), "http_503")
+
+    health = await check_health(deps.db, now)
+
+    assert health.status == "degraded"
+    assert health.reasons == (
+        "Slack's Web API is failing: 1 message waits to be tried again (last error: http_503)",
+    )

@@ -13,8 +13,11 @@ keeps the workspace's state (``slack_workspace.Workspace``): messages by channel
 with every version, threads, ephemerals, the Home view per user, opened views.
 Faults for resilience tests: ``fail``, ``rate_limit``, ``error``, ``drop``, ``outage``
 and ``set_latency``; injected failures are recorded like any call, and ``delivered``
-lists the successful calls only. ``response_url(name)`` gives a URL on the same server
-for Slack's ``response_url`` posts (recorded in ``responses``).
+lists the successful calls only. ``pace_posts()`` makes it refuse, with a 429, a
+``chat.postMessage`` that comes less than a second after the last one it took in the
+same channel, as Slack does (stricter: Slack lets short bursts through).
+``response_url(name)`` gives a URL on the same server for Slack's ``response_url`` posts
+(recorded in ``responses``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -102,6 +106,8 @@ class FakeSlack:
         self.responses: list[ResponsePost] = []
         self.faults = Faults(latency)
         self._hooks: dict[str, _Hook] = {}
+        self._post_interval = 0.0
+        self._last_post: dict[str, float] = {}
         self._base = ""
         self._running = contextlib.AsyncExitStack()
 
@@ -174,6 +180,31 @@ class FakeSlack:
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    def pace_posts(self, interval: float = 1.0) -> None:
+        """Refuse (429, ``Retry-After``) a post that comes within ``interval`` seconds of
+        the last one this channel took; 0 turns it off."""
+        self._post_interval = interval
+
+    def posts_per_second(self) -> int:
+        """The most posts any one channel took within one second (a sliding window)."""
+        times: dict[str, list[float]] = {}
+        for call in self.delivered("chat.postMessage"):
+            times.setdefault(str(call.params.get("channel")), []).append(call.at)
+        most = 0
+        for arrivals in times.values():
+            arrivals.sort()
+            start = 0
+            for end, at in enumerate(arrivals):
+                while at - arrivals[start] >= 1.0:
+                    start += 1
+                most = max(most, end - start + 1)
+        return most
+
+    @property
+    def rate_limited(self) -> list[Call]:
+        """The calls answered 429."""
+        return [call for call in self.calls if call.status == 429]
 
     # --- what was received -----------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
@@ -287,7 +318,7 @@ class FakeSlack:
         arrived = time.monotonic()
         params, token, problem = await _read_params(request)
         await self.faults.delay(method)
-        fault = self.faults.take(method)
+        fault = self.faults.take(method) or self._pace(method, params, arrived)
         body: dict[str, Any]
         if fault is None:
             body = self._answer(method, params, token, problem)
@@ -299,6 +330,18 @@ class FakeSlack:
         label = None if fault is None else fault.label
         self.calls.append(Call(method, params, request.headers, arrived, status, body, label))
         return response
+
+    def _pace(self, method: str, params: dict[str, Any], arrived: float) -> Fault | None:
+        """Slack's pace for posts: about one a second per channel."""
+        if method != "chat.postMessage" or self._post_interval <= 0:
+            return None
+        channel = str(params.get("channel"))
+        last = self._last_post.get(channel)
+        if last is not None and arrived - last < self._post_interval:
+            wait = math.ceil(self._post_interval - (arrived - last))
+            return Fault("ratelimit", 1, status=429, retry_after=wait)
+        self._last_post[channel] = arrived
+        return None
 
     def _answer(
         self, method: str, params: dict[str, Any], token: str | None, problem: str | None
