@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -27,6 +27,8 @@ from store.types import UTCDateTime
 LEASE = timedelta(seconds=30)
 """How long a claimed row (and its lane) is reserved for its claimer: a crashed claimer's
 rows come back."""
+SPARE = 4
+"""Candidates read per row wanted: rows and lanes another claimer holds are skipped."""
 METHOD = "method:"
 """Lanes named ``method:<Slack method>`` hold back every row that calls that method."""
 
@@ -78,44 +80,41 @@ async def claim(
     """Reserve up to ``limit`` due rows: per lane the oldest, if the lane's turn has come;
     most urgent first. ``held_kinds``: kinds not to take now (Slack holds a method they
     call). Claimed lanes are held until :func:`release_lane` (or the lease runs out).
+
+    On PostgreSQL the one step that may wait for another transaction (creating lanes seen
+    for the first time) comes before any lock is taken; lanes and rows are then locked
+    with ``SKIP LOCKED``, so two claimers, or a claimer and a delivery recording its
+    outcome, never wait for each other in a circle. A row is locked only if it is still
+    claimable then (another process may have claimed it since the candidates were read).
     """
-    earlier = aliased(OutboxMessage)
-    blocked = exists().where(
-        earlier.key == OutboxMessage.key,
-        earlier.id < OutboxMessage.id,
-        earlier.done_at.is_(None),
-        earlier.failed_at.is_(None),
-    )
-    eligible = (
-        select(
-            OutboxMessage.id,
-            OutboxMessage.lane,
-            func.row_number()
-            .over(partition_by=OutboxMessage.lane, order_by=OutboxMessage.id)
-            .label("place"),
+    candidates = (await session.execute(_candidates(now, limit * SPARE, held_kinds))).all()
+    free = await _lock_lanes(session, {lane for _, lane in candidates if lane is not None}, now)
+    wanted = [row_id for row_id, lane in candidates if lane is None or lane in free][:limit]
+    taken = {lane for row_id, lane in candidates if lane in free and row_id in wanted}
+    if taken:
+        await session.execute(
+            update(OutboxLane)
+            .where(OutboxLane.lane.in_(sorted(taken)))
+            .values(next_at=now + LEASE)
+            .execution_options(synchronize_session=False)
         )
-        .outerjoin(OutboxLane, OutboxLane.lane == OutboxMessage.lane)
-        .where(
-            *_open(),
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            ~blocked,
-            _free(now),
-            *([OutboxMessage.kind.not_in(sorted(held_kinds))] if held_kinds else []),
+    rows: list[OutboxMessage] = []
+    if wanted:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(wanted), *_claimable(now))
+            .order_by(OutboxMessage.priority, OutboxMessage.id)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
         )
-        .subquery()
-    )
-    heads = select(eligible.c.id).where(or_(eligible.c.lane.is_(None), eligible.c.place == 1))
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.id.in_(heads))
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=OutboxMessage)
-    )
-    rows = list((await session.execute(query)).scalars().all())
-    taken = await _take_lanes(session, {row.lane for row in rows if row.lane}, now)
-    rows = [row for row in rows if row.lane is None or row.lane in taken]
+        rows = list((await session.execute(query)).scalars().all())
+    unused = taken - {row.lane for row in rows}
+    if unused:  # their row went to another claimer meanwhile: the turn stays free
+        await session.execute(
+            update(OutboxLane)
+            .where(OutboxLane.lane.in_(sorted(unused)))
+            .values(next_at=now)
+            .execution_options(synchronize_session=False)
+        )
     if rows:
         await session.execute(
             update(OutboxMessage)
@@ -126,11 +125,56 @@ async def claim(
     return rows
 
 
-async def _take_lanes(session: AsyncSession, lanes: set[str], now: datetime) -> set[str]:
-    """Hold the lanes whose turn has come and that no other claimer holds right now."""
+def _claimable(now: datetime) -> list[ColumnElement[bool]]:
+    """Open, due, not reserved by anyone, and not behind an open row of its key."""
+    earlier = aliased(OutboxMessage)
+    blocked = exists().where(
+        earlier.key == OutboxMessage.key,
+        earlier.id < OutboxMessage.id,
+        earlier.done_at.is_(None),
+        earlier.failed_at.is_(None),
+    )
+    return [
+        *_open(),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        ~blocked,
+    ]
+
+
+def _candidates(now: datetime, limit: int, held_kinds: Collection[str]) -> Select[Any]:
+    """(id, lane) of the rows to try, most urgent first: each free lane's oldest claimable
+    row, and claimable rows without a lane."""
+    eligible = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.lane,
+            OutboxMessage.priority,
+            func.row_number()
+            .over(partition_by=OutboxMessage.lane, order_by=OutboxMessage.id)
+            .label("place"),
+        )
+        .outerjoin(OutboxLane, OutboxLane.lane == OutboxMessage.lane)
+        .where(
+            *_claimable(now),
+            _free(now),
+            *([OutboxMessage.kind.not_in(sorted(held_kinds))] if held_kinds else []),
+        )
+        .subquery()
+    )
+    return (
+        select(eligible.c.id, eligible.c.lane)
+        .where(or_(eligible.c.lane.is_(None), eligible.c.place == 1))
+        .order_by(eligible.c.priority, eligible.c.id)
+        .limit(limit)
+    )
+
+
+async def _lock_lanes(session: AsyncSession, lanes: set[str], now: datetime) -> set[str]:
+    """Lock the lanes whose turn has come and that no other claimer holds right now."""
     if not lanes:
         return set()
-    await session.execute(
+    await session.execute(  # may wait for a transaction that holds the lane: we hold nothing
         _insert(session)(OutboxLane)
         .values([{"lane": lane, "next_at": None} for lane in sorted(lanes)])
         .on_conflict_do_nothing(index_elements=["lane"])
@@ -141,15 +185,7 @@ async def _take_lanes(session: AsyncSession, lanes: set[str], now: datetime) -> 
         .order_by(OutboxLane.lane)
         .with_for_update(skip_locked=True)
     )
-    taken = set((await session.execute(free)).scalars().all())
-    if taken:
-        await session.execute(
-            update(OutboxLane)
-            .where(OutboxLane.lane.in_(sorted(taken)))
-            .values(next_at=now + LEASE)
-            .execution_options(synchronize_session=False)
-        )
-    return taken
+    return set((await session.execute(free)).scalars().all())
 
 
 async def release_lane(session: AsyncSession, lane: str, next_at: datetime) -> None:

@@ -34,17 +34,40 @@ from bot.clock import Clock
 from bot.slack.gateway import POST_INTERVAL, SlackTrouble
 from bot.slack.work import POST, Work, held_kinds
 from bot.traffic import Traffic
-from store import outbox
+from store import messages, outbox
 from store.db import Database
 from store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[OutboxMessage], Awaitable[bool]]
-"""Delivers one row; True when it posted a message (that spends the lane's turn)."""
+
+@dataclass(frozen=True)
+class Kept:
+    """Where a message we posted lives, to update or reply to later (``subject`` names it:
+    ``card:<approval id>``, ``deal:<deal id>``…)."""
+
+    subject: str
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What delivering a row did."""
+
+    posted: bool = False
+    """A message was posted: the lane's turn is spent."""
+    kept: Kept | None = None
+
+
+NOTHING = Sent()
+POSTED = Sent(posted=True)
+
+Sender = Callable[[OutboxMessage], Awaitable[Sent]]
+"""Delivers one row or raises SlackTrouble."""
 
 MAX_BACKOFF = timedelta(minutes=5)
-BATCH = 25
+BATCH = 50
 PARALLEL = 8
 IDLE_POLL = 1.0
 """Seconds between looks when nothing is due (other processes' work, lanes freed there)."""
@@ -62,8 +85,8 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 @dataclass(frozen=True)
 class _Outcome:
-    posted: bool
-    """A message was (or may have been) posted: the lane's turn is spent."""
+    sent: Sent
+    """``posted`` also when a failed post may have reached Slack."""
     trouble: SlackTrouble | None
     at: datetime
     """When Slack answered (or the attempt ended)."""
@@ -93,6 +116,7 @@ class Delivery:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            self._wakeup.clear()  # before looking: a wake-up while we look is kept
             try:
                 delivered = await self.drain_once()
             except Exception:
@@ -115,14 +139,18 @@ class Delivery:
         if not rows:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
+        holds: dict[str, datetime] = {}
         async with self._db.transaction() as session:
             now = self._clock.now()
             for row, outcome in zip(rows, outcomes, strict=True):
                 await self._record(session, row, outcome, now, covers.get(row.id))
+                if (hold := _method_hold(outcome)) is not None:
+                    holds[hold[0]] = max(hold[1], holds.get(hold[0], hold[1]))
+            for method in sorted(holds):  # one order for every process: no lock cycles
+                await outbox.hold_method(session, method, holds[method])
         return len(rows)
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        self._wakeup.clear()
         waiters = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(stop.wait())]
         try:
             await asyncio.wait(
@@ -145,16 +173,16 @@ class Delivery:
         """Send one row and say how it went."""
         async with self._slots:
             try:
-                posted = await self._send(row)
+                sent = await self._send(row)
             except SlackTrouble as trouble:
                 # A failed post may have reached Slack (a timeout after it arrived): its
                 # turn is spent. A failure before posting (opening the DM) spends nothing.
-                return _Outcome(trouble.method == POST, trouble, self._clock.now())
+                return _Outcome(Sent(posted=trouble.method == POST), trouble, self._clock.now())
             except Exception as error:
                 log.exception("delivering %s %s failed", row.kind, row.key)
                 unknown = SlackTrouble(f"{type(error).__name__}: {error}", retryable=True)
-                return _Outcome(True, unknown, self._clock.now())
-            return _Outcome(posted, None, self._clock.now())
+                return _Outcome(POSTED, unknown, self._clock.now())
+            return _Outcome(sent, None, self._clock.now())
 
     async def _record(
         self,
@@ -165,13 +193,12 @@ class Delivery:
         through: int | None,
     ) -> None:
         """Done (with every older row it covers), retry later, or give up for good; and the
-        lane's next turn."""
-        trouble = outcome.trouble
+        lane's next turn and where a posted message lives."""
+        trouble, kept = outcome.trouble, outcome.sent.kept
         if row.lane is not None:
             await outbox.release_lane(session, row.lane, self._next_turn(outcome))
-        if trouble is not None and trouble.rate_limited and trouble.method not in (None, POST):
-            hold = timedelta(seconds=trouble.retry_after or 1)
-            await outbox.hold_method(session, trouble.method, outcome.at + hold)
+        if kept is not None:
+            await messages.add_message(session, kept.subject, kept.channel, kept.ts, now)
         if trouble is None:
             await outbox.finish(session, row, now, through)
         elif trouble.retryable:
@@ -192,4 +219,13 @@ class Delivery:
         trouble = outcome.trouble
         if trouble is not None and trouble.rate_limited and trouble.method == POST:
             return outcome.at + timedelta(seconds=trouble.retry_after or 1)
-        return outcome.at + self._interval if outcome.posted else outcome.at
+        return outcome.at + self._interval if outcome.sent.posted else outcome.at
+
+
+def _method_hold(outcome: _Outcome) -> tuple[str, datetime] | None:
+    """A 429 on a method limited as a whole (any but chat.postMessage): hold it until then."""
+    trouble = outcome.trouble
+    if trouble is None or not trouble.rate_limited or trouble.method in (None, POST):
+        return None
+    assert trouble.method is not None
+    return trouble.method, outcome.at + timedelta(seconds=trouble.retry_after or 1)

@@ -112,12 +112,12 @@ class DecisionInbox:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            self._wakeup.clear()  # before looking: a click journaled while we look is kept
             try:
                 if await self.process_once():
                     continue
             except Exception:
                 log.exception("applying journaled decisions failed; trying again shortly")
-            self._wakeup.clear()
             waiters = [
                 asyncio.ensure_future(self._wakeup.wait()),
                 asyncio.ensure_future(stop.wait()),

@@ -22,6 +22,7 @@ from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, 
 from bot.clock import Clock
 from bot.inbox import load_inbox
 from bot.policy_book import PolicyBook
+from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
 from bot.slack.gateway import Payload, SlackGateway
 from bot.slack.work import Work
 from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
@@ -49,8 +50,9 @@ class _Rendered:
 
 class Senders:
     """The outbox's sender: ``await senders(row)`` delivers one row or raises SlackTrouble;
-    it returns whether it posted a message (a post spends its lane's turn, an update or
-    a skip does not). Each row posts at most one message, into its own lane."""
+    it says whether it posted a message (a post spends its lane's turn, an update or a
+    skip does not) and where a message to update later lives (the delivery records that
+    with the row's outcome). Each row posts at most one message, into its own lane."""
 
     def __init__(
         self, db: Database, policies: PolicyBook, clock: Clock, gateway: SlackGateway
@@ -60,7 +62,7 @@ class Senders:
         self._clock = clock
         self._slack = gateway
 
-    async def __call__(self, row: OutboxMessage) -> bool:
+    async def __call__(self, row: OutboxMessage) -> Sent:
         payload: dict[str, Any] = row.payload
         match Work(row.kind):
             case Work.CARD_POST:
@@ -88,23 +90,22 @@ class Senders:
             case Work.BRIEFING | Work.DIGEST | Work.NUDGE:
                 return await self._post_rendered(payload)
 
-    async def _post_card(self, approval_id: int) -> bool:
+    async def _post_card(self, approval_id: int) -> Sent:
         subject = messages.card_subject(approval_id)
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:
-                return False
+                return NOTHING
         deal, approval = found
         channel = await self._slack.open_dm(approval.assignee)
         channel, ts = await self._slack.post(channel, self._card(deal, approval))
-        await self._remember(subject, channel, ts)
-        return True
+        return Sent(posted=True, kept=Kept(subject, channel, ts))
 
-    async def _refresh_card(self, approval_id: int) -> bool:
+    async def _refresh_card(self, approval_id: int) -> Sent:
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None:
-                return False
+                return NOTHING
             card = await messages.get_message(session, messages.card_subject(approval_id))
             escalation = await messages.get_message(
                 session, messages.escalation_subject(approval_id)
@@ -116,13 +117,13 @@ class Senders:
         if escalation is not None:
             message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
             await self._slack.update(escalation.channel, escalation.ts, message)
-        return False
+        return NOTHING
 
-    async def _remind(self, approval_id: int) -> bool:
+    async def _remind(self, approval_id: int) -> Sent:
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or not found[1].is_pending:
-                return False
+                return NOTHING
             card = await messages.get_message(session, messages.card_subject(approval_id))
         approval = found[1]
         reminder = build_reminder_reply(approval, self._clock.now())
@@ -130,112 +131,110 @@ class Senders:
             await self._slack.post(card.channel, reminder, thread_ts=card.ts)
         else:
             await self._slack.post(await self._slack.open_dm(approval.assignee), reminder)
-        return True
+        return POSTED
 
-    async def _escalate(self, approval_id: int, user: str | None) -> bool:
+    async def _escalate(self, approval_id: int, user: str | None) -> Sent:
         """In the escalation channel (once, remembered for updates), or to ``user``'s DM
         (an admin, when the policy has no escalation channel)."""
         subject = messages.escalation_subject(approval_id)
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:
-                return False
+                return NOTHING
             policy = await self._policies.get(session, found[0].policy_version)
         deal, approval = found
         message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
         if user is not None:
             await self._slack.post(await self._slack.open_dm(user), message)
-            return True
+            return POSTED
         if policy.escalation_channel is None:
-            return False
+            return NOTHING
         channel, ts = await self._slack.post(policy.escalation_channel, message)
-        await self._remember(subject, channel, ts)
-        return True
+        return Sent(posted=True, kept=Kept(subject, channel, ts))
 
-    async def _deal_parent(self, deal_id: int) -> bool:
+    async def _deal_parent(self, deal_id: int) -> Sent:
         subject = messages.deal_subject(deal_id)
         async with self._db.read() as session:
             deal = (await load_deals(session, [deal_id], self._policies)).get(deal_id)
             if deal is None:
-                return False
+                return NOTHING
             policy = await self._policies.get(session, deal.policy_version)
             parent = await messages.get_message(session, subject)
         if policy.deal_channel is None:
-            return False
+            return NOTHING
         message = build_deal_parent(deal, self._clock.now())
         if parent is not None:
             await self._slack.update(parent.channel, parent.ts, message)
-            return False
+            return NOTHING
         channel, ts = await self._slack.post(policy.deal_channel, message)
-        await self._remember(subject, channel, ts)
-        return True
+        return Sent(posted=True, kept=Kept(subject, channel, ts))
 
-    async def _deal_reply(self, payload: dict[str, Any]) -> bool:
+    async def _deal_reply(self, payload: dict[str, Any]) -> Sent:
         now = self._clock.now()
         message: Payload
         async with self._db.read() as session:
             parent = await messages.get_message(session, messages.deal_subject(payload["deal_id"]))
             if parent is None:
                 log.warning("deal %s has no parent message; reply skipped", payload["deal_id"])
-                return False
+                return NOTHING
             if payload["step"] == "finished":
                 deals = await load_deals(session, [payload["deal_id"]], self._policies)
                 deal = deals.get(payload["deal_id"])
                 if deal is None or deal.status != payload["status"]:
-                    return False  # sent back and resubmitted since: the decision's reply says
+                    return NOTHING  # sent back and resubmitted since: the decision's reply says
                 message = build_finished_reply(deal, now)
             else:
                 found = await load_approval(session, payload["approval_id"], self._policies)
                 if found is None:
-                    return False
+                    return NOTHING
                 deal, approval = found
                 policy = await self._policies.get(session, deal.policy_version)
                 message = build_step_reply(
                     deal, approval, StepKind(payload["step"]), now, admins=policy.admins
                 )
         await self._slack.post(parent.channel, message, thread_ts=parent.ts)
-        return True
+        return POSTED
 
-    async def _tell_owner(self, deal_id: int, status: str) -> bool:
+    async def _tell_owner(self, deal_id: int, status: str) -> Sent:
         async with self._db.read() as session:
             deal = (await load_deals(session, [deal_id], self._policies)).get(deal_id)
         if deal is None or deal.status != status:
-            return False  # the deal moved on (resubmitted, say) before this went out
+            return NOTHING  # the deal moved on (resubmitted, say) before this went out
         message = build_owner_dm(deal, self._clock.now())
         await self._slack.post(await self._slack.open_dm(deal.owner), message)
-        return True
+        return POSTED
 
-    async def _publish_home(self, user: str) -> bool:
+    async def _publish_home(self, user: str) -> Sent:
         """Refresh the Home tab of someone who has been looking at it; anyone else gets a
         fresh one the moment they open it (app_home_opened)."""
         now = self._clock.now()
         async with self._db.read() as session:
             if not await home_seen_since(session, user, now - HOME_KEPT_FRESH):
-                return False
+                return NOTHING
             home = await load_inbox(session, self._policies, user, now)
         await self._slack.publish_home(user, build_home(home).to_dict())
-        return False
+        return NOTHING
 
-    async def _notice(self, payload: dict[str, Any]) -> bool:
+    async def _notice(self, payload: dict[str, Any]) -> Sent:
         """Through the click's response_url, else as an ephemeral in its channel, else
         (a click on Home has neither) in a DM: only a DM is a post."""
         message = build_error_reply(payload["text"])
         if payload.get("response_url") and await self._slack.respond(
             payload["response_url"], message
         ):
-            return False
+            return NOTHING
         if payload.get("channel"):
             await self._slack.ephemeral(payload["channel"], payload["user"], message)
-            return False
+            return NOTHING
         await self._slack.post(await self._slack.open_dm(payload["user"]), message)
-        return True
+        return POSTED
 
-    async def _delegation(self, delegation_id: int, state: str, person: str) -> bool:
+    async def _delegation(self, delegation_id: int, state: str, person: str) -> Sent:
         async with self._db.read() as session:
             delegation = await session.get(Delegation, delegation_id)
             moved = await delegation_moves(session, delegation) if delegation else 0
         if delegation is None:
-            return False
+            return NOTHING
         notice = DelegationNotice(
             delegation.delegator,
             delegation.delegate,
@@ -245,26 +244,21 @@ class Senders:
         )
         dm = await self._slack.open_dm(person)
         await self._slack.post(dm, build_delegation_dm(notice, person))
-        return True
+        return POSTED
 
-    async def _post_rendered(self, payload: dict[str, Any]) -> bool:
+    async def _post_rendered(self, payload: dict[str, Any]) -> Sent:
         """A message rendered when its work was claimed (a briefing, a digest, a nudge):
         posted as it is, once per subject."""
         subject = payload["subject"]
         async with self._db.read() as session:
             if await messages.get_message(session, subject) is not None:
-                return False
+                return NOTHING
         channel = payload.get("channel") or await self._slack.open_dm(payload["user"])
         channel, ts = await self._slack.post(channel, _Rendered(payload["message"]))
-        await self._remember(subject, channel, ts)
-        return True
+        return Sent(posted=True, kept=Kept(subject, channel, ts))
 
     def _card(self, deal: DealSnapshot, approval: ApprovalSnapshot) -> Payload:
         now = self._clock.now()
         if approval.is_pending:
             return build_approval_card(deal, approval, now)
         return build_decided_card(deal, approval, now)
-
-    async def _remember(self, subject: str, channel: str, ts: str) -> None:
-        async with self._db.transaction() as session:
-            await messages.add_message(session, subject, channel, ts, self._clock.now())

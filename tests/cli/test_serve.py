@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,26 +17,13 @@ from bot.cli.serve import LogLevel, configure_logging
 from tests.api.conftest import deal, with_people
 from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
-from tests.support.processes import free_port, wait_until_healthy
-
-DEALDESK = str(Path(sys.executable).with_name("dealdesk"))
-API_TOKEN = "serve-test-token"
-
-
-def environment(tmp_path: Path, **variables: str) -> dict[str, str]:
-    """A clean environment: only what serve needs, nothing inherited from the test run."""
-    base = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "serve-test-signing-secret",
-        "SLACK_API_URL": "http://127.0.0.1:9/api/",
-        "DATABASE_URL": sqlite_url(tmp_path),
-        "DEALDESK_API_TOKEN": API_TOKEN,
-        "HOST": "127.0.0.1",
-        "PORT": str(free_port()),
-    }
-    return {**base, **variables}
+from tests.support.processes import (
+    API_TOKEN,
+    DEALDESK,
+    environment,
+    free_port,
+    wait_until_healthy,
+)
 
 
 def run_serve(

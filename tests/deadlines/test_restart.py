@@ -12,11 +12,11 @@ import pytest
 
 from store.db import Database
 from tests.api.conftest import deal
-from tests.deadlines.serving import audit_events, drained, serving
 from tests.deadlines.steps import LISA, MARCUS, posts
 from tests.slack.flows import cards, eventually
 from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
+from tests.support.serving import audit_events, drained, serving
 
 SLA = timedelta(seconds=4)
 RESTART = 30.0

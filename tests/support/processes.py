@@ -1,15 +1,40 @@
-"""Real server processes for tests and benchmarks: a free port, and waiting for /healthz."""
+"""Real server processes for tests and benchmarks: the ``dealdesk`` command, a clean
+environment for it, a free port, and waiting for /healthz."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import sys
 import time
+from pathlib import Path
 
 import aiohttp
 
+from tests.support.databases import sqlite_url
+
+DEALDESK = str(Path(sys.executable).with_name("dealdesk"))
+API_TOKEN = "serve-test-token"
+
 STARTUP = 30.0
 """Seconds a process gets to answer /healthz (imports and migrations included)."""
+
+
+def environment(tmp_path: Path, **variables: str) -> dict[str, str]:
+    """A clean environment: only what serve needs, nothing inherited from the test run."""
+    base = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "serve-test-signing-secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "DATABASE_URL": sqlite_url(tmp_path),
+        "DEALDESK_API_TOKEN": API_TOKEN,
+        "HOST": "127.0.0.1",
+        "PORT": str(free_port()),
+    }
+    return {**base, **variables}
 
 
 def free_port() -> int:

@@ -18,9 +18,8 @@ from sqlalchemy import func, select
 
 from store.db import Database
 from store.models import AuditEvent, OutboxMessage
-from tests.cli.test_serve import API_TOKEN, DEALDESK, environment
 from tests.support.fake_slack import FakeSlack
-from tests.support.processes import wait_until_healthy
+from tests.support.processes import API_TOKEN, DEALDESK, environment, wait_until_healthy
 
 STOP = 15.0
 DRAIN = 30.0
