@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -74,23 +74,64 @@ def _free(now: datetime) -> ColumnElement[bool]:
     return or_(OutboxLane.next_at.is_(None), OutboxLane.next_at <= now)
 
 
-async def claim(
+class Candidate(NamedTuple):
+    """An outbox row as :func:`find_candidates` reads it."""
+
+    id: int
+    lane: str | None
+    priority: int
+
+
+async def find_candidates(
     session: AsyncSession, now: datetime, limit: int, *, held_kinds: Collection[str] = ()
+) -> list[Candidate]:
+    """The rows to try to claim, most urgent first: each free lane's oldest claimable row,
+    and claimable rows without a lane; ``SPARE`` times ``limit`` of them, since another
+    claimer may take some first. ``held_kinds``: kinds not to take now (Slack holds a
+    method they call). A read: run it outside the writing transaction of :func:`claim`
+    (on SQLite it would hold the one writer while it scans the backlog)."""
+    eligible = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.lane,
+            OutboxMessage.priority,
+            func.row_number()
+            .over(partition_by=OutboxMessage.lane, order_by=OutboxMessage.id)
+            .label("place"),
+        )
+        .outerjoin(OutboxLane, OutboxLane.lane == OutboxMessage.lane)
+        .where(
+            *_claimable(now),
+            _free(now),
+            *([OutboxMessage.kind.not_in(sorted(held_kinds))] if held_kinds else []),
+        )
+        .subquery()
+    )
+    query = (
+        select(eligible.c.id, eligible.c.lane, eligible.c.priority)
+        .where(or_(eligible.c.lane.is_(None), eligible.c.place == 1))
+        .order_by(eligible.c.priority, eligible.c.id)
+        .limit(limit * SPARE)
+    )
+    return [Candidate(*row) for row in (await session.execute(query)).all()]
+
+
+async def claim(
+    session: AsyncSession, candidates: Sequence[Candidate], now: datetime, limit: int
 ) -> list[OutboxMessage]:
-    """Reserve up to ``limit`` due rows: per lane the oldest, if the lane's turn has come;
-    most urgent first. ``held_kinds``: kinds not to take now (Slack holds a method they
-    call). Claimed lanes are held until :func:`release_lane` (or the lease runs out).
+    """Reserve up to ``limit`` of ``candidates``, in their order: those without a lane, and
+    those whose lane's turn has come and no other claimer holds. Claimed lanes are held
+    until :func:`release_lane` (or the lease runs out).
 
     On PostgreSQL the one step that may wait for another transaction (creating lanes seen
     for the first time) comes before any lock is taken; lanes and rows are then locked
     with ``SKIP LOCKED``, so two claimers, or a claimer and a delivery recording its
-    outcome, never wait for each other in a circle. A row is locked only if it is still
-    claimable then (another process may have claimed it since the candidates were read).
+    outcome, never wait for each other in a circle. A row is taken only if it is still
+    claimable now (another process may have claimed it since the candidates were read).
     """
-    candidates = (await session.execute(_candidates(now, limit * SPARE, held_kinds))).all()
-    free = await _lock_lanes(session, {lane for _, lane in candidates if lane is not None}, now)
-    wanted = [row_id for row_id, lane in candidates if lane is None or lane in free][:limit]
-    taken = {lane for row_id, lane in candidates if lane in free and row_id in wanted}
+    free = await _lock_lanes(session, {c.lane for c in candidates if c.lane is not None}, now)
+    wanted = [c.id for c in candidates if c.lane is None or c.lane in free][:limit]
+    taken = {c.lane for c in candidates if c.lane in free and c.id in wanted}
     if taken:
         await session.execute(
             update(OutboxLane)
@@ -140,34 +181,6 @@ def _claimable(now: datetime) -> list[ColumnElement[bool]]:
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         ~blocked,
     ]
-
-
-def _candidates(now: datetime, limit: int, held_kinds: Collection[str]) -> Select[Any]:
-    """(id, lane) of the rows to try, most urgent first: each free lane's oldest claimable
-    row, and claimable rows without a lane."""
-    eligible = (
-        select(
-            OutboxMessage.id,
-            OutboxMessage.lane,
-            OutboxMessage.priority,
-            func.row_number()
-            .over(partition_by=OutboxMessage.lane, order_by=OutboxMessage.id)
-            .label("place"),
-        )
-        .outerjoin(OutboxLane, OutboxLane.lane == OutboxMessage.lane)
-        .where(
-            *_claimable(now),
-            _free(now),
-            *([OutboxMessage.kind.not_in(sorted(held_kinds))] if held_kinds else []),
-        )
-        .subquery()
-    )
-    return (
-        select(eligible.c.id, eligible.c.lane)
-        .where(or_(eligible.c.lane.is_(None), eligible.c.place == 1))
-        .order_by(eligible.c.priority, eligible.c.id)
-        .limit(limit)
-    )
 
 
 async def _lock_lanes(session: AsyncSession, lanes: set[str], now: datetime) -> set[str]:

@@ -129,10 +129,14 @@ class Delivery:
     async def drain_once(self) -> int:
         """Claim what may go now, deliver it, record the outcomes; return how many went."""
         batch = BATCH if self._traffic is None else await self._traffic.quiet(BATCH)
-        async with self._db.transaction() as session:
+        async with self._db.read() as session:  # the scan of the backlog locks nothing
             now = self._clock.now()
             held = held_kinds(await outbox.held_methods(session, now))
-            rows = await outbox.claim(session, now, batch, held_kinds=held)
+            candidates = await outbox.find_candidates(session, now, batch, held_kinds=held)
+        if not candidates:
+            return 0
+        async with self._db.transaction() as session:
+            rows = await outbox.claim(session, candidates, now, batch)
             covers = await outbox.latest_of_kind(
                 session, [row for row in rows if Work(row.kind).coalesces]
             )

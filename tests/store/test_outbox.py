@@ -4,7 +4,7 @@ once while its lease runs, and one pace per lane however many claimers there are
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from datetime import datetime, timedelta
 
 import pytest
@@ -54,9 +54,14 @@ async def add(
         return sorted(ids)
 
 
-async def claim(db: Database, now: datetime, limit: int = 25, **options: object) -> list[int]:
+async def claim(
+    db: Database, now: datetime, limit: int = 25, held_kinds: Collection[str] = ()
+) -> list[int]:
+    """As the delivery worker claims: candidates read first, then claimed."""
+    async with db.read() as session:
+        candidates = await outbox.find_candidates(session, now, limit, held_kinds=held_kinds)
     async with db.transaction() as session:
-        rows = await outbox.claim(session, now, limit, **options)  # type: ignore[arg-type]
+        rows = await outbox.claim(session, candidates, now, limit)
         return [row.id for row in rows]
 
 
