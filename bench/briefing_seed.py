@@ -36,18 +36,9 @@ from policies.deal import DealTerms
 from policies.loader import LoadedPolicy
 from policies.model import AvatarKind, Limits
 from policies.routing import ALWAYS
+from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus, DealStatus, deal_ref
 from store.audit import GENESIS, canonical_json, event_hash, format_time
-from store.models import (
-    AVATAR_PREFIX,
-    Approval,
-    ApprovalStatus,
-    AuditEvent,
-    AuditHead,
-    Deal,
-    DealStatus,
-    PolicyVersion,
-    deal_ref,
-)
+from store.models import Approval, AuditEvent, AuditHead, Deal, PolicyVersion
 
 SLA = timedelta(hours=24)
 REMIND_AFTER = SLA * 0.75

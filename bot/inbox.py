@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cards.home import HomeData
 from bot.policy_book import PolicyBook
 from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_deals
+from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
 from store import repositories as repo
-from store.models import DECISIONS, Approval, ApprovalStatus, Deal, DealStatus
+from store.models import Approval, Deal
 
 SHOWN = 60
 """More than Home's 100 blocks can show (two blocks each)."""

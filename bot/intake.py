@@ -33,8 +33,8 @@ from bot.errors import UserInputError
 from bot.snapshots import deal_json, load_deals
 from bot.workflow import submit_deal
 from policies.deal import DealTerms, field_errors
+from policies.vocabulary import parse_deal_ref
 from store import repositories as repo
-from store.models import parse_deal_ref
 
 API_ACTOR = "api"
 MAX_BODY_BYTES = 64 * 1024

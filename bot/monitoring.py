@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.deps import Deps
 from bot.slack.work import Work
 from policies.duration import humanize
+from policies.vocabulary import ApprovalStatus, DealStatus
 from store import outbox
 from store.db import Database
-from store.models import Approval, ApprovalStatus, Deal, DealStatus, DecisionRequest
+from store.models import Approval, Deal, DecisionRequest
 
 log = logging.getLogger(__name__)
 

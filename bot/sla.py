@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from policies.model import Approver
-from store.models import ApprovalStatus
+from policies.vocabulary import ApprovalStatus
 
 
 def approval_sla(

@@ -18,8 +18,9 @@ from bot.policy_book import PolicyBook
 from policies.avatars import AvatarDecision
 from policies.model import Policy
 from policies.routing import Plan
+from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus, deal_ref
 from store import repositories as repo
-from store.models import AVATAR_PREFIX, Approval, ApprovalStatus, Deal, deal_ref
+from store.models import Approval, Deal
 
 
 @dataclass(frozen=True)

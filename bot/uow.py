@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.events import DomainEvent, EventBus
 from bot.policy_book import PolicyBook
 from policies.model import Policy
+from policies.vocabulary import deal_ref
 from store.audit import AuditRecord, append
 from store.db import Database
-from store.models import Approval, Deal, deal_ref
+from store.models import Approval, Deal
 
 
 class UnitOfWork:

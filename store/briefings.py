@@ -19,7 +19,8 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import Deal, DealStatus, DigestRun, Person
+from policies.vocabulary import DealStatus
+from store.models import Deal, DigestRun, Person
 
 
 def _dialect(session: AsyncSession) -> Any:

@@ -4,38 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from policies.vocabulary import AVATAR_PREFIX, deal_ref
 from store.types import Money, UTCDateTime
-
-DEAL_REF_OFFSET = 1000
-"""Deal 1 is shown as D-1001: short, and never mistaken for a row count."""
-
-
-class DealStatus(StrEnum):
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CHANGES_REQUESTED = "changes_requested"
-    WITHDRAWN = "withdrawn"
-
-
-class ApprovalStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CHANGES_REQUESTED = "changes_requested"
-    REASSIGNED = "reassigned"
-    """Timed out, delegated away or handed over; a newer row in the same slot carries it on."""
-    CANCELLED = "cancelled"
-    SKIPPED = "skipped"
-
-
-DECISIONS = (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.CHANGES_REQUESTED)
 
 
 class Base(DeclarativeBase):
@@ -189,22 +164,6 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
-
-
-AVATAR_PREFIX = "avatar:"
-
-
-def deal_ref(deal_id: int) -> str:
-    return f"D-{deal_id + DEAL_REF_OFFSET}"
-
-
-def parse_deal_ref(text: str) -> int | None:
-    """``D-1001``, ``d-1001`` or ``1001`` -> 1; anything else -> None."""
-    digits = text.strip().upper().removeprefix("D-")
-    if not digits.isdigit():
-        return None
-    number = int(digits) - DEAL_REF_OFFSET
-    return number if number > 0 else None
 
 
 class OutboxMessage(Base):

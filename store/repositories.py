@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import DECISIONS, Approval, ApprovalStatus, Deal, DealRevision, Delegation
+from policies.vocabulary import DECISIONS, ApprovalStatus
+from store.models import Approval, Deal, DealRevision, Delegation
 
 _ENDED = (ApprovalStatus.REASSIGNED, ApprovalStatus.CANCELLED)
 

@@ -20,8 +20,9 @@ from bot.slack.gateway import Person as Profile
 from bot.slack.gateway import SlackTrouble
 from policies.deal import SLACK_USER_ID
 from policies.model import Policy
+from policies.vocabulary import DECISIONS, ApprovalStatus
 from store.db import Database
-from store.models import DECISIONS, Approval, ApprovalStatus, Deal, Person
+from store.models import Approval, Deal, Person
 from store.people import upsert_person
 
 log = logging.getLogger(__name__)

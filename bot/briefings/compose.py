@@ -21,7 +21,8 @@ from bot.cards.briefing import Briefing, Item, build_briefing_dm
 from bot.inbox import deadline_order
 from bot.policy_book import PolicyBook
 from bot.snapshots import DealSnapshot, approval_snapshot, deal_snapshot
-from store.models import DECISIONS, Approval, ApprovalStatus, Deal, DealStatus
+from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
+from store.models import Approval, Deal
 
 __all__ = ["Recipient", "compose_briefings", "load_briefings"]
 

@@ -18,9 +18,10 @@ from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
 from bot.slack.work import Work
 from policies.model import Policy
+from policies.vocabulary import ApprovalStatus, DealStatus
 from store import briefings as claims
 from store import outbox
-from store.models import Approval, ApprovalStatus, Deal, DealStatus
+from store.models import Approval, Deal
 
 WINDOW = timedelta(days=7)
 """The SLO and automation figures look back this far."""

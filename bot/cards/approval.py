@@ -29,7 +29,7 @@ from bot.cards.parts import (
     why_line,
 )
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
-from store.models import ApprovalStatus
+from policies.vocabulary import ApprovalStatus
 
 SETTLED_HEADER = {
     ApprovalStatus.APPROVED: "Approved",

@@ -24,7 +24,7 @@ from bot.cards.format import who
 from bot.cards.ids import BriefingBlock
 from bot.prose import render_part
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
-from store.models import DealStatus
+from policies.vocabulary import DealStatus
 
 TEMPLATE = "briefing.j2"
 LINES_SHOWN = 10

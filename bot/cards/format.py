@@ -12,7 +12,7 @@ from bot.cards.limits import escape_mrkdwn, truncate
 from policies.avatars.formatting import money, percent
 from policies.deal import SLACK_USER_ID
 from policies.duration import humanize
-from store.models import AVATAR_PREFIX
+from policies.vocabulary import AVATAR_PREFIX
 
 __all__ = [
     "ON_DATE",

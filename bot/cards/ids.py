@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.workflow.results import Decision
+from policies.vocabulary import Decision
 
 
 class CardAction(StrEnum):

@@ -28,9 +28,8 @@ from bot.cards.format import money, percent
 from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback, ReasonInput
 from bot.cards.parts import company
 from bot.snapshots import DealSnapshot
-from bot.workflow.results import Decision
 from policies.avatars.formatting import plain as plain_number
-from store.models import deal_ref
+from policies.vocabulary import Decision, deal_ref
 
 StateValues = Mapping[str, Mapping[str, Mapping[str, Any]]]
 """``view.state.values`` of a submission: block id → action id → element state."""

@@ -20,7 +20,7 @@ from bot.cards.parts import (
     summary_sentence,
 )
 from bot.snapshots import DealSnapshot
-from store.models import DealStatus
+from policies.vocabulary import DealStatus
 
 
 def build_owner_dm(deal: DealSnapshot, now: datetime) -> SlackMessage:

@@ -22,7 +22,7 @@ from bot.cards.format import (
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
 from policies.avatars.decision import AvatarDecision, Outcome
 from policies.duration import humanize
-from store.models import ApprovalStatus, DealStatus
+from policies.vocabulary import ApprovalStatus, DealStatus
 
 COMPANY_IN_LINE = 80
 """A company name inside a list line is cut to this; headers and facts show more."""

@@ -27,7 +27,7 @@ from bot.cards.parts import (
     summary,
 )
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
-from store.models import ApprovalStatus
+from policies.vocabulary import ApprovalStatus
 
 __all__ = [
     "build_audit_reply",

@@ -36,7 +36,7 @@ from bot.cards.parts import (
     use_case_line,
 )
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
-from store.models import ApprovalStatus, DealStatus
+from policies.vocabulary import ApprovalStatus, DealStatus
 
 
 class StepKind(StrEnum):

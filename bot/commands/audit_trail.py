@@ -7,9 +7,9 @@ from bot.cards.replies import build_audit_reply, build_not_found_reply
 from bot.commands.deal_lookup import suggest
 from bot.errors import UserInputError
 from bot.runtime import Runtime
+from policies.vocabulary import deal_ref, parse_deal_ref
 from store import repositories as repo
 from store.audit import iter_events, verify
-from store.models import deal_ref, parse_deal_ref
 
 
 async def audit_reply(runtime: Runtime, query: str) -> SlackMessage:

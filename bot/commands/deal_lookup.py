@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.policy_book import PolicyBook
 from bot.snapshots import DealSnapshot, load_deals
-from store.models import Deal, deal_ref, parse_deal_ref
+from policies.vocabulary import deal_ref, parse_deal_ref
+from store.models import Deal
 
 SUGGESTIONS = 5
 CANDIDATES = 2000

@@ -22,8 +22,8 @@ from bot.snapshots import load_deals
 from bot.uow import UnitOfWork
 from bot.workflow import resubmit_deal, submit_deal
 from policies.deal import DealTerms, field_errors
+from policies.vocabulary import DealStatus
 from store import repositories as repo
-from store.models import DealStatus
 
 FieldErrors = dict[str, str]
 """Block id → message, as ``response_action: errors`` takes them."""

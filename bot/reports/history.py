@@ -12,7 +12,8 @@ from bot.policy_book import PolicyBook
 from bot.reports.slo import ApprovalFacts, FinishedDeal, SloReport, Window, compute_slo
 from bot.sla import approval_sla
 from policies.model import Policy
-from store.models import DECISIONS, Approval, ApprovalStatus, Deal, DealStatus
+from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
+from store.models import Approval, Deal
 
 ENDINGS = (*DECISIONS, ApprovalStatus.REASSIGNED)
 """Statuses a row can end in and count: a decision, or a timeout."""

@@ -42,7 +42,7 @@ from typing import Any
 
 from bot.sla import carried_over, timed_out, within_sla
 from policies.duration import format_duration, humanize
-from store.models import AVATAR_PREFIX, DECISIONS
+from policies.vocabulary import AVATAR_PREFIX, DECISIONS
 
 
 @dataclass(frozen=True)

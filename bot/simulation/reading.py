@@ -20,9 +20,10 @@ from bot.simulation.scenario_file import LoadedScenario
 from bot.simulation.sla import approval_lines, count, waiting
 from bot.simulation.timeline import Names, build_timeline
 from policies.model import Policy
+from policies.vocabulary import deal_ref
 from store import repositories as repo
 from store.audit import iter_events
-from store.models import Approval, Deal, deal_ref
+from store.models import Approval, Deal
 
 _OUTCOMES = {
     "approved": "approved",

@@ -18,8 +18,8 @@ from bot.errors import DealdeskError
 from bot.simulation.scenario import Answer, Scenario, ScenarioDeal
 from bot.workflow import decide, submit_deal
 from bot.workflow.due import run_due
+from policies.vocabulary import ApprovalStatus
 from store import repositories as repo
-from store.models import ApprovalStatus
 
 MAX_STEPS = 10_000
 """Far more moments than any scenario has; only a loop in the engine gets near it."""

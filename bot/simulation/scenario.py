@@ -36,9 +36,9 @@ from pydantic import (
 )
 
 from bot.workflow.decide import REASON_REQUIRED
-from bot.workflow.results import Decision
 from policies.deal import DealTerms
 from policies.duration import format_duration, parse_duration
+from policies.vocabulary import Decision
 
 ZERO = timedelta(0)
 MAX_OFFSET = timedelta(days=366)

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from bot.simulation.scenario import SILENT, Answer, Scenario, ScenarioDeal
-from bot.workflow.results import Decision
+from policies.vocabulary import Decision
 
 _MODELS: dict[tuple[str, ...], type[BaseModel]] = {
     (): Scenario,

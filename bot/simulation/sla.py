@@ -16,7 +16,8 @@ from typing import Any
 from bot.simulation.report import ApprovalLine, Counts, Span
 from bot.simulation.timeline import Names
 from bot.sla import approval_sla, carried_over, within_sla
-from store.models import DECISIONS, Approval, ApprovalStatus
+from policies.vocabulary import DECISIONS, ApprovalStatus
+from store.models import Approval
 
 _DONE = {
     ApprovalStatus.APPROVED: "approved",

@@ -18,7 +18,7 @@ from policies.avatars.formatting import money, percent
 from policies.duration import format_duration, humanize
 from policies.model import Policy
 from policies.routing import ALWAYS
-from store.models import AVATAR_PREFIX
+from policies.vocabulary import AVATAR_PREFIX
 
 SYSTEM = "dealdesk"
 

@@ -24,7 +24,8 @@ from bot.errors import DealdeskError
 from bot.slack.work import notice_row
 from bot.traffic import Traffic
 from bot.uow import UnitOfWork
-from bot.workflow import Decision, Refusal, decide
+from bot.workflow import Refusal, decide
+from policies.vocabulary import Decision
 from store import outbox
 from store.models import DecisionRequest
 from store.outbox import NewRow

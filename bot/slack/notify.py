@@ -31,8 +31,9 @@ from bot.events import (
 from bot.policy_book import PolicyBook
 from bot.slack.work import Work, approval_key, deal_key, new_row
 from policies.model import Policy
+from policies.vocabulary import AVATAR_PREFIX, DealStatus
 from store import outbox
-from store.models import AVATAR_PREFIX, Approval, Deal, DealStatus, Delegation
+from store.models import Approval, Deal, Delegation
 
 _OWNER_TOLD = (DealStatus.APPROVED, DealStatus.REJECTED, DealStatus.CHANGES_REQUESTED)
 

@@ -6,11 +6,10 @@ is announced as domain events (bot.events).
 
 from bot.workflow.deadlines import remind, time_out
 from bot.workflow.decide import decide
-from bot.workflow.results import Decision, DecisionResult, Refusal, SubmitResult
+from bot.workflow.results import DecisionResult, Refusal, SubmitResult
 from bot.workflow.submit import resubmit_deal, submit_deal, withdraw_deal
 
 __all__ = [
-    "Decision",
     "DecisionResult",
     "Refusal",
     "SubmitResult",

@@ -13,8 +13,9 @@ from bot.workflow.terms import terms_of
 from policies.authority import Capacity
 from policies.avatars import Outcome, run_avatar
 from policies.model import Approver, Policy
+from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus
 from store import repositories as repo
-from store.models import AVATAR_PREFIX, Approval, ApprovalStatus, Deal
+from store.models import Approval, Deal
 
 _MAX_DELEGATION_HOPS = 5
 _DELEGATED = "; delegated by "

@@ -7,8 +7,9 @@ from bot.uow import UnitOfWork
 from bot.workflow.assign import reassign
 from bot.workflow.progress import advance
 from policies.duration import format_duration
+from policies.vocabulary import ApprovalStatus
 from store import repositories as repo
-from store.models import Approval, ApprovalStatus
+from store.models import Approval
 
 
 async def remind(uow: UnitOfWork, approval_id: int) -> bool:

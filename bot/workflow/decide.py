@@ -7,10 +7,11 @@ from bot.events import DecisionRefused
 from bot.uow import UnitOfWork
 from bot.workflow.outcomes import record_decision
 from bot.workflow.progress import advance
-from bot.workflow.results import Decision, DecisionResult, Refusal
+from bot.workflow.results import DecisionResult, Refusal
 from policies.authority import authority_to_decide
+from policies.vocabulary import ApprovalStatus, DealStatus, Decision, deal_ref
 from store import repositories as repo
-from store.models import Approval, ApprovalStatus, Deal, DealStatus, deal_ref
+from store.models import Approval, Deal
 
 REASON_REQUIRED = {
     Decision.REJECT: "say why you reject it, so the account executive knows where it stands",

@@ -17,8 +17,9 @@ from bot.errors import UserInputError
 from bot.events import DelegationEnded, DelegationStarted
 from bot.uow import UnitOfWork
 from bot.workflow.assign import move_to_current_holder
+from policies.vocabulary import ApprovalStatus, deal_ref
 from store import repositories as repo
-from store.models import Approval, ApprovalStatus, Delegation, deal_ref
+from store.models import Approval, Delegation
 
 _MAX_CHAIN = 10
 

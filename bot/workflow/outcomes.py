@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.events import ApprovalCancelled, ApprovalDecided, DealFinished
 from bot.uow import UnitOfWork
 from policies.authority import Capacity
+from policies.vocabulary import ApprovalStatus, DealStatus
 from store import repositories as repo
-from store.models import Approval, ApprovalStatus, Deal, DealStatus
+from store.models import Approval, Deal
 
 _DEAL_OUTCOME = {
     ApprovalStatus.REJECTED: DealStatus.REJECTED,

@@ -11,9 +11,10 @@ from bot.workflow.outcomes import close_deal
 from bot.workflow.terms import terms_from_json, terms_of
 from policies.model import Policy
 from policies.routing import Plan, PlannedApproval, PlannedStage
+from policies.vocabulary import ApprovalStatus, DealStatus
 from policies.watch import EVERYTHING, changed_fields, watched_fields
 from store import repositories as repo
-from store.models import Approval, ApprovalStatus, Deal, DealStatus
+from store.models import Approval, Deal
 
 
 async def advance(uow: UnitOfWork, deal: Deal, policy: Policy) -> None:

@@ -6,33 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from store.models import ApprovalStatus
-
-
-class Decision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    REQUEST_CHANGES = "request_changes"
-
-    @property
-    def status(self) -> ApprovalStatus:
-        return _STATUS[self]
-
-    @property
-    def past_tense(self) -> str:
-        return {
-            "approve": "approved",
-            "reject": "rejected",
-            "request_changes": "requested changes",
-        }[self.value]
-
-
-_STATUS = {
-    Decision.APPROVE: ApprovalStatus.APPROVED,
-    Decision.REJECT: ApprovalStatus.REJECTED,
-    Decision.REQUEST_CHANGES: ApprovalStatus.CHANGES_REQUESTED,
-}
-
 
 class Refusal(StrEnum):
     NOT_AUTHORIZED = "not_authorized"

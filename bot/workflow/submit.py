@@ -15,8 +15,9 @@ from policies.conditions import ConditionError
 from policies.deal import DealTerms
 from policies.model import Policy
 from policies.routing import Plan, build_plan
+from policies.vocabulary import DealStatus, deal_ref
 from store import repositories as repo
-from store.models import Deal, DealStatus, deal_ref
+from store.models import Deal
 
 
 async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitResult:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from bot.clock import VirtualClock
 from bot.deps import Deps
-from bot.workflow import Decision
+from policies.vocabulary import Decision
 from tests.briefings.world import set_zones
 from tests.support.deals import decide_as, pending_for, submit, techcorp
 

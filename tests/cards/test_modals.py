@@ -17,8 +17,8 @@ from bot.cards.modals import (
     parse_reason_metadata,
     parse_reason_modal,
 )
-from bot.workflow.results import Decision
 from policies.deal import DealTerms
+from policies.vocabulary import Decision
 from tests.cards.fixtures import OWNER, techcorp
 
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.workflow.delegation import start_delegation
-from store.models import ApprovalStatus, Delegation
+from policies.vocabulary import ApprovalStatus
+from store.models import Delegation
 from tests.deadlines.steps import BOT, MARCUS, TOM, approvals, events, submit_deals
 from tests.slack.flows import cards, eventually, settled, submit
 from tests.support.app_server import RunningApp, running_app

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.cards.ids import CardAction
-from store.models import ApprovalStatus
+from policies.vocabulary import ApprovalStatus
 from tests.deadlines.steps import (
     ADMIN,
     LISA,

@@ -34,7 +34,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.deps import Deps
-from store.models import AVATAR_PREFIX, Approval, ApprovalStatus, Deal, DealStatus
+from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus, DealStatus
+from store.models import Approval, Deal
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

@@ -9,8 +9,9 @@ from bot.deps import Deps
 from bot.workflow import submit_deal
 from bot.workflow.due import run_due
 from policies.deal import DealTerms
+from policies.vocabulary import ApprovalStatus
 from store import repositories as repo
-from store.models import Approval, ApprovalStatus
+from store.models import Approval
 
 
 def big_deal(company: str) -> DealTerms:

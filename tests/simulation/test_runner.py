@@ -14,10 +14,10 @@ from bot.simulation.report import ApprovalLine, DealReport, TimelineEntry
 from bot.workflow import submit_deal
 from policies.deal import DealTerms
 from policies.loader import bundled_policy_path
+from policies.vocabulary import ApprovalStatus, DealStatus
 from store import repositories as repo
 from store.audit import verify
 from store.db import Database
-from store.models import ApprovalStatus, DealStatus
 from tests.conftest import START
 from tests.simulation.conftest import scenario_text
 

@@ -14,8 +14,8 @@ from bot.simulation import (
     bundled_scenario_path,
     load_scenario_file,
 )
-from bot.workflow.results import Decision
 from policies.loader import PolicyError, bundled_policy_path
+from policies.vocabulary import Decision
 from tests.simulation.conftest import scenario_text
 
 POLICY = bundled_policy_path()

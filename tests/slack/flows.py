@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from bot.cards.ids import CardBlock
 from bot.workflow import SubmitResult, submit_deal
-from store.models import AVATAR_PREFIX, AuditEvent, DecisionRequest, OutboxMessage
+from policies.vocabulary import AVATAR_PREFIX
+from store.models import AuditEvent, DecisionRequest, OutboxMessage
 from tests.support.app_server import RunningApp
 from tests.support.block_reading import find_element
 from tests.support.deals import techcorp

@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from bot.deps import Deps
 from bot.slack.inbox import Click, DecisionInbox
 from bot.traffic import Traffic
-from bot.workflow import Decision
+from policies.vocabulary import Decision
 from store.models import DecisionRequest
 
 

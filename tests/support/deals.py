@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.workflow import (
-    Decision,
     DecisionResult,
     SubmitResult,
     decide,
@@ -23,6 +22,7 @@ from bot.workflow import (
     withdraw_deal,
 )
 from policies.deal import DealTerms
+from policies.vocabulary import Decision
 from store import repositories as repo
 from store.audit import Verification, verify
 from store.models import (

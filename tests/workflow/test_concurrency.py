@@ -18,7 +18,8 @@ from sqlalchemy import delete
 from bot.clock import VirtualClock
 from bot.deps import Deps
 from bot.policy_book import PolicyBook
-from bot.workflow import Decision, Refusal
+from bot.workflow import Refusal
+from policies.vocabulary import Decision
 from store.db import Database
 from store.models import AuditEvent, AuditHead
 from tests.support.deals import (

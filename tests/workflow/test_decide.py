@@ -13,8 +13,8 @@ import pytest
 
 from bot.deps import Deps
 from bot.errors import NotFound, UserInputError
-from bot.workflow import Decision, Refusal
-from store.models import ApprovalStatus, DealStatus
+from bot.workflow import Refusal
+from policies.vocabulary import ApprovalStatus, DealStatus, Decision
 from tests.support.deals import (
     approvals_of,
     audit_events,

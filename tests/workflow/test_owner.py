@@ -15,9 +15,9 @@ from bot.clock import VirtualClock
 from bot.deps import Deps
 from bot.errors import UserInputError
 from bot.inbox import load_inbox
-from bot.workflow import Decision, Refusal
+from bot.workflow import Refusal
 from bot.workflow.delegation import start_delegation
-from store.models import DealStatus
+from policies.vocabulary import DealStatus, Decision
 from tests.support.deals import (
     approvals_of,
     audit_events,

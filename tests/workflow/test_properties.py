@@ -34,14 +34,14 @@ from bot.clock import VirtualClock
 from bot.deps import Deps, open_deps
 from bot.errors import NotAuthorized, UserInputError
 from bot.policy_book import PolicyBook
-from bot.workflow import Decision
 from policies.deal import DealTerms
 from policies.loader import LoadedPolicy, load_policy_text
 from policies.routing import Plan
+from policies.vocabulary import ApprovalStatus, DealStatus, Decision
 from store import repositories as repo
 from store.audit import Verification, verify
 from store.db import Database
-from store.models import Approval, ApprovalStatus, Deal, DealStatus
+from store.models import Approval, Deal
 from tests.conftest import START
 from tests.support.databases import sqlite_url
 from tests.support.deals import (

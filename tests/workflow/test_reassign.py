@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import VirtualClock
 from bot.deps import Deps, open_deps
-from bot.workflow import Decision
+from policies.vocabulary import Decision
 from store import repositories as repo
 from tests.support.deals import (
     approvals_of,

@@ -8,8 +8,8 @@ import pytest
 
 from bot.deps import Deps
 from bot.errors import InvalidTransition, NotAuthorized, UserInputError
-from bot.workflow import Decision, SubmitResult
-from store.models import ApprovalStatus
+from bot.workflow import SubmitResult
+from policies.vocabulary import ApprovalStatus, Decision
 from tests.support.deals import (
     approvals_of,
     audit_events,

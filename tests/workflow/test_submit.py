@@ -12,7 +12,8 @@ import pytest
 from bot.clock import VirtualClock
 from bot.deps import Deps, open_deps
 from bot.errors import UserInputError
-from store.models import Approval, ApprovalStatus, DealStatus
+from policies.vocabulary import ApprovalStatus, DealStatus
+from store.models import Approval
 from tests.conftest import START
 from tests.support.deals import (
     approvals_of,

@@ -1,0 +1,84 @@
+"""The words every layer shares: what a deal and an approval can be, what a person can
+decide, how a deal is named and how an avatar is told from a person.
+
+The store keeps these values, the workflow moves between them and the cards show them;
+this module imports nothing of dealdesk's, so any layer may import it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+DEAL_REF_OFFSET = 1000
+"""Deal 1 is shown as D-1001: short, and never mistaken for a row count."""
+
+AVATAR_PREFIX = "avatar:"
+"""An approval held by an avatar has the assignee ``avatar:<approver id>``."""
+
+
+class DealStatus(StrEnum):
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    WITHDRAWN = "withdrawn"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    REASSIGNED = "reassigned"
+    """Timed out, delegated away or handed over; a newer row in the same slot carries it on."""
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+DECISIONS = (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.CHANGES_REQUESTED)
+"""The statuses a decision leaves an approval in."""
+
+
+class Decision(StrEnum):
+    """What a person (or an avatar) can decide on an approval."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_CHANGES = "request_changes"
+
+    @property
+    def status(self) -> ApprovalStatus:
+        return _STATUS[self]
+
+    @property
+    def past_tense(self) -> str:
+        return _PAST_TENSE[self]
+
+
+_STATUS = {
+    Decision.APPROVE: ApprovalStatus.APPROVED,
+    Decision.REJECT: ApprovalStatus.REJECTED,
+    Decision.REQUEST_CHANGES: ApprovalStatus.CHANGES_REQUESTED,
+}
+_PAST_TENSE = {
+    Decision.APPROVE: "approved",
+    Decision.REJECT: "rejected",
+    Decision.REQUEST_CHANGES: "requested changes",
+}
+
+
+def deal_ref(deal_id: int) -> str:
+    return f"D-{deal_id + DEAL_REF_OFFSET}"
+
+
+def parse_deal_ref(text: str) -> int | None:
+    """``D-1001``, ``d-1001`` or ``1001`` -> 1; anything else -> None."""
+    digits = text.strip().upper().removeprefix("D-")
+    if not digits.isdigit():
+        return None
+    number = int(digits) - DEAL_REF_OFFSET
+    return number if number > 0 else None
+
+
+def is_avatar(assignee: str) -> bool:
+    return assignee.startswith(AVATAR_PREFIX)
