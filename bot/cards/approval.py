@@ -16,7 +16,6 @@ from bot.cards.blocks import (
     message,
     section,
 )
-from bot.cards.format import ON_DATE, money, percent, slack_date, time_left
 from bot.cards.ids import CARD_DECISIONS, CardBlock, DecisionIds
 from bot.cards.parts import (
     company,
@@ -29,6 +28,7 @@ from bot.cards.parts import (
     why_line,
 )
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.mrkdwn import ON_DATE, money, percent, slack_date, time_left
 from policies.vocabulary import ApprovalStatus
 
 SETTLED_HEADER = {

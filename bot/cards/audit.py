@@ -11,7 +11,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards import limits
 from bot.cards.blocks import SlackMessage, context, header, message, section
-from bot.cards.format import ON_DATE, mention, quote, slack_date
+from bot.text import mrkdwn
+from bot.text.mrkdwn import ON_DATE, mention, quote, slack_date
 
 EVENT_BLOCKS = limits.MESSAGE_BLOCKS_MAX - 4
 """Header, chain status and the "showing the last N" note leave this many for events."""
@@ -95,7 +96,7 @@ def _details(raw: object) -> str:
         for key in keys
         if data[key] not in (None, "", [], {})
     ]
-    return limits.truncate_mrkdwn(" · ".join(parts), DETAILS_MAX)
+    return mrkdwn.truncate_mrkdwn(" · ".join(parts), DETAILS_MAX)
 
 
 def _value(value: object) -> str:

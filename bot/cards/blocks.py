@@ -2,7 +2,7 @@
 
 Builders assemble surfaces from these few functions only, so truncation happens here and
 nowhere else. Text given to :func:`mrkdwn` and the blocks built on it must already be
-mrkdwn: user-supplied parts escaped (see :func:`bot.cards.format.quote`). Text given to
+mrkdwn: user-supplied parts escaped (see :func:`bot.text.mrkdwn.quote`). Text given to
 :func:`plain` is shown as written.
 """
 
@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.cards import limits
+from bot.text.mrkdwn import truncate, truncate_mrkdwn
 
 T = TypeVar("T")
 
@@ -44,7 +45,7 @@ class SlackMessage:
 def message(text: str, blocks: Sequence[Block]) -> SlackMessage:
     """A message within the block budget, with its fallback cut to Slack's recommended size."""
     return SlackMessage(
-        text=limits.truncate_mrkdwn(text, limits.MESSAGE_TEXT_MAX),
+        text=truncate_mrkdwn(text, limits.MESSAGE_TEXT_MAX),
         blocks=cap_blocks(blocks, limits.MESSAGE_BLOCKS_MAX),
     )
 
@@ -100,11 +101,11 @@ def mrkdwn(text: str, limit: int = limits.TEXT_OBJECT_MAX) -> MarkdownTextObject
     ``verbatim`` keeps Slack from auto-parsing plain words such as ``@channel`` or
     ``#general``; our own ``<@U…>`` and ``<!date^…>`` tokens still render.
     """
-    return MarkdownTextObject(text=limits.truncate_mrkdwn(text or " ", limit), verbatim=True)
+    return MarkdownTextObject(text=truncate_mrkdwn(text or " ", limit), verbatim=True)
 
 
 def plain(text: str, limit: int = limits.TEXT_OBJECT_MAX) -> PlainTextObject:
-    return PlainTextObject(text=limits.truncate(text or " ", limit), emoji=True)
+    return PlainTextObject(text=truncate(text or " ", limit), emoji=True)
 
 
 def header(text: str) -> HeaderBlock:
@@ -151,7 +152,7 @@ def button(
     return ButtonElement(
         text=plain(text, limits.BUTTON_TEXT_MAX),
         action_id=action_id[: limits.ACTION_ID_MAX],
-        value=limits.truncate(value, limits.BUTTON_VALUE_MAX),
+        value=truncate(value, limits.BUTTON_VALUE_MAX),
         style=style,
         confirm=confirm,
     )

@@ -1,6 +1,6 @@
 """The morning briefing (a DM) and the answers to ``/deal briefing``: layout only.
 
-Every word comes from ``bot/templates/briefing.j2``, one ``{% block %}`` per piece.
+Every word comes from ``bot/text/templates/briefing.j2``, one ``{% block %}`` per piece.
 Approvals overdue or due today each get the approval card's own buttons (same action
 ids, so a click here decides exactly as a click on the card does); everything else
 is a list line. The message stays within Slack's 50 blocks however much waits.
@@ -20,10 +20,10 @@ from slack_sdk.models.blocks import Block
 from bot.cards import limits
 from bot.cards.approval import decision_buttons
 from bot.cards.blocks import SlackMessage, context, message, section
-from bot.cards.format import who
 from bot.cards.ids import BriefingBlock
-from bot.prose import render_part
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.mrkdwn import who
+from bot.text.prose import render_part
 from policies.vocabulary import DealStatus
 
 TEMPLATE = "briefing.j2"

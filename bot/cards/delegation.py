@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.cards.blocks import SlackMessage, context, message, section
-from bot.cards.format import ON_DATE, mention, slack_date
+from bot.text.mrkdwn import ON_DATE, mention, slack_date
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The deal channel's daily digest: layout only, every word from ``bot/templates/digest.j2``.
+"""The deal channel's daily digest: layout only, every word from ``bot/text/templates/digest.j2``.
 
 A title, six figures side by side (under review, due today, overdue, stalled, SLO,
 automation), then the overdue approvals with their approvers, what is due today and
@@ -18,9 +18,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards.blocks import SlackMessage, context, message, section
 from bot.cards.briefing import waiting_on
-from bot.cards.format import who
-from bot.prose import render_part
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.mrkdwn import who
+from bot.text.prose import render_part
 
 TEMPLATE = "digest.j2"
 

@@ -9,7 +9,6 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards.approval import decision_buttons
 from bot.cards.blocks import SlackMessage, context, header, message, section
-from bot.cards.format import mention, slack_date, time_left, who
 from bot.cards.ids import EscalationBlock
 from bot.cards.parts import (
     company,
@@ -21,6 +20,7 @@ from bot.cards.parts import (
     why_line,
 )
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.mrkdwn import mention, slack_date, time_left, who
 
 ADMINS_SHOWN = 20
 

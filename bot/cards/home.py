@@ -22,7 +22,6 @@ from bot.cards.blocks import (
     more_line,
     section,
 )
-from bot.cards.format import mention, quote, slack_date, who
 from bot.cards.ids import HOME_DECISIONS, HomeAction, HomeBlock
 from bot.cards.parts import (
     COMMENT_IN_LINE,
@@ -33,6 +32,8 @@ from bot.cards.parts import (
     summary,
 )
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text import mrkdwn
+from bot.text.mrkdwn import mention, quote, slack_date, who
 
 Item = tuple[DealSnapshot, ApprovalSnapshot]
 
@@ -138,7 +139,7 @@ def _recent(home: HomeData) -> list[Block]:
         return []
     lines = [
         f"*{quote(deal.company, 80)}* · "
-        + limits.truncate_mrkdwn(outcome_line(deal, approval, home.now), COMMENT_IN_LINE * 2)
+        + mrkdwn.truncate_mrkdwn(outcome_line(deal, approval, home.now), COMMENT_IN_LINE * 2)
         for deal, approval in items
     ]
     return [section("\n".join(lines))]
@@ -154,7 +155,7 @@ def _own(home: HomeData) -> list[Block]:
         state = status_line(deal).removeprefix("*Status:* ")
         waiting = ", ".join(who(a.assignee, a.approver_name) for a in deal.pending)
         line = f"• {summary(deal)}\n{state}" + (f" · waiting on {waiting}" if waiting else "")
-        lines.append(limits.truncate_mrkdwn(line, 280))
+        lines.append(mrkdwn.truncate_mrkdwn(line, 280))
     extra = len(home.own_deals) - len(deals)
     more = f"\n…and {extra} more" if extra > 0 else ""
     return [section("\n".join(lines) + more)]

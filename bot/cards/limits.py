@@ -2,14 +2,12 @@
 
 Values from /work/shared/slack-reference/blockkit/limits.json (CONTRACT.md, Slack surface).
 A limit's value itself is allowed. Builders never check lengths themselves: they build
-blocks through :mod:`bot.cards.blocks`, which truncates with :func:`truncate` (plain
-text) or :func:`truncate_mrkdwn` (mrkdwn), so long content is cut with an ellipsis and
-never rejected.
+blocks through :mod:`bot.cards.blocks`, which truncates with
+:func:`bot.text.mrkdwn.truncate` (plain text) or :func:`bot.text.mrkdwn.truncate_mrkdwn`
+(mrkdwn), so long content is cut with an ellipsis and never rejected.
 """
 
 from __future__ import annotations
-
-ELLIPSIS = "…"
 
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
@@ -46,39 +44,3 @@ OPTION_TEXT_MAX = 75
 
 MESSAGE_TEXT_MAX = 4000
 """Slack's recommended ceiling for a message's top-level ``text`` (the notification fallback)."""
-
-
-def escape_mrkdwn(text: str) -> str:
-    """Make user-supplied text inert in mrkdwn: ``&``, ``<`` and ``>`` become entities.
-
-    After this, ``<!channel>`` or ``<@U123>`` typed by a user shows as written and pings
-    nobody. ``plain_text`` objects take the raw text instead.
-    """
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def truncate(text: str, limit: int) -> str:
-    """``text`` if it fits in ``limit`` characters, else cut to fit and ended with "…"."""
-    if len(text) <= limit:
-        return text
-    if limit <= len(ELLIPSIS):
-        return ELLIPSIS[:limit]
-    return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
-
-
-def truncate_mrkdwn(text: str, limit: int) -> str:
-    """Like :func:`truncate`, for mrkdwn: never ends inside a ``<…>`` token or an ``&…;`` entity.
-
-    A cut date token or mention would show its raw markup; a cut entity would show a
-    stray ``&am``. Everything from such an unfinished piece on is dropped.
-    """
-    if len(text) <= limit:
-        return text
-    cut = text[: max(0, limit - len(ELLIPSIS))]
-    opening = cut.rfind("<")
-    if opening > cut.rfind(">"):
-        cut = cut[:opening]
-    ampersand = cut.rfind("&")
-    if ampersand != -1 and ";" not in cut[ampersand:]:
-        cut = cut[:ampersand]
-    return cut.rstrip() + ELLIPSIS

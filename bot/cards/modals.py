@@ -24,10 +24,11 @@ from slack_sdk.models.views import View
 
 from bot.cards import limits
 from bot.cards.blocks import cap_blocks, context, plain, section
-from bot.cards.format import money, percent
 from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback, ReasonInput
 from bot.cards.parts import company
 from bot.snapshots import DealSnapshot
+from bot.text import mrkdwn
+from bot.text.mrkdwn import money, percent
 from policies.avatars.formatting import plain as plain_number
 from policies.vocabulary import Decision, deal_ref
 
@@ -266,7 +267,7 @@ def _text(
     initial = values.get(name)
     return PlainTextInputElement(
         action_id=DealField(name).action_id,
-        initial_value=limits.truncate(str(initial), max_length) if initial else None,
+        initial_value=mrkdwn.truncate(str(initial), max_length) if initial else None,
         max_length=max_length,
         multiline=multiline or None,
     )

@@ -7,7 +7,6 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block
 
 from bot.cards.blocks import SlackMessage, actions, button, context, header, message, section
-from bot.cards.format import ON_DATE, quote, slack_date
 from bot.cards.ids import OwnerAction, OwnerBlock
 from bot.cards.parts import (
     COMMENT_MAX,
@@ -20,6 +19,7 @@ from bot.cards.parts import (
     summary_sentence,
 )
 from bot.snapshots import DealSnapshot
+from bot.text.mrkdwn import ON_DATE, quote, slack_date
 from policies.vocabulary import DealStatus
 
 

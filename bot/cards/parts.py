@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.cards.format import (
+from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.mrkdwn import (
     ON_DATE,
     confidence,
     count,
@@ -19,7 +20,6 @@ from bot.cards.format import (
     who,
     who_named,
 )
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
 from policies.avatars.decision import AvatarDecision, Outcome
 from policies.duration import humanize
 from policies.vocabulary import ApprovalStatus, DealStatus

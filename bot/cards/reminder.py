@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.cards.blocks import SlackMessage, message, section
-from bot.cards.format import slack_date, who
 from bot.snapshots import ApprovalSnapshot
+from bot.text.mrkdwn import slack_date, who
 from policies.duration import humanize
 
 

@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import Block
 from bot.cards import limits
 from bot.cards.audit import build_audit_reply
 from bot.cards.blocks import SlackMessage, context, fit_list, header, message, more_line, section
-from bot.cards.format import escape_mrkdwn, quote
 from bot.cards.parts import (
     COMMENT_IN_LINE,
     company,
@@ -27,6 +26,8 @@ from bot.cards.parts import (
     summary,
 )
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text import mrkdwn
+from bot.text.mrkdwn import escape_mrkdwn, quote
 from policies.vocabulary import ApprovalStatus
 
 __all__ = [
@@ -146,6 +147,6 @@ def _recent_steps(deal: DealSnapshot, now: datetime) -> str:
     latest = sorted(settled, key=lambda a: (a.decided_at or a.assigned_at, a.id))[-RECENT_STEPS:]
     return "\n".join(
         f"• {quote(a.stage_name, 80)}: "
-        + limits.truncate_mrkdwn(outcome_line(deal, a, now), COMMENT_IN_LINE * 2)
+        + mrkdwn.truncate_mrkdwn(outcome_line(deal, a, now), COMMENT_IN_LINE * 2)
         for a in latest
     )

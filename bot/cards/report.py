@@ -1,6 +1,6 @@
 """The ``/deal report slo`` reply: the team's figures, then each stage and each approver.
 
-The wording comes from ``bot/templates/slo_report_*.j2``; the structure from here.
+The wording comes from ``bot/text/templates/slo_report_*.j2``; the structure from here.
 Stages are shown in plan order; approvers least on time first, so the ones who need
 attention are at the top when not all of them fit.
 """
@@ -14,9 +14,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards import limits
 from bot.cards.blocks import SlackMessage, context, header, message, more_line, section
-from bot.cards.format import slack_date
-from bot.prose import render
 from bot.reports.slo import Figures, SloReport, share_percent
+from bot.text.mrkdwn import slack_date
+from bot.text.prose import render
 
 STAGES_SHOWN = 15
 APPROVERS_SHOWN = 25

@@ -1,5 +1,5 @@
 """Stalled deals: the owner's nudge and the ``/deal stalled`` list. Layout only; every
-word comes from ``bot/templates/stalled.j2``."""
+word comes from ``bot/text/templates/stalled.j2``."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from slack_sdk.models.blocks import Block
 from bot.cards import limits
 from bot.cards.blocks import SlackMessage, context, fit_list, message, section
 from bot.cards.briefing import waiting_on
-from bot.prose import render_part
 from bot.snapshots import DealSnapshot
+from bot.text.prose import render_part
 
 TEMPLATE = "stalled.j2"
 

@@ -11,16 +11,6 @@ from enum import StrEnum
 from slack_sdk.models.blocks import Block
 
 from bot.cards.blocks import SlackMessage, context, header, message, section
-from bot.cards.format import (
-    ON_DATE,
-    confidence,
-    mention,
-    quote,
-    slack_date,
-    time_left,
-    who,
-    who_named,
-)
 from bot.cards.parts import (
     COMMENT_MAX,
     DECISION_EMOJI,
@@ -36,6 +26,16 @@ from bot.cards.parts import (
     use_case_line,
 )
 from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.mrkdwn import (
+    ON_DATE,
+    confidence,
+    mention,
+    quote,
+    slack_date,
+    time_left,
+    who,
+    who_named,
+)
 from policies.vocabulary import ApprovalStatus, DealStatus
 
 

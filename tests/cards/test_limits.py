@@ -9,6 +9,7 @@ from bot.cards import limits
 from bot.cards.blocks import context, fit_list
 from bot.cards.home import HomeData, build_home
 from bot.cards.replies import build_audit_reply, build_inbox_reply
+from bot.text import mrkdwn
 from tests.cards.fixtures import LISA, NOW, audit_events, cfo_approval, techcorp
 from tests.cards.surfaces import all_surfaces, build_world
 from tests.cards.walk import all_text, blocks_of
@@ -31,7 +32,7 @@ def test_huge_company_and_comment_stay_within_limits(name: str) -> None:
 @pytest.mark.parametrize("name", ["approval_card", "decided_rejected", "owner_rejected"])
 def test_long_content_is_cut_with_an_ellipsis(name: str) -> None:
     text = all_text(HUGE[name]().payload)
-    assert limits.ELLIPSIS in text
+    assert mrkdwn.ELLIPSIS in text
     assert "Approve" in text or "rejected" in text.lower()
 
 
@@ -93,9 +94,9 @@ def test_audit_with_500_events_keeps_the_newest_last() -> None:
 
 
 def test_truncate_cuts_with_an_ellipsis_to_the_limit() -> None:
-    assert limits.truncate("abcdef", 6) == "abcdef"
-    assert limits.truncate("abcdefg", 6) == "abcde…"
-    assert len(limits.truncate("x" * 10_000, 150)) == 150
+    assert mrkdwn.truncate("abcdef", 6) == "abcdef"
+    assert mrkdwn.truncate("abcdefg", 6) == "abcde…"
+    assert len(mrkdwn.truncate("x" * 10_000, 150)) == 150
 
 
 @pytest.mark.parametrize(
@@ -108,7 +109,7 @@ def test_truncate_cuts_with_an_ellipsis_to_the_limit() -> None:
     ],
 )
 def test_mrkdwn_is_never_cut_inside_a_token_or_entity(text: str, limit: int, expected: str) -> None:
-    assert limits.truncate_mrkdwn(text, limit) == expected
+    assert mrkdwn.truncate_mrkdwn(text, limit) == expected
 
 
 def test_fit_list_ends_with_how_many_more_within_the_budget() -> None:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.cards.format import ON_DATE, slack_date, time_left, who, who_named
 from bot.cards.home import HomeData, build_home
 from bot.cards.reminder import build_reminder_reply
+from bot.text.mrkdwn import ON_DATE, slack_date, time_left, who, who_named
 from tests.cards.fixtures import LISA, NOW, cfo_approval
 from tests.cards.surfaces import all_surfaces, build_world
 from tests.cards.walk import all_text

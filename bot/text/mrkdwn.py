@@ -1,6 +1,7 @@
 """How values read in mrkdwn: dates as Slack date tokens, people, time left, user text.
 
-Everything returned here is mrkdwn, with user-supplied text escaped.
+Everything returned here is mrkdwn, with user-supplied text escaped; cards and prose
+(the templates) both write through it.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.cards.limits import escape_mrkdwn, truncate
 from policies.avatars.formatting import money, percent
 from policies.deal import SLACK_USER_ID
 from policies.duration import humanize
@@ -33,6 +33,44 @@ ON_DATE = "{date_short} at {time}"
 """After "on": "on Nov 21, 2026 at 3:00 PM"."""
 
 SYSTEM_ACTORS = {"system": "dealdesk", "api": "the CRM intake"}
+
+ELLIPSIS = "…"
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Make user-supplied text inert in mrkdwn: ``&``, ``<`` and ``>`` become entities.
+
+    After this, ``<!channel>`` or ``<@U123>`` typed by a user shows as written and pings
+    nobody. ``plain_text`` objects take the raw text instead.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else cut to fit and ended with "…"."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:limit]
+    return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+
+
+def truncate_mrkdwn(text: str, limit: int) -> str:
+    """Like :func:`truncate`, for mrkdwn: never ends inside a ``<…>`` token or an ``&…;`` entity.
+
+    A cut date token or mention would show its raw markup; a cut entity would show a
+    stray ``&am``. Everything from such an unfinished piece on is dropped.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(ELLIPSIS))]
+    opening = cut.rfind("<")
+    if opening > cut.rfind(">"):
+        cut = cut[:opening]
+    ampersand = cut.rfind("&")
+    if ampersand != -1 and ";" not in cut[ampersand:]:
+        cut = cut[:ampersand]
+    return cut.rstrip() + ELLIPSIS
 
 
 def slack_date(moment: datetime, fmt: str = DUE_DATE) -> str:

@@ -1,6 +1,6 @@
 """Prose from Jinja2 templates: briefings, digests and reports, worded by admins.
 
-The wording lives in ``bot/templates/*.j2`` so a RevOps admin can change it without
+The wording lives in ``bot/text/templates/*.j2`` so a RevOps admin can change it without
 touching code; the Block Kit structure still comes from the builders in bot/cards.
 Templates render mrkdwn: every value is escaped for Slack (``&``, ``<``, ``>``) unless
 marked safe, so a company called ``<!channel> Corp`` pings nobody. Undefined
@@ -19,8 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
-from bot.cards.format import mention, slack_date
-from bot.cards.limits import escape_mrkdwn
+from bot.text.mrkdwn import escape_mrkdwn, mention, slack_date
 from policies.avatars.formatting import money, percent
 from policies.duration import humanize
 
@@ -55,7 +54,7 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
 @cache
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("bot", "templates"),
+        loader=PackageLoader("bot.text", "templates"),
         undefined=StrictUndefined,
         autoescape=False,
         finalize=_finalize,
@@ -77,7 +76,7 @@ def environment() -> Environment:
 
 
 def render(template: str, **values: Any) -> str:
-    """Render ``template`` (a file name under bot/templates) to mrkdwn text."""
+    """Render ``template`` (a file name under bot/text/templates) to mrkdwn text."""
     return environment().get_template(template).render(**values).strip()
 
 
