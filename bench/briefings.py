@@ -38,7 +38,7 @@ from sqlalchemy import create_engine
 
 from bench.briefing_seed import ZONES, Seeded, approver_user, generate, policy_text, write
 from bot.briefings.compose import Recipient, compose_briefings
-from bot.policy_book import PolicyBook
+from bot.core.policy_book import PolicyBook
 from policies.loader import LoadedPolicy, load_policy_file
 from store.db import Database
 from store.migrate import upgrade

@@ -36,8 +36,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.cards.ids import CardAction
-from bot.clock import SystemClock
-from bot.deps import open_deps
+from bot.core.clock import SystemClock
+from bot.core.deps import open_deps
 from bot.slack.notify import SlackNotifier
 from bot.workflow import submit_deal
 from policies.deal import DealTerms

@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.home import HomeData
-from bot.policy_book import PolicyBook
+from bot.core.policy_book import PolicyBook
 from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_deals
 from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
 from store import repositories as repo

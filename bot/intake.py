@@ -28,8 +28,8 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import SecretStr, ValidationError
 
-from bot.deps import Deps
-from bot.errors import UserInputError
+from bot.core.deps import Deps
+from bot.core.errors import UserInputError
 from bot.snapshots import deal_json, load_deals
 from bot.workflow import submit_deal
 from policies.deal import DealTerms, field_errors

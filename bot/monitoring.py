@@ -22,7 +22,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from bot.slack.work import Work
 from policies.duration import humanize
 from policies.vocabulary import ApprovalStatus, DealStatus

@@ -9,14 +9,14 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bot.briefings.morning import run_morning
 from bot.config import Settings
-from bot.deps import Deps
+from bot.core.deps import Deps
+from bot.core.traffic import Traffic
 from bot.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
 from bot.slack.inbox import DecisionInbox
 from bot.slack.notify import SlackNotifier
 from bot.slack.senders import Senders
-from bot.traffic import Traffic
 
 
 @dataclass

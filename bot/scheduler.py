@@ -25,8 +25,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.deps import Deps
-from bot.events import (
+from bot.core.deps import Deps
+from bot.core.events import (
     ApprovalAssigned,
     ApprovalReassigned,
     DelegationStarted,

@@ -18,7 +18,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.deps import open_deps
+from bot.core.deps import open_deps
 from bot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)

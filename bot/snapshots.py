@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy_book import PolicyBook
+from bot.core.policy_book import PolicyBook
 from policies.avatars import AvatarDecision
 from policies.model import Policy
 from policies.routing import Plan

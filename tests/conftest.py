@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import VirtualClock
-from bot.deps import Deps, open_deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps, open_deps
 from policies.loader import bundled_policy_path
 from tests.support.databases import postgres_url_or_skip, sqlite_url
 

@@ -58,8 +58,8 @@ def test_imports_point_one_way(package: str) -> None:
 
 def test_the_checker_sees_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("import slack_sdk\nfrom bot.deps import Deps\nfrom . import local\n")
-    assert imports_of(sample) == {"slack_sdk", "bot.deps"}
+    sample.write_text("import slack_sdk\nfrom bot.core.deps import Deps\nfrom . import local\n")
+    assert imports_of(sample) == {"slack_sdk", "bot.core.deps"}
 
 
 def test_every_package_has_modules() -> None:

@@ -12,8 +12,8 @@ from bot.briefings.compose import load_current_deals
 from bot.briefings.posts import post_row
 from bot.briefings.timing import due_day, local_moment
 from bot.cards.digest import Digest, build_digest_message
-from bot.deps import Deps
-from bot.policy_book import PolicyBook
+from bot.core.deps import Deps
+from bot.core.policy_book import PolicyBook
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
 from bot.slack.work import Work

@@ -10,7 +10,7 @@ from typing import Any
 from bot.briefings.audience import Profiles, preferences
 from bot.briefings.timing import format_time, next_briefing
 from bot.cards.briefing import BriefingChange, BriefingSetting
-from bot.deps import Deps
+from bot.core.deps import Deps
 from bot.slack.gateway import SlackTrouble
 from store.people import get_person, upsert_person
 

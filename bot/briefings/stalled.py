@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.briefings.compose import load_current_deals
 from bot.briefings.posts import post_row
 from bot.cards.stalled import build_stalled_nudge
-from bot.deps import Deps
-from bot.policy_book import PolicyBook
+from bot.core.deps import Deps
+from bot.core.policy_book import PolicyBook
 from bot.slack.work import Work
 from bot.snapshots import DealSnapshot
 from store import briefings as claims

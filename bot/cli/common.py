@@ -11,10 +11,10 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from bot.clock import Clock
 from bot.config import Settings, SettingsError, load_settings
-from bot.deps import Deps, open_deps
-from bot.errors import DealdeskError
+from bot.core.clock import Clock
+from bot.core.deps import Deps, open_deps
+from bot.core.errors import DealdeskError
 from policies.loader import PolicyError
 from store.db import DatabaseUrlError
 

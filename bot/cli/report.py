@@ -14,9 +14,9 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.cli.common import console, fail, run, settings
-from bot.clock import SystemClock
 from bot.config import Settings
-from bot.policy_book import PolicyBook
+from bot.core.clock import SystemClock
+from bot.core.policy_book import PolicyBook
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Figures, Quantiles, SloReport, Window, share_percent
 from policies.duration import parse_duration

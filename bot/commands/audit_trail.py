@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cards.blocks import SlackMessage
 from bot.cards.replies import build_audit_reply, build_not_found_reply
 from bot.commands.deal_lookup import suggest
-from bot.errors import UserInputError
+from bot.core.errors import UserInputError
 from bot.runtime import Runtime
 from policies.vocabulary import deal_ref, parse_deal_ref
 from store import repositories as repo

@@ -6,7 +6,7 @@ from bot.briefings.settings import change_briefing
 from bot.briefings.timing import parse_time
 from bot.cards.blocks import SlackMessage
 from bot.cards.briefing import BriefingChange, build_briefing_setting_reply
-from bot.errors import UserInputError
+from bot.core.errors import UserInputError
 from bot.interactions.payloads import SlashCommand
 from bot.runtime import Runtime
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy_book import PolicyBook
+from bot.core.policy_book import PolicyBook
 from bot.snapshots import DealSnapshot, load_deals
 from policies.vocabulary import deal_ref, parse_deal_ref
 from store.models import Deal

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cards.blocks import SlackMessage
 from bot.cards.delegation import DelegationReply, build_delegation_reply
-from bot.errors import UserInputError
+from bot.core.errors import UserInputError
 from bot.interactions.payloads import SlashCommand
 from bot.runtime import Runtime
 from bot.slack.gateway import Person, SlackTrouble

@@ -1,7 +1,7 @@
 """``/deal <subcommand> …``: a table from subcommand to the function that answers it.
 
 Each answer is a message only the asker sees, or None when the answer is a modal (``new``).
-Errors people can act on (bot.errors) become a short reply; anything else propagates to
+Errors people can act on (bot.core.errors) become a short reply; anything else propagates to
 the app's error handler, which logs it and shows a correlation id.
 """
 
@@ -23,7 +23,7 @@ from bot.commands.deal_lookup import find_deal
 from bot.commands.delegate import delegate
 from bot.commands.report import report
 from bot.commands.stalled import stalled
-from bot.errors import DealdeskError, UserInputError
+from bot.core.errors import DealdeskError, UserInputError
 from bot.inbox import deadline_order, load_inbox
 from bot.interactions.deal_form import open_new_deal_modal
 from bot.interactions.payloads import SlashCommand

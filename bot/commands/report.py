@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.cards.blocks import SlackMessage
 from bot.cards.report import build_slo_report_reply
-from bot.errors import UserInputError
+from bot.core.errors import UserInputError
 from bot.interactions.payloads import SlashCommand
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window

@@ -15,11 +15,11 @@ from bot.cards.modals import (
     parse_deal_metadata,
     parse_deal_modal,
 )
-from bot.errors import DealdeskError, NotFound, UserInputError
+from bot.core.errors import DealdeskError, NotFound, UserInputError
+from bot.core.uow import UnitOfWork
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.runtime import Runtime
 from bot.snapshots import load_deals
-from bot.uow import UnitOfWork
 from bot.workflow import resubmit_deal, submit_deal
 from policies.deal import DealTerms, field_errors
 from policies.vocabulary import DealStatus

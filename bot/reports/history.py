@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy_book import PolicyBook
+from bot.core.policy_book import PolicyBook
 from bot.reports.slo import ApprovalFacts, FinishedDeal, SloReport, Window, compute_slo
 from bot.sla import approval_sla
 from policies.model import Policy

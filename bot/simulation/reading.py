@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from bot.simulation.report import DealReport, Report, Span
 from bot.simulation.runner import LateAnswer, SimulatedDeal, SimulationRun
 from bot.simulation.scenario_file import LoadedScenario

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.clock import VirtualClock
-from bot.deps import Deps
-from bot.errors import DealdeskError
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
+from bot.core.errors import DealdeskError
 from bot.simulation.scenario import Answer, Scenario, ScenarioDeal
 from bot.workflow import decide, submit_deal
 from bot.workflow.due import run_due

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.clock import VirtualClock
-from bot.deps import open_deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import open_deps
 from bot.simulation.reading import read_report
 from bot.simulation.report import Report
 from bot.simulation.runner import MAX_STEPS, run_scenario

@@ -30,10 +30,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.traffic import Traffic
 from bot.slack.gateway import POST_INTERVAL, SlackTrouble
 from bot.slack.work import POST, Work, held_kinds
-from bot.traffic import Traffic
 from store import messages, outbox
 from store.db import Database
 from store.models import OutboxMessage

@@ -19,11 +19,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.deps import Deps
-from bot.errors import DealdeskError
+from bot.core.deps import Deps
+from bot.core.errors import DealdeskError
+from bot.core.traffic import Traffic
+from bot.core.uow import UnitOfWork
 from bot.slack.work import notice_row
-from bot.traffic import Traffic
-from bot.uow import UnitOfWork
 from bot.workflow import Refusal, decide
 from policies.vocabulary import Decision
 from store import outbox

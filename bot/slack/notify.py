@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.events import (
+from bot.core.clock import Clock
+from bot.core.events import (
     ApprovalAssigned,
     ApprovalCancelled,
     ApprovalDecided,
@@ -28,7 +28,7 @@ from bot.events import (
     ReminderDue,
     StageStarted,
 )
-from bot.policy_book import PolicyBook
+from bot.core.policy_book import PolicyBook
 from bot.slack.work import Work, approval_key, deal_key, new_row
 from policies.model import Policy
 from policies.vocabulary import AVATAR_PREFIX, DealStatus

@@ -19,9 +19,9 @@ from bot.cards.owner import build_owner_dm
 from bot.cards.reminder import build_reminder_reply
 from bot.cards.replies import build_error_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.policy_book import PolicyBook
 from bot.inbox import load_inbox
-from bot.policy_book import PolicyBook
 from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
 from bot.slack.gateway import Payload, SlackGateway
 from bot.slack.work import Work

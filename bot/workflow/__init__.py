@@ -1,7 +1,7 @@
 """The workflow engine: every change to a deal goes through these functions.
 
-They work inside a UnitOfWork (bot.uow) and know nothing of Slack: what they change
-is announced as domain events (bot.events).
+They work inside a UnitOfWork (bot.core.uow) and know nothing of Slack: what they change
+is announced as domain events (bot.core.events).
 """
 
 from bot.workflow.deadlines import remind, time_out

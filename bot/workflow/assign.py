@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.events import ApprovalAssigned, ApprovalEscalated, ApprovalReassigned
-from bot.uow import UnitOfWork
+from bot.core.events import ApprovalAssigned, ApprovalEscalated, ApprovalReassigned
+from bot.core.uow import UnitOfWork
 from bot.workflow.outcomes import record_decision
 from bot.workflow.terms import terms_of
 from policies.authority import Capacity

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.events import ReminderDue
-from bot.uow import UnitOfWork
+from bot.core.events import ReminderDue
+from bot.core.uow import UnitOfWork
 from bot.workflow.assign import reassign
 from bot.workflow.progress import advance
 from policies.duration import format_duration

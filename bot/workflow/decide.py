@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.errors import NotFound, UserInputError
-from bot.events import DecisionRefused
-from bot.uow import UnitOfWork
+from bot.core.errors import NotFound, UserInputError
+from bot.core.events import DecisionRefused
+from bot.core.uow import UnitOfWork
 from bot.workflow.outcomes import record_decision
 from bot.workflow.progress import advance
 from bot.workflow.results import DecisionResult, Refusal

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from bot.errors import UserInputError
-from bot.events import DelegationEnded, DelegationStarted
-from bot.uow import UnitOfWork
+from bot.core.errors import UserInputError
+from bot.core.events import DelegationEnded, DelegationStarted
+from bot.core.uow import UnitOfWork
 from bot.workflow.assign import move_to_current_holder
 from policies.vocabulary import ApprovalStatus, deal_ref
 from store import repositories as repo

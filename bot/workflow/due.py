@@ -11,7 +11,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from bot.workflow.deadlines import remind, time_out
 from bot.workflow.delegation import expire_delegations
 from store import repositories as repo

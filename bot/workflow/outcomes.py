@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.events import ApprovalCancelled, ApprovalDecided, DealFinished
-from bot.uow import UnitOfWork
+from bot.core.events import ApprovalCancelled, ApprovalDecided, DealFinished
+from bot.core.uow import UnitOfWork
 from policies.authority import Capacity
 from policies.vocabulary import ApprovalStatus, DealStatus
 from store import repositories as repo

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.events import StageStarted
-from bot.uow import UnitOfWork
+from bot.core.events import StageStarted
+from bot.core.uow import UnitOfWork
 from bot.workflow.assign import assign
 from bot.workflow.outcomes import close_deal
 from bot.workflow.terms import terms_from_json, terms_of

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.errors import InvalidTransition, NotAuthorized, NotFound, UserInputError
-from bot.events import DealSubmitted
-from bot.uow import UnitOfWork
+from bot.core.errors import InvalidTransition, NotAuthorized, NotFound, UserInputError
+from bot.core.events import DealSubmitted
+from bot.core.uow import UnitOfWork
 from bot.workflow.outcomes import close_deal
 from bot.workflow.progress import advance
 from bot.workflow.results import SubmitResult

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.clock import VirtualClock
-from bot.deps import Deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
 from bot.monitoring import Health, check_health, count_desk
 from bot.slack.work import Work, new_row
 from store import outbox

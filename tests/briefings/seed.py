@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.clock import VirtualClock
-from bot.deps import Deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
 from policies.vocabulary import Decision
 from tests.briefings.world import set_zones
 from tests.support.deals import decide_as, pending_for, submit, techcorp

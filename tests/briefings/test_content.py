@@ -11,8 +11,8 @@ from bot.briefings.compose import compose_briefings
 from bot.briefings.timing import Recipient
 from bot.cards.blocks import SlackMessage
 from bot.cards.ids import CardAction
-from bot.clock import VirtualClock
-from bot.deps import Deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
 from tests.briefings.seed import MONDAY_EIGHT, START, seed_week
 from tests.briefings.world import KENJI, LISA, MARCUS, OWNER
 from tests.support.block_reading import buttons, visible_text

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.briefings.digest import post_digest
-from bot.clock import VirtualClock
-from bot.deps import Deps, open_deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps, open_deps
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
 from bot.slack.work import Work

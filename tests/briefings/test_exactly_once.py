@@ -19,7 +19,7 @@ import time_machine
 from bot.briefings.morning import run_morning
 from bot.briefings.settings import change_briefing
 from bot.cards.briefing import BriefingChange
-from bot.deps import Deps, open_deps
+from bot.core.deps import Deps, open_deps
 from tests.briefings.world import KENJI, MARCUS, OWNER, briefed, queued, set_zones
 from tests.support.deals import submit, techcorp
 

@@ -8,7 +8,7 @@ from datetime import UTC
 
 import pytest
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from bot.scheduler import MORNING, MORNING_GRACE, SWEEP, DeadlineScheduler
 from tests.slack.flows import eventually
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.briefings.morning import run_morning
 from bot.cards.ids import CardAction
-from bot.clock import VirtualClock
+from bot.core.clock import VirtualClock
 from bot.workflow import submit_deal
 from tests.briefings.world import DEAL_CHANNEL, KENJI, LISA, MARCUS, OWNER, POLICY, ZONES
 from tests.slack.flows import card_for, eventually, settled, updated

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.briefings.morning import run_morning
-from bot.clock import VirtualClock
-from bot.deps import Deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
 from bot.slack.gateway import Person, SlackTrouble
 from store.people import get_person
 from tests.briefings.world import KENJI, LISA, MARCUS, OWNER

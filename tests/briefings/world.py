@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from bot.slack.work import Work
 from store.models import OutboxMessage
 from store.people import upsert_person

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.clock import VirtualClock
-from bot.deps import open_deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import open_deps
 from tests.conftest import START
 from tests.support.databases import sqlite_url
 from tests.support.deals import audit_events, decide_as, pending_for, submit, techcorp

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cards.delegation import DelegationReply, build_delegation_reply
 from bot.commands.delegate import DelegateCommand, end_of_day, parse_delegate
-from bot.errors import UserInputError
+from bot.core.errors import UserInputError
 
 TODAY = date(2026, 11, 30)
 

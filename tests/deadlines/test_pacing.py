@@ -21,9 +21,9 @@ from sqlalchemy import update
 
 from bot.briefings.posts import post_row
 from bot.cards.blocks import SlackMessage, message, section
-from bot.clock import SystemClock
-from bot.deps import Deps, open_deps
-from bot.policy_book import PolicyBook
+from bot.core.clock import SystemClock
+from bot.core.deps import Deps, open_deps
+from bot.core.policy_book import PolicyBook
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
 from bot.slack.senders import Senders

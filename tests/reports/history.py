@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus, DealStatus
 from store.models import Approval, Deal
 

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.cli.report import CSV_COLUMNS
-from bot.clock import VirtualClock
-from bot.deps import open_deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import open_deps
 from policies.loader import bundled_policy_path
 from tests.reports.history import APPROVERS, CYCLE, TEAM, seed_history
 from tests.support.databases import sqlite_url

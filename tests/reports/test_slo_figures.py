@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Figures, SloReport, Window, quantile
 from tests.conftest import START

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import VirtualClock
-from bot.deps import Deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
 from bot.workflow import submit_deal
 from bot.workflow.due import run_due
 from policies.deal import DealTerms

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import VirtualClock
-from bot.deps import open_deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import open_deps
 from bot.simulation import LoadedScenario, bundled_scenario_path, load_scenario_file, simulate
 from bot.simulation.report import ApprovalLine, DealReport, TimelineEntry
 from bot.workflow import submit_deal

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import VirtualClock
+from bot.core.clock import VirtualClock
 from tests.slack.flows import DEAL_CHANNEL, ESCALATION_CHANNEL
 from tests.support.app_server import RunningApp, running_app
 from tests.support.fake_slack import FakeSlack

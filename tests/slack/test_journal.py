@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from bot.deps import Deps
+from bot.core.deps import Deps
+from bot.core.traffic import Traffic
 from bot.slack.inbox import Click, DecisionInbox
-from bot.traffic import Traffic
 from policies.vocabulary import Decision
 from store.models import DecisionRequest
 

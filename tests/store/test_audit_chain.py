@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from store.audit import GENESIS, AuditRecord, Verification, append, event_hash, format_time, verify
 from store.models import AuditEvent, AuditHead
 from store.types import UTCDateTime

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import VirtualClock
-from bot.deps import Deps, open_deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps, open_deps
 from policies.loader import bundled_policy_path
 from store.audit import AuditRecord, Verification, append, canonical_at, iter_events, verify
 from tests.conftest import START

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import VirtualClock
+from bot.core.clock import VirtualClock
 from store import outbox
 from store.db import Database
 from store.migrate import upgrade

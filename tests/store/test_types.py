@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from store.models import Delegation
 from tests.support.deals import load_deal, submit, techcorp
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import build_app
-from bot.clock import Clock
 from bot.config import Settings, load_settings
-from bot.deps import Deps, open_deps
+from bot.core.clock import Clock
+from bot.core.deps import Deps, open_deps
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_web_app, load_listeners
 from tests.support.fake_slack import FakeSlack

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.deps import Deps
+from bot.core.deps import Deps
 from bot.workflow import (
     DecisionResult,
     SubmitResult,

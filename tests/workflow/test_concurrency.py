@@ -15,9 +15,9 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import delete
 
-from bot.clock import VirtualClock
-from bot.deps import Deps
-from bot.policy_book import PolicyBook
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
+from bot.core.policy_book import PolicyBook
 from bot.workflow import Refusal
 from policies.vocabulary import Decision
 from store.db import Database

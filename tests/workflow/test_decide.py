@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.deps import Deps
-from bot.errors import NotFound, UserInputError
+from bot.core.deps import Deps
+from bot.core.errors import NotFound, UserInputError
 from bot.workflow import Refusal
 from policies.vocabulary import ApprovalStatus, DealStatus, Decision
 from tests.support.deals import (

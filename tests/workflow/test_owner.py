@@ -11,9 +11,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import VirtualClock
-from bot.deps import Deps
-from bot.errors import UserInputError
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
+from bot.core.errors import UserInputError
 from bot.inbox import load_inbox
 from bot.workflow import Refusal
 from bot.workflow.delegation import start_delegation

@@ -30,10 +30,10 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from bot.clock import VirtualClock
-from bot.deps import Deps, open_deps
-from bot.errors import NotAuthorized, UserInputError
-from bot.policy_book import PolicyBook
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps, open_deps
+from bot.core.errors import NotAuthorized, UserInputError
+from bot.core.policy_book import PolicyBook
 from policies.deal import DealTerms
 from policies.loader import LoadedPolicy, load_policy_text
 from policies.routing import Plan

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import VirtualClock
-from bot.deps import Deps, open_deps
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps, open_deps
 from policies.vocabulary import Decision
 from store import repositories as repo
 from tests.support.deals import (

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import VirtualClock
-from bot.deps import Deps
-from bot.errors import InvalidTransition, NotAuthorized
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
+from bot.core.errors import InvalidTransition, NotAuthorized
 from store import repositories as repo
 from tests.conftest import START
 from tests.support.deals import (

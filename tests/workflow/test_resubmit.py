@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.deps import Deps
-from bot.errors import InvalidTransition, NotAuthorized, UserInputError
+from bot.core.deps import Deps
+from bot.core.errors import InvalidTransition, NotAuthorized, UserInputError
 from bot.workflow import SubmitResult
 from policies.vocabulary import ApprovalStatus, Decision
 from tests.support.deals import (

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import VirtualClock
-from bot.deps import Deps, open_deps
-from bot.errors import UserInputError
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps, open_deps
+from bot.core.errors import UserInputError
 from policies.vocabulary import ApprovalStatus, DealStatus
 from store.models import Approval
 from tests.conftest import START

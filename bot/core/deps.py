@@ -7,10 +7,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.clock import Clock, SystemClock
-from bot.events import EventBus
-from bot.policy_book import PolicyBook
-from bot.uow import UnitOfWork, unit_of_work
+from bot.core.clock import Clock, SystemClock
+from bot.core.events import EventBus
+from bot.core.policy_book import PolicyBook
+from bot.core.uow import UnitOfWork, unit_of_work
 from policies.loader import load_policy_file
 from store.db import Database
 from store.migrate import upgrade
@@ -24,7 +24,7 @@ class Deps:
     bus: EventBus = field(default_factory=EventBus)
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """One transaction at the clock's current time (see bot.uow)."""
+        """One transaction at the clock's current time (see bot.core.uow)."""
         return unit_of_work(self.db, self.clock.now(), self.policies, self.bus)
 
     async def close(self) -> None:

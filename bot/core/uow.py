@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.events import DomainEvent, EventBus
-from bot.policy_book import PolicyBook
+from bot.core.events import DomainEvent, EventBus
+from bot.core.policy_book import PolicyBook
 from policies.model import Policy
 from policies.vocabulary import deal_ref
 from store.audit import AuditRecord, append
