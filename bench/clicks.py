@@ -38,7 +38,7 @@ import aiohttp
 from bot.cards.ids import CardAction
 from bot.core.clock import SystemClock
 from bot.core.deps import open_deps
-from bot.slack.notify import SlackNotifier
+from bot.slack.planner import OutboxPlanner
 from bot.workflow import submit_deal
 from policies.deal import DealTerms
 from tests.support.block_reading import buttons
@@ -111,7 +111,7 @@ async def seed(database: Path, policy: Path, count: int) -> list[tuple[int, str]
     """One deal per click, spread over the approvers; their cards queued for delivery."""
     url = f"sqlite+aiosqlite:///{database}"
     async with open_deps(url, policy) as deps:
-        deps.bus.in_transaction.append(SlackNotifier(deps.policies, SystemClock()))
+        deps.bus.in_transaction.append(OutboxPlanner(deps.policies, SystemClock()))
         for start in range(0, count, 250):
             async with deps.unit_of_work() as uow:
                 for number in range(start, min(start + 250, count)):

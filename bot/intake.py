@@ -30,7 +30,7 @@ from pydantic import SecretStr, ValidationError
 
 from bot.core.deps import Deps
 from bot.core.errors import UserInputError
-from bot.snapshots import deal_json, load_deals
+from bot.read_models.snapshots import deal_json, load_deals
 from bot.workflow import submit_deal
 from policies.deal import DealTerms, field_errors
 from policies.vocabulary import parse_deal_ref

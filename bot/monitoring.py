@@ -23,7 +23,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.deps import Deps
-from bot.slack.work import Work
+from bot.slack.kinds import Work
 from policies.duration import humanize
 from policies.vocabulary import ApprovalStatus, DealStatus
 from store import outbox

@@ -15,8 +15,8 @@ from bot.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
 from bot.slack.inbox import DecisionInbox
-from bot.slack.notify import SlackNotifier
-from bot.slack.senders import Senders
+from bot.slack.planner import OutboxPlanner
+from bot.slack.sender import SlackSender
 
 
 @dataclass
@@ -73,10 +73,10 @@ def build_runtime(
     one channel (Slack's rate limit). ``briefings``: run the morning round every minute."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     gateway = SlackGateway(web_client(token, settings.slack_api_url))
-    senders = Senders(deps.db, deps.policies, deps.clock, gateway)
+    sender = SlackSender(deps.db, deps.policies, deps.clock, gateway)
     traffic = Traffic()
-    delivery = Delivery(deps.db, deps.clock, senders, traffic, interval=post_interval)
-    deps.bus.in_transaction.append(SlackNotifier(deps.policies, deps.clock))
+    delivery = Delivery(deps.db, deps.clock, sender, traffic, interval=post_interval)
+    deps.bus.in_transaction.append(OutboxPlanner(deps.policies, deps.clock))
 
     async def wake_delivery(_events: object) -> None:
         delivery.wake()

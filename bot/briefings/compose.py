@@ -19,8 +19,8 @@ from bot.briefings.timing import Recipient
 from bot.cards.blocks import SlackMessage
 from bot.cards.briefing import Briefing, Item, build_briefing_dm
 from bot.core.policy_book import PolicyBook
-from bot.inbox import deadline_order
-from bot.snapshots import DealSnapshot, approval_snapshot, deal_snapshot
+from bot.read_models.approval_inbox import deadline_order
+from bot.read_models.snapshots import DealSnapshot, approval_snapshot, deal_snapshot
 from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
 from store.models import Approval, Deal
 

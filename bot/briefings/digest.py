@@ -16,7 +16,7 @@ from bot.core.deps import Deps
 from bot.core.policy_book import PolicyBook
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
-from bot.slack.work import Work
+from bot.slack.kinds import Work
 from policies.model import Policy
 from policies.vocabulary import ApprovalStatus, DealStatus
 from store import briefings as claims

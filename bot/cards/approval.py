@@ -27,7 +27,7 @@ from bot.cards.parts import (
     use_case_line,
     why_line,
 )
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import ON_DATE, money, percent, slack_date, time_left
 from policies.vocabulary import ApprovalStatus
 

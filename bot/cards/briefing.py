@@ -21,7 +21,7 @@ from bot.cards import limits
 from bot.cards.approval import decision_buttons
 from bot.cards.blocks import SlackMessage, context, message, section
 from bot.cards.ids import BriefingBlock
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import who
 from bot.text.prose import render_part
 from policies.vocabulary import DealStatus

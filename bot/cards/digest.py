@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards.blocks import SlackMessage, context, message, section
 from bot.cards.briefing import waiting_on
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import who
 from bot.text.prose import render_part
 

@@ -19,7 +19,7 @@ from bot.cards.parts import (
     use_case_line,
     why_line,
 )
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import mention, slack_date, time_left, who
 
 ADMINS_SHOWN = 20

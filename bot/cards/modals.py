@@ -26,7 +26,7 @@ from bot.cards import limits
 from bot.cards.blocks import cap_blocks, context, plain, section
 from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback, ReasonInput
 from bot.cards.parts import company
-from bot.snapshots import DealSnapshot
+from bot.read_models.snapshots import DealSnapshot
 from bot.text import mrkdwn
 from bot.text.mrkdwn import money, percent
 from policies.avatars.formatting import plain as plain_number

@@ -18,7 +18,7 @@ from bot.cards.parts import (
     progress_line,
     summary_sentence,
 )
-from bot.snapshots import DealSnapshot
+from bot.read_models.snapshots import DealSnapshot
 from bot.text.mrkdwn import ON_DATE, quote, slack_date
 from policies.vocabulary import DealStatus
 

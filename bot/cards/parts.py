@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import (
     ON_DATE,
     confidence,

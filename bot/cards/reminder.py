@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.cards.blocks import SlackMessage, message, section
-from bot.snapshots import ApprovalSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot
 from bot.text.mrkdwn import slack_date, who
 from policies.duration import humanize
 

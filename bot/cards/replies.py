@@ -25,7 +25,7 @@ from bot.cards.parts import (
     status_line,
     summary,
 )
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text import mrkdwn
 from bot.text.mrkdwn import escape_mrkdwn, quote
 from policies.vocabulary import ApprovalStatus

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 from bot.cards import limits
 from bot.cards.blocks import SlackMessage, context, fit_list, message, section
 from bot.cards.briefing import waiting_on
-from bot.snapshots import DealSnapshot
+from bot.read_models.snapshots import DealSnapshot
 from bot.text.prose import render_part
 
 TEMPLATE = "stalled.j2"

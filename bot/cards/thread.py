@@ -25,7 +25,7 @@ from bot.cards.parts import (
     status_line,
     use_case_line,
 )
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import (
     ON_DATE,
     confidence,

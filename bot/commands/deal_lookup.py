@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
-from bot.snapshots import DealSnapshot, load_deals
+from bot.read_models.snapshots import DealSnapshot, load_deals
 from policies.vocabulary import deal_ref, parse_deal_ref
 from store.models import Deal
 

@@ -24,9 +24,9 @@ from bot.commands.delegate import delegate
 from bot.commands.report import report
 from bot.commands.stalled import stalled
 from bot.core.errors import DealdeskError, UserInputError
-from bot.inbox import deadline_order, load_inbox
 from bot.interactions.deal_form import open_new_deal_modal
 from bot.interactions.payloads import SlashCommand
+from bot.read_models.approval_inbox import deadline_order, load_inbox
 from bot.runtime import Runtime
 
 COMMAND = "/deal"

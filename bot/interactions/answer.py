@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cards.replies import build_error_reply
 from bot.interactions.payloads import ButtonClick
 from bot.runtime import Runtime
-from bot.slack.work import notice_row
+from bot.slack.kinds import notice_row
 from store import outbox
 
 

@@ -18,8 +18,8 @@ from bot.cards.modals import (
 from bot.core.errors import DealdeskError, NotFound, UserInputError
 from bot.core.uow import UnitOfWork
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
+from bot.read_models.snapshots import load_deals
 from bot.runtime import Runtime
-from bot.snapshots import load_deals
 from bot.workflow import resubmit_deal, submit_deal
 from policies.deal import DealTerms, field_errors
 from policies.vocabulary import DealStatus

@@ -14,9 +14,9 @@ from bot.cards.ids import DECISION_OF_ACTION, ReasonInput
 from bot.cards.modals import build_reason_modal, parse_reason_metadata, parse_reason_modal
 from bot.interactions.answer import tell
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
+from bot.read_models.snapshots import load_approval
 from bot.runtime import Runtime
 from bot.slack.inbox import Click
-from bot.snapshots import load_approval
 
 BROKEN_BUTTON = (
     "That button does not point at an approval I know, so nothing was decided. "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cards.home import build_home
-from bot.inbox import load_inbox
+from bot.read_models.approval_inbox import load_inbox
 from bot.runtime import Runtime
 from store.people import upsert_person
 

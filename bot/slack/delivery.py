@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import Clock
 from bot.core.traffic import Traffic
 from bot.slack.gateway import POST_INTERVAL, SlackTrouble
-from bot.slack.work import POST, Work, held_kinds
+from bot.slack.kinds import POST, Work, held_kinds
 from store import messages, outbox
 from store.db import Database
 from store.models import OutboxMessage

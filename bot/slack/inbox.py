@@ -23,7 +23,7 @@ from bot.core.deps import Deps
 from bot.core.errors import DealdeskError
 from bot.core.traffic import Traffic
 from bot.core.uow import UnitOfWork
-from bot.slack.work import notice_row
+from bot.slack.kinds import notice_row
 from bot.workflow import Refusal, decide
 from policies.vocabulary import Decision
 from store import outbox

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
 from bot.monitoring import Health, check_health, count_desk
-from bot.slack.work import Work, new_row
+from bot.slack.kinds import Work, new_row
 from store import outbox
 from store.models import DecisionRequest
 from tests.api.conftest import deal

@@ -13,7 +13,7 @@ from bot.core.clock import VirtualClock
 from bot.core.deps import Deps, open_deps
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
-from bot.slack.work import Work
+from bot.slack.kinds import Work
 from tests.briefings.seed import CHANNEL, MONDAY_EIGHT, START, seed_week
 from tests.briefings.world import DEAL_CHANNEL, POLICY, queued
 from tests.support.deals import pending_for, run_time_out

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from policies.avatars.decision import AvatarDecision, Outcome
 
 NOW = datetime(2026, 11, 21, 13, 0, tzinfo=UTC)

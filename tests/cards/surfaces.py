@@ -22,7 +22,7 @@ from bot.cards.replies import (
     build_status_reply,
 )
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
-from bot.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from tests.cards.fixtures import (
     ADMIN,
     APPROVED_COMMENT,

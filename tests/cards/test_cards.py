@@ -13,7 +13,7 @@ from bot.cards.owner import build_owner_dm
 from bot.cards.parts import progress_line
 from bot.cards.replies import build_help_reply, build_not_found_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_step_reply
-from bot.snapshots import DealSnapshot
+from bot.read_models.snapshots import DealSnapshot
 from tests.cards.fixtures import (
     ADMIN,
     NOW,

@@ -26,8 +26,8 @@ from bot.core.deps import Deps, open_deps
 from bot.core.policy_book import PolicyBook
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
-from bot.slack.senders import Senders
-from bot.slack.work import Work, new_row
+from bot.slack.kinds import Work, new_row
+from bot.slack.sender import SlackSender
 from store import outbox
 from store.db import Database
 from store.models import OutboxMessage, Person
@@ -87,7 +87,7 @@ async def delivering(stack: AsyncExitStack, db: Database, deps: Deps, slack: Fak
     """A delivery worker as a ``serve`` process runs it, on its own connection to ``db``."""
     gateway = SlackGateway(web_client("xoxb-test", slack.api_url))
     stack.push_async_callback(gateway.close)
-    senders = Senders(db, PolicyBook(deps.policies.current), deps.clock, gateway)
+    senders = SlackSender(db, PolicyBook(deps.policies.current), deps.clock, gateway)
     worker = Delivery(db, deps.clock, senders, interval=POST_INTERVAL)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))

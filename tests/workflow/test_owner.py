@@ -14,7 +14,7 @@ import pytest
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
 from bot.core.errors import UserInputError
-from bot.inbox import load_inbox
+from bot.read_models.approval_inbox import load_inbox
 from bot.workflow import Refusal
 from bot.workflow.delegation import start_delegation
 from policies.vocabulary import DealStatus, Decision

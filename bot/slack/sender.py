@@ -21,11 +21,11 @@ from bot.cards.replies import build_error_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
 from bot.core.clock import Clock
 from bot.core.policy_book import PolicyBook
-from bot.inbox import load_inbox
+from bot.read_models.approval_inbox import load_inbox
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
 from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
 from bot.slack.gateway import Payload, SlackGateway
-from bot.slack.work import Work
-from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
+from bot.slack.kinds import Work
 from store import messages
 from store.db import Database
 from store.models import Delegation, OutboxMessage
@@ -48,7 +48,7 @@ class _Rendered:
         return self.body
 
 
-class Senders:
+class SlackSender:
     """The outbox's sender: ``await senders(row)`` delivers one row or raises SlackTrouble;
     it says whether it posted a message (a post spends its lane's turn, an update or a
     skip does not) and where a message to update later lives (the delivery records that

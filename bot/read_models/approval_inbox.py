@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.home import HomeData
 from bot.core.policy_book import PolicyBook
-from bot.snapshots import ApprovalSnapshot, DealSnapshot, load_deals
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_deals
 from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
 from store import repositories as repo
 from store.models import Approval, Deal

@@ -29,7 +29,7 @@ from bot.core.events import (
     StageStarted,
 )
 from bot.core.policy_book import PolicyBook
-from bot.slack.work import Work, approval_key, deal_key, new_row
+from bot.slack.kinds import Work, approval_key, deal_key, new_row
 from policies.model import Policy
 from policies.vocabulary import AVATAR_PREFIX, DealStatus
 from store import outbox
@@ -38,7 +38,7 @@ from store.models import Approval, Deal, Delegation
 _OWNER_TOLD = (DealStatus.APPROVED, DealStatus.REJECTED, DealStatus.CHANGES_REQUESTED)
 
 
-class SlackNotifier:
+class OutboxPlanner:
     """An in-transaction subscriber of the EventBus."""
 
     def __init__(self, policies: PolicyBook, clock: Clock) -> None:
