@@ -26,9 +26,9 @@ from bot.core.deps import Deps
 from bot.slack.kinds import Work
 from policies.duration import humanize
 from policies.vocabulary import ApprovalStatus, DealStatus
-from store import outbox
+from store import journal, outbox
 from store.db import Database
-from store.models import Approval, Deal, DecisionRequest
+from store.models import Approval, Deal
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +121,7 @@ async def count_desk(session: AsyncSession, now: datetime) -> DeskCounts:
         ),
         outbox_backlog=sum(waiting.count for waiting in by_kind.values()),
         outbox_by_kind=by_kind,
-        decision_inbox_backlog=await _count(
-            session,
-            select(func.count())
-            .select_from(DecisionRequest)
-            .where(DecisionRequest.processed_at.is_(None)),
-        ),
+        decision_inbox_backlog=await journal.backlog(session),
         now=now,
     )
 

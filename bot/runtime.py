@@ -14,9 +14,9 @@ from bot.core.traffic import Traffic
 from bot.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
-from bot.slack.inbox import DecisionInbox
 from bot.slack.planner import OutboxPlanner
 from bot.slack.sender import SlackSender
+from bot.workflow.journal import DecisionJournal
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Runtime:
     settings: Settings
     deps: Deps
     gateway: SlackGateway
-    inbox: DecisionInbox
+    journal: DecisionJournal
     delivery: Delivery
     scheduler: DeadlineScheduler
     traffic: Traffic
@@ -85,5 +85,5 @@ def build_runtime(
     morning = partial(run_morning, deps, gateway) if briefings else None
     scheduler = DeadlineScheduler(deps, morning=morning)
     deps.bus.after_commit.append(scheduler.poke)
-    inbox = DecisionInbox(deps, traffic)
-    return Runtime(settings, deps, gateway, inbox, delivery, scheduler, traffic, Metrics())
+    journal = DecisionJournal(deps, traffic)
+    return Runtime(settings, deps, gateway, journal, delivery, scheduler, traffic, Metrics())

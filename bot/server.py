@@ -71,7 +71,7 @@ def _background(
     async def run(_app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         loops: list[Worker] = [
-            runtime.inbox.run,
+            runtime.journal.run,
             runtime.delivery.run,
             runtime.scheduler.run,
             *extra,

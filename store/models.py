@@ -231,7 +231,7 @@ class SlackMessage(Base):
 class DecisionRequest(Base):
     """A decision someone made in Slack, journaled before Slack gets its answer.
 
-    The click is durable from the moment it is acknowledged; bot.slack.inbox applies it
+    The click is durable from the moment it is acknowledged; bot.workflow.journal applies it
     through the workflow right after, exactly once, and records the result here.
     """
 

@@ -71,10 +71,25 @@ class ReminderDue:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where someone made a decision, so that an answer reaches them there: the message
+    they clicked (channel, ts) and the URL that answers that click."""
+
+    channel: str | None = None
+    message_ts: str | None = None
+    response_url: str | None = None
+
+
+@dataclass(frozen=True)
 class DecisionRefused:
-    deal_id: int
+    """A decision that changed nothing, and why, in words for the person who tried."""
+
+    deal_id: int | None
     approval_id: int
     actor: str
+    refusal: str
+    message: str
+    origin: Origin = Origin()
 
 
 @dataclass(frozen=True)

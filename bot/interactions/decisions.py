@@ -2,7 +2,7 @@
 
 Approve is journaled straight from the click. Reject and Request changes first ask for
 a reason in a modal; its submission is journaled the same way. The decision inbox
-(bot.slack.inbox) applies journaled decisions exactly once and tells anyone refused
+(bot.workflow.journal) applies journaled decisions exactly once and tells anyone refused
 why; the outbox then updates the card, the thread and Home.
 """
 
@@ -16,7 +16,7 @@ from bot.interactions.answer import tell
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.read_models.snapshots import load_approval
 from bot.runtime import Runtime
-from bot.slack.inbox import Click
+from bot.workflow.journal import Click
 
 BROKEN_BUTTON = (
     "That button does not point at an approval I know, so nothing was decided. "
@@ -31,7 +31,7 @@ async def journal_click(runtime: Runtime, click: ButtonClick) -> str | None:
     approval_id = parse_id(click.value)
     if approval_id is None or click.action_id not in DECISION_OF_ACTION:
         return BROKEN_BUTTON
-    await runtime.inbox.record(
+    await runtime.journal.record(
         Click(
             dedup_key=click.dedup_key,
             approval_id=approval_id,
@@ -78,7 +78,7 @@ async def journal_reason(runtime: Runtime, submission: ViewSubmission) -> dict[s
         origin = json.loads(submission.private_metadata)
     except (ValueError, KeyError, TypeError):
         return {ReasonInput.BLOCK.value: STALE_FORM}
-    await runtime.inbox.record(
+    await runtime.journal.record(
         Click(
             dedup_key=submission.dedup_key,
             approval_id=approval_id,

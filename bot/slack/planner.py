@@ -22,6 +22,7 @@ from bot.core.events import (
     ApprovalReassigned,
     DealFinished,
     DealSubmitted,
+    DecisionRefused,
     DelegationEnded,
     DelegationStarted,
     DomainEvent,
@@ -29,7 +30,7 @@ from bot.core.events import (
     StageStarted,
 )
 from bot.core.policy_book import PolicyBook
-from bot.slack.kinds import Work, approval_key, deal_key, new_row
+from bot.slack.kinds import Work, approval_key, deal_key, new_row, notice_row
 from policies.model import Policy
 from policies.vocabulary import AVATAR_PREFIX, DealStatus
 from store import outbox
@@ -50,6 +51,9 @@ class OutboxPlanner:
         for event in events:
             if isinstance(event, DelegationStarted | DelegationEnded):
                 await _plan_delegation(session, plan, event)
+                continue
+            if isinstance(event, DecisionRefused):
+                plan.refusal(event)
                 continue
             deal = await session.get(Deal, event.deal_id)
             if deal is None:
@@ -93,6 +97,20 @@ class _Plan:
     def parent(self, policy: Policy, deal: Deal) -> None:
         if policy.deal_channel is not None:
             self.add(Work.DEAL_PARENT, deal_key(deal.id), policy.deal_channel, deal_id=deal.id)
+
+    def refusal(self, event: DecisionRefused) -> None:
+        """Tell whoever tried why their decision changed nothing, where they made it."""
+        self.rows.append(
+            notice_row(
+                event.actor,
+                event.message,
+                self._now,
+                response_url=event.origin.response_url,
+                channel=event.origin.channel,
+                approval_id=event.approval_id,
+                refusal=event.refusal,
+            )
+        )
 
     def escalation(self, policy: Policy, deal: Deal, row: Approval) -> None:
         """To the escalation channel, or to each admin but the owner when there is none."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.core.errors import NotFound, UserInputError
-from bot.core.events import DecisionRefused
 from bot.core.uow import UnitOfWork
 from bot.workflow.outcomes import record_decision
 from bot.workflow.progress import advance
@@ -63,7 +62,6 @@ async def decide(
                 decision=decision.value,
                 why=why,
             )
-            uow.emit(DecisionRefused(deal.id, row.id, actor))
             return _result(deal, row, refused, message)
         await record_decision(uow, deal, row, decision.status, actor, text, authority.capacity)
         await advance(uow, deal, policy)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Refusal(StrEnum):
@@ -31,6 +32,34 @@ class DecisionResult:
     decided_by: str | None
     decided_at: datetime | None
     deal_status: str
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored with the journaled decision it answers."""
+        return {
+            **{name: getattr(self, name) for name in _PLAIN},
+            "refusal": self.refusal.value if self.refusal else None,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DecisionResult:
+        return cls(
+            **{name: data[name] for name in _PLAIN},
+            refusal=Refusal(data["refusal"]) if data["refusal"] else None,
+            decided_at=datetime.fromisoformat(data["decided_at"]) if data["decided_at"] else None,
+        )
+
+
+_PLAIN = (
+    "approval_id",
+    "deal_id",
+    "deal_ref",
+    "applied",
+    "message",
+    "approval_status",
+    "decided_by",
+    "deal_status",
+)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ from sqlalchemy import event, func, select
 
 from bot.core.deps import Deps
 from bot.core.traffic import Traffic
-from bot.slack.inbox import Click, DecisionInbox
+from bot.workflow.journal import Click, DecisionJournal
+from bot.workflow.results import DecisionResult
 from policies.vocabulary import Decision
 from store.models import DecisionRequest
+from tests.support.deals import pending_for, submit
 
 
 def click(number: int) -> Click:
@@ -37,7 +39,7 @@ async def journaled(deps: Deps) -> int:
 
 async def test_a_click_waits_for_the_clicks_still_being_parsed(deps: Deps) -> None:
     traffic = Traffic()
-    inbox = DecisionInbox(deps, traffic)
+    inbox = DecisionJournal(deps, traffic)
     commits = count_commits(deps)
 
     with traffic.request(), traffic.request():  # two requests from Slack being answered
@@ -53,7 +55,7 @@ async def test_a_click_waits_for_the_clicks_still_being_parsed(deps: Deps) -> No
 
 async def test_a_burst_of_clicks_shares_a_few_transactions(deps: Deps) -> None:
     traffic = Traffic()
-    inbox = DecisionInbox(deps, traffic)
+    inbox = DecisionJournal(deps, traffic)
     commits = count_commits(deps)
 
     async def answer(number: int) -> None:
@@ -68,7 +70,7 @@ async def test_a_burst_of_clicks_shares_a_few_transactions(deps: Deps) -> None:
 
 
 async def test_a_lone_click_is_not_held_back(deps: Deps) -> None:
-    inbox = DecisionInbox(deps, Traffic())
+    inbox = DecisionJournal(deps, Traffic())
     commits = count_commits(deps)
 
     await asyncio.wait_for(inbox.record(click(1)), timeout=1)
@@ -78,9 +80,36 @@ async def test_a_lone_click_is_not_held_back(deps: Deps) -> None:
 
 
 async def test_a_redelivered_click_is_journaled_once(deps: Deps) -> None:
-    inbox = DecisionInbox(deps, Traffic())
+    inbox = DecisionJournal(deps, Traffic())
 
     await asyncio.gather(inbox.record(click(7)), inbox.record(click(7)))
     await inbox.record(click(7))
 
     assert await journaled(deps) == 1
+
+
+async def test_what_applying_a_decision_did_is_stored_with_it_and_reads_back(
+    deps: Deps,
+) -> None:
+    submitted = await submit(deps)
+    cfo = await pending_for(deps, submitted.deal_id, "cfo")
+    journal = DecisionJournal(deps)
+    await journal.record(click(cfo.id))
+    await journal.record(Click("trigger-x", 999, "U0LISA", Decision.APPROVE))
+
+    assert await journal.process_once() == 2
+
+    async with deps.db.read() as session:
+        applied, unknown = (
+            await session.execute(select(DecisionRequest).order_by(DecisionRequest.id))
+        ).scalars()
+    result = DecisionResult.from_json(applied.result or {})
+    assert (result.applied, result.approval_id, result.deal_ref) == (True, cfo.id, "D-1001")
+    assert result.to_json() == applied.result
+    assert unknown.result == {
+        "approval_id": 999,
+        "refusal": "invalid",
+        "message": "There is no approval 999.",
+        "applied": False,
+        "decided_by": None,
+    }

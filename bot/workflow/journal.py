@@ -1,34 +1,33 @@
-"""Decisions from Slack: journaled before Slack gets its answer, applied right after.
+"""The decision journal: decisions from Slack, stored before Slack gets its answer and
+applied right after, each exactly once.
 
 Slack wants an answer within 3 seconds and a click that was answered must never be
-lost. So a click is first written to the ``decision_inbox`` table — concurrent clicks
-share one transaction (group commit), which keeps the answer fast under load — and
-only then acknowledged. The processor applies journaled decisions through the
-workflow (bot.workflow.decide), each exactly once: the journal row is marked in the
-same transaction as the decision it carries. Someone who may not decide, or who
-clicks an approval that has moved on, is told why in a message only they see.
+lost. So a click is first written to the journal (``decision_inbox``) — concurrent
+clicks share one transaction (group commit), which keeps the answer fast under load —
+and only then acknowledged. The journal then applies what it holds through the
+workflow (bot.workflow.decide), each exactly once: a decision is marked applied in the
+same transaction as the change it makes. Someone who may not decide, or who clicks an
+approval that has moved on, is told why (a DecisionRefused event, which the outbox
+planner turns into a message only they see).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.deps import Deps
 from bot.core.errors import DealdeskError
+from bot.core.events import DecisionRefused, Origin
 from bot.core.traffic import Traffic
 from bot.core.uow import UnitOfWork
-from bot.slack.kinds import notice_row
-from bot.workflow import Refusal, decide
+from bot.workflow.decide import decide
+from bot.workflow.results import DecisionResult, Refusal
 from policies.vocabulary import Decision
-from store import outbox
+from store import journal
 from store.models import DecisionRequest
-from store.outbox import NewRow
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +43,10 @@ by a third (bench/clicks.py)."""
 
 @dataclass(frozen=True)
 class Click:
-    """A decision as Slack delivered it."""
+    """A decision as Slack delivered it (the journal's columns)."""
 
     dedup_key: str
+    """Slack's trigger id for the click: a redelivered request is journaled once."""
     approval_id: int
     actor: str
     decision: Decision
@@ -56,7 +56,25 @@ class Click:
     response_url: str | None = None
 
 
-class DecisionInbox:
+@dataclass(frozen=True)
+class Unapplied:
+    """A journaled decision that never reached an approval: ``invalid`` (no such approval,
+    no reason given) or ``failed`` (our fault); nothing was decided."""
+
+    approval_id: int
+    refusal: str
+    message: str
+    applied: bool = False
+    decided_by: None = None
+
+    def to_json(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+Outcome = DecisionResult | Unapplied
+
+
+class DecisionJournal:
     def __init__(self, deps: Deps, traffic: Traffic | None = None) -> None:
         self._deps = deps
         self._traffic = traffic
@@ -90,26 +108,9 @@ class DecisionInbox:
 
     async def _insert(self, clicks: list[Click]) -> None:
         now = self._deps.clock.now()
-        rows = [
-            {
-                "dedup_key": click.dedup_key,
-                "approval_id": click.approval_id,
-                "actor": click.actor,
-                "decision": click.decision.value,
-                "comment": click.comment,
-                "channel": click.channel,
-                "message_ts": click.message_ts,
-                "response_url": click.response_url,
-                "received_at": now,
-            }
-            for click in clicks
-        ]
+        rows = [{**dataclasses.asdict(click), "received_at": now} for click in clicks]
         async with self._deps.db.transaction(urgent=True) as session:
-            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-            statement = dialect.insert(DecisionRequest).on_conflict_do_nothing(
-                index_elements=["dedup_key"]
-            )
-            await session.execute(statement, rows)
+            await journal.add_many(session, rows)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -144,73 +145,55 @@ class DecisionInbox:
 
     async def _apply_batch(self, batch: int, *, isolated: bool) -> int:
         async with self._deps.unit_of_work() as uow:
-            query = (
-                select(DecisionRequest)
-                .where(DecisionRequest.processed_at.is_(None))
-                .order_by(DecisionRequest.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            )
-            requests = list((await uow.session.execute(query)).scalars().all())
-            notices: list[NewRow] = []
+            requests = await journal.take_unapplied(uow.session, batch)
             for request in requests:
                 if isolated:
-                    result = await self._apply_isolated(uow, request)
+                    result = await _apply_isolated(uow, request)
                 else:
-                    result = await self._apply(uow, request)
-                request.processed_at = uow.now
-                request.result = result
+                    result = await _apply(uow, request)
+                journal.mark_applied(request, result.to_json(), uow.now)
                 if _worth_telling(request, result):
-                    notices.append(_notice(request, result, uow.now))
-            await outbox.add_many(uow.session, notices)
+                    uow.emit(_refused(request, result))
         return len(requests)
 
-    async def _apply_isolated(self, uow: UnitOfWork, request: DecisionRequest) -> dict[str, object]:
-        try:
-            async with uow.savepoint():
-                return await self._apply(uow, request)
-        except Exception as error:
-            log.exception("decision %s could not be applied", request.id)
-            return {
-                "applied": False,
-                "refusal": "error",
-                "message": f"Something went wrong on our side ({type(error).__name__}); "
-                "nothing was decided. Please try again.",
-            }
 
-    @staticmethod
-    async def _apply(uow: UnitOfWork, request: DecisionRequest) -> dict[str, object]:
-        """``decide`` raises the errors a person can fix before it writes anything."""
-        try:
-            result = await decide(
-                uow, request.approval_id, request.actor, Decision(request.decision), request.comment
-            )
-        except DealdeskError as error:
-            return {"applied": False, "refusal": "invalid", "message": str(error)}
-        return {
-            "applied": result.applied,
-            "refusal": result.refusal.value if result.refusal else None,
-            "message": result.message,
-            "decided_by": result.decided_by,
-        }
+async def _apply_isolated(uow: UnitOfWork, request: DecisionRequest) -> Outcome:
+    try:
+        async with uow.savepoint():
+            return await _apply(uow, request)
+    except Exception as error:
+        log.exception("decision %s could not be applied", request.id)
+        return Unapplied(
+            request.approval_id,
+            "failed",
+            f"Something went wrong on our side ({type(error).__name__}); "
+            "nothing was decided. Please try again.",
+        )
 
 
-def _worth_telling(request: DecisionRequest, result: dict[str, object]) -> bool:
+async def _apply(uow: UnitOfWork, request: DecisionRequest) -> Outcome:
+    """``decide`` raises the errors a person can fix before it writes anything."""
+    try:
+        return await decide(
+            uow, request.approval_id, request.actor, Decision(request.decision), request.comment
+        )
+    except DealdeskError as error:
+        return Unapplied(request.approval_id, "invalid", str(error))
+
+
+def _worth_telling(request: DecisionRequest, result: Outcome) -> bool:
     """Everyone refused hears why, except someone whose own earlier click already won."""
-    if result["applied"]:
+    if result.applied:
         return False
-    return not (
-        result["refusal"] == Refusal.ALREADY_DECIDED and result.get("decided_by") == request.actor
-    )
+    return not (result.refusal == Refusal.ALREADY_DECIDED and result.decided_by == request.actor)
 
 
-def _notice(request: DecisionRequest, result: dict[str, object], now: datetime) -> NewRow:
-    return notice_row(
-        request.actor,
-        str(result["message"]),
-        now,
-        response_url=request.response_url,
-        channel=request.channel,
+def _refused(request: DecisionRequest, result: Outcome) -> DecisionRefused:
+    return DecisionRefused(
+        deal_id=result.deal_id if isinstance(result, DecisionResult) else None,
         approval_id=request.approval_id,
-        refusal=result["refusal"],
+        actor=request.actor,
+        refusal=str(result.refusal),
+        message=result.message,
+        origin=Origin(request.channel, request.message_ts, request.response_url),
     )

@@ -1,0 +1,51 @@
+"""The decision journal: decisions made in Slack, stored before Slack gets its answer, and
+taken in order to be applied, each exactly once (bot.workflow.journal)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import DecisionRequest
+
+
+async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Store decisions (columns of DecisionRequest); one already stored under the same
+    ``dedup_key`` (Slack's redelivery of a click) is stored once."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DecisionRequest).on_conflict_do_nothing(index_elements=["dedup_key"])
+    await session.execute(statement, list(rows))
+
+
+async def take_unapplied(session: AsyncSession, limit: int) -> list[DecisionRequest]:
+    """The oldest decisions not applied yet, locked for this transaction (rows another
+    process is applying right now are skipped)."""
+    query = (
+        select(DecisionRequest)
+        .where(DecisionRequest.processed_at.is_(None))
+        .order_by(DecisionRequest.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
+def mark_applied(request: DecisionRequest, result: dict[str, Any], now: datetime) -> None:
+    """Record what applying it did; written with the decision, in the same transaction."""
+    request.processed_at = now
+    request.result = result
+
+
+async def backlog(session: AsyncSession) -> int:
+    """Decisions journaled but not applied yet (for /metrics)."""
+    query = (
+        select(func.count())
+        .select_from(DecisionRequest)
+        .where(DecisionRequest.processed_at.is_(None))
+    )
+    return int((await session.execute(query)).scalar_one())
