@@ -177,7 +177,7 @@ def _verify(url: str, directory: Path, events: int) -> float:
     return elapsed
 
 
-_CLI = "import sys; from bot.cli import main; sys.argv[0] = 'dealdesk'; main()"
+_CLI = "import sys; from bot.app.cli import main; sys.argv[0] = 'dealdesk'; main()"
 
 
 def print_table(result: Result) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -196,3 +196,33 @@ def _one_line(error: BaseException) -> str:
     cause = getattr(error, "orig", None) or error
     text = " ".join(str(cause).split()) or type(cause).__name__
     return f"{type(cause).__name__}: {text}"
+
+
+@dataclass
+class Metrics:
+    """Per-process Prometheus metrics (a registry of our own: no globals)."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.requests = Counter(
+            "dealdesk_slack_requests",
+            "Requests from Slack, by kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "dealdesk_decisions_journaled",
+            "Decisions from Slack journaled before the ack",
+            registry=self.registry,
+        )
+        self.ack_seconds = Histogram(
+            "dealdesk_slack_ack_seconds",
+            "Time to answer a request from Slack",
+            registry=self.registry,
+        )
+        self.deals_submitted = Counter(
+            "dealdesk_api_deals_submitted",
+            "Deals created through the intake API",
+            registry=self.registry,
+        )

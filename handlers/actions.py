@@ -8,12 +8,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.app import RUNTIME
 from bot.cards.ids import CardAction, HomeAction, OwnerAction
 from bot.interactions.answer import tell
 from bot.interactions.deal_form import open_new_deal_modal, open_resubmit_modal
 from bot.interactions.decisions import journal_click, open_reason_modal
 from bot.interactions.payloads import ButtonClick
+from handlers.context import deps_of
 
 APPROVE = (CardAction.APPROVE, HomeAction.APPROVE)
 ASK_REASON = (
@@ -37,32 +37,32 @@ async def handle_approve_click(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     """Journal first (durable), then answer Slack: an answered click is never lost."""
-    runtime, click = context[RUNTIME], ButtonClick.from_body(body)
-    problem = await journal_click(runtime, click)
+    deps, click = deps_of(context), ButtonClick.from_body(body)
+    problem = await journal_click(deps, click)
     await ack()
     if problem is not None:
-        await tell(runtime, click, problem)
+        await tell(deps, click, problem)
 
 
 async def handle_reason_click(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     await ack()
-    await open_reason_modal(context[RUNTIME], ButtonClick.from_body(body))
+    await open_reason_modal(deps_of(context), ButtonClick.from_body(body))
 
 
 async def handle_resubmit_click(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     await ack()
-    runtime, click = context[RUNTIME], ButtonClick.from_body(body)
-    problem = await open_resubmit_modal(runtime, click)
+    deps, click = deps_of(context), ButtonClick.from_body(body)
+    problem = await open_resubmit_modal(deps, click)
     if problem is not None:
-        await tell(runtime, click, problem)
+        await tell(deps, click, problem)
 
 
 async def handle_new_deal_click(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     await ack()
-    await open_new_deal_modal(context[RUNTIME], ButtonClick.from_body(body).trigger_id)
+    await open_new_deal_modal(deps_of(context), ButtonClick.from_body(body).trigger_id)

@@ -18,8 +18,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot import intake
-from bot.runtime import Runtime
-from bot.server import RUNTIME_KEY
+from bot.interactions.deps import ServeDeps
 
 log = logging.getLogger(__name__)
 
@@ -34,29 +33,28 @@ STATUS: dict[type[intake.IntakeError], int] = {
     intake.UnknownDeal: 404,
 }
 
-Handler = Callable[[web.Request, Runtime], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request, ServeDeps], Awaitable[web.StreamResponse]]
 
 
-def routes() -> list[web.RouteDef]:
+def routes(deps: ServeDeps) -> list[web.RouteDef]:
     return [
-        web.post("/api/deals", handle_deal_post),
-        web.get("/api/deals", handle_deals_get),
-        web.get("/api/deals/{ref}", handle_deal_get),
+        web.post("/api/deals", _api(handle_deal_post, deps)),
+        web.get("/api/deals", _api(handle_deals_get, deps)),
+        web.get("/api/deals/{ref}", _api(handle_deal_get, deps)),
         web.route("*", "/api/{tail:.*}", handle_unknown_request),
     ]
 
 
-def _api(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def _api(
+    handler: Handler, deps: ServeDeps
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Check the bearer token, then run ``handler``; every error becomes a JSON answer."""
 
     @functools.wraps(handler)
     async def answer(request: web.Request) -> web.StreamResponse:
-        runtime = request.app[RUNTIME_KEY]
         try:
-            intake.authorize(
-                runtime.settings.dealdesk_api_token, request.headers.get("Authorization")
-            )
-            return await handler(request, runtime)
+            intake.authorize(deps.api_token, request.headers.get("Authorization"))
+            return await handler(request, deps)
         except intake.IntakeError as error:
             return _error(STATUS[type(error)], error.body())
         except Exception:
@@ -70,12 +68,11 @@ def _api(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamRespon
     return answer
 
 
-@_api
-async def handle_deal_post(request: web.Request, runtime: Runtime) -> web.StreamResponse:
-    submitted = await intake.submit(runtime.deps, intake.parse_deal(await _body(request)))
+async def handle_deal_post(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
+    submitted = await intake.submit(deps, intake.parse_deal(await _body(request)))
     if not submitted.created:
         return web.json_response(submitted.deal, status=200)
-    runtime.metrics.deals_submitted.inc()
+    deps.metrics.deals_submitted.inc()
     location = f"/api/deals/{submitted.deal['id']}"
     return web.json_response(submitted.deal, status=201, headers={"Location": location})
 
@@ -89,15 +86,13 @@ async def _body(request: web.Request) -> bytes:
         raise intake.UnreadableBody(f"the request body could not be read: {detail}") from None
 
 
-@_api
-async def handle_deal_get(request: web.Request, runtime: Runtime) -> web.StreamResponse:
-    return web.json_response(await intake.find_deal(runtime.deps, request.match_info["ref"]))
+async def handle_deal_get(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
+    return web.json_response(await intake.find_deal(deps, request.match_info["ref"]))
 
 
-@_api
-async def handle_deals_get(request: web.Request, runtime: Runtime) -> web.StreamResponse:
+async def handle_deals_get(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
     external_id = request.query.get("external_id")
-    return web.json_response(await intake.find_by_external_id(runtime.deps, external_id))
+    return web.json_response(await intake.find_by_external_id(deps, external_id))
 
 
 _METHODS = ((re.compile(r"deals"), "GET, POST"), (re.compile(r"deals/[^/]+"), "GET"))

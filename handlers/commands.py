@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.app import RUNTIME
 from bot.commands import COMMAND, run_deal_command
 from bot.interactions.payloads import SlashCommand, ephemeral
+from handlers.context import deps_of
 
 
 def register(app: AsyncApp) -> None:
@@ -19,7 +19,7 @@ def register(app: AsyncApp) -> None:
 async def handle_deal_command(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    reply = await run_deal_command(context[RUNTIME], SlashCommand.from_body(body))
+    reply = await run_deal_command(deps_of(context), SlashCommand.from_body(body))
     if reply is None:
         await ack()
     else:

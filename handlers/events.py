@@ -10,8 +10,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
-from bot.app import RUNTIME
 from bot.interactions.home import open_home
+from handlers.context import deps_of
 
 
 def register(app: AsyncApp) -> None:
@@ -20,4 +20,4 @@ def register(app: AsyncApp) -> None:
 
 async def handle_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
     if event.get("tab", "home") == "home" and event.get("user"):
-        await open_home(context[RUNTIME], str(event["user"]))
+        await open_home(deps_of(context), str(event["user"]))

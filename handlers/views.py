@@ -12,11 +12,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.app import RUNTIME
 from bot.cards.ids import ModalCallback
 from bot.interactions.deal_form import submit_deal_form
 from bot.interactions.decisions import journal_reason
 from bot.interactions.payloads import ViewSubmission
+from handlers.context import deps_of
 
 
 def register(app: AsyncApp) -> None:
@@ -28,14 +28,14 @@ def register(app: AsyncApp) -> None:
 async def handle_reason_submission(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    errors = await journal_reason(context[RUNTIME], ViewSubmission.from_body(body))
+    errors = await journal_reason(deps_of(context), ViewSubmission.from_body(body))
     await answer(ack, errors)
 
 
 async def handle_deal_submission(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    errors = await submit_deal_form(context[RUNTIME], ViewSubmission.from_body(body))
+    errors = await submit_deal_form(deps_of(context), ViewSubmission.from_body(body))
     await answer(ack, errors)
 
 

@@ -1,44 +1,29 @@
-"""The Bolt app: request verification, the runtime in every listener's context, one error
-handler."""
+"""The Bolt app: request verification, the listeners of the handlers package with their
+ServeDeps, and one error handler for anything unexpected."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.response import BoltResponse
 
-from bot.runtime import Runtime
+import handlers
+from bot.app.settings import Settings
+from bot.interactions.deps import ServeDeps
 
 log = logging.getLogger(__name__)
 
-RUNTIME = "runtime"
-"""The key of the Runtime in a listener's ``context``."""
 
-
-def build_app(
-    runtime: Runtime, register: Callable[[AsyncApp], None], *, socket_mode: bool = False
-) -> AsyncApp:
-    """The Bolt app with ``register``'s listeners (the handlers package, passed in so that
-    imports point one way: handlers → bot)."""
-    settings = runtime.settings
+def build_app(settings: Settings, deps: ServeDeps, *, socket_mode: bool = False) -> AsyncApp:
     secret = settings.slack_signing_secret
     app = AsyncApp(  # the bot token comes with the client, which points at SLACK_API_URL
         signing_secret=secret.get_secret_value() if secret else None,
-        client=runtime.gateway.client,
+        client=deps.gateway.client,
         request_verification_enabled=not socket_mode,
         logger=logging.getLogger("slack_bolt"),
     )
-
-    @app.middleware
-    async def provide_runtime(context: AsyncBoltContext, next: Any) -> BoltResponse | None:
-        context[RUNTIME] = runtime
-        result: BoltResponse | None = await next()
-        return result
 
     @app.error
     async def handle_unexpected(error: Exception, body: dict[str, Any], respond: Any) -> None:
@@ -58,5 +43,5 @@ def build_app(
                 replace_original=False,
             )
 
-    register(app)
+    handlers.register(app, deps)
     return app

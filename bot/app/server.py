@@ -4,51 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import build_app
-from bot.config import Settings
+import handlers
+from bot.app.bolt import build_app
+from bot.app.settings import Settings
+from bot.app.wiring import Runtime, build_runtime
 from bot.core.deps import open_deps
-from bot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 
-LISTENERS = "handlers"
-"""The module with the listeners, loaded by name so that bot never imports handlers."""
 
-RUNTIME_KEY = web.AppKey("runtime", Runtime)
-
-
-class Listeners(Protocol):
-    def register(self, app: AsyncApp) -> None: ...
-
-    def http_routes(self) -> Iterable[web.RouteDef]: ...
-
-
-def load_listeners() -> Listeners:
-    module: Any = importlib.import_module(LISTENERS)
-    listeners: Listeners = module
-    return listeners
-
-
-Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
-
-
-def build_web_app(
-    runtime: Runtime, bolt: AsyncApp, listeners: Listeners, *, workers: Iterable[Worker] = ()
-) -> web.Application:
+def build_web_app(runtime: Runtime, bolt: AsyncApp) -> web.Application:
+    """``/slack/events`` for Bolt, the handlers' HTTP routes, and the workers running for
+    as long as the application does."""
     web_app = web.Application(client_max_size=1024 * 1024)
-    web_app[RUNTIME_KEY] = runtime
+    metrics = runtime.deps.metrics
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
@@ -56,27 +35,19 @@ def build_web_app(
             response = await to_aiohttp_response(
                 await bolt.async_dispatch(await to_bolt_request(request))
             )
-        runtime.metrics.ack_seconds.observe(time.perf_counter() - started)
+        metrics.ack_seconds.observe(time.perf_counter() - started)
         return response
 
     web_app.router.add_post("/slack/events", slack_events)
-    web_app.router.add_routes(list(listeners.http_routes()))
-    web_app.cleanup_ctx.append(_background(runtime, workers))
+    web_app.router.add_routes(handlers.http_routes(runtime.deps))
+    web_app.cleanup_ctx.append(_background(runtime))
     return web_app
 
 
-def _background(
-    runtime: Runtime, extra: Iterable[Worker]
-) -> Callable[[web.Application], AsyncIterator[None]]:
+def _background(runtime: Runtime) -> Callable[[web.Application], AsyncIterator[None]]:
     async def run(_app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        loops: list[Worker] = [
-            runtime.journal.run,
-            runtime.delivery.run,
-            runtime.scheduler.run,
-            *extra,
-        ]
-        tasks = [asyncio.create_task(loop(stop)) for loop in loops]
+        tasks = [asyncio.create_task(loop(stop)) for loop in runtime.workers]
         yield
         await _listeners_finished()
         stop.set()
@@ -85,7 +56,7 @@ def _background(
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        await runtime.gateway.close()
+        await runtime.close()
 
     return run
 
@@ -108,11 +79,10 @@ async def _listeners_finished(wait: float = 5.0) -> None:
 
 async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
     """Run until SIGINT or SIGTERM."""
-    listeners = load_listeners()
     async with open_deps(settings.database_url, settings.dealdesk_policy) as deps:
         runtime = build_runtime(settings, deps)
-        bolt = build_app(runtime, listeners.register, socket_mode=socket_mode)
-        web_app = build_web_app(runtime, bolt, listeners)
+        bolt = build_app(settings, runtime.deps, socket_mode=socket_mode)
+        web_app = build_web_app(runtime, bolt)
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         socket_handler: AsyncSocketModeHandler | None = None

@@ -1,16 +1,24 @@
-"""Everything a running ``serve`` holds: built once, handed to listeners through Bolt's context."""
+"""Wiring: everything a running ``serve`` holds, built once from the settings.
+
+Domain events become outbox rows in the same transaction (the planner), every commit
+wakes the delivery worker and pokes the deadline scheduler, and the listeners get one
+ServeDeps. The workers (decision journal, delivery, scheduler) belong to the server.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-
+from bot.app.settings import Settings
 from bot.briefings.morning import run_morning
-from bot.config import Settings
 from bot.core.deps import Deps
 from bot.core.traffic import Traffic
+from bot.interactions.deps import ServeDeps
+from bot.monitoring import Metrics
 from bot.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
@@ -18,47 +26,24 @@ from bot.slack.planner import OutboxPlanner
 from bot.slack.sender import SlackSender
 from bot.workflow.journal import DecisionJournal
 
-
-@dataclass
-class Metrics:
-    """Per-process Prometheus metrics (a registry of our own: no globals)."""
-
-    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
-
-    def __post_init__(self) -> None:
-        self.requests = Counter(
-            "dealdesk_slack_requests",
-            "Requests from Slack, by kind",
-            ["kind"],
-            registry=self.registry,
-        )
-        self.decisions = Counter(
-            "dealdesk_decisions_journaled",
-            "Decisions from Slack journaled before the ack",
-            registry=self.registry,
-        )
-        self.ack_seconds = Histogram(
-            "dealdesk_slack_ack_seconds",
-            "Time to answer a request from Slack",
-            registry=self.registry,
-        )
-        self.deals_submitted = Counter(
-            "dealdesk_api_deals_submitted",
-            "Deals created through the intake API",
-            registry=self.registry,
-        )
+Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass
 class Runtime:
     settings: Settings
-    deps: Deps
-    gateway: SlackGateway
-    journal: DecisionJournal
+    deps: ServeDeps
+    """What the listeners get."""
     delivery: Delivery
     scheduler: DeadlineScheduler
     traffic: Traffic
-    metrics: Metrics
+
+    @property
+    def workers(self) -> list[Worker]:
+        return [self.deps.journal.run, self.delivery.run, self.scheduler.run]
+
+    async def close(self) -> None:
+        await self.deps.gateway.close()
 
 
 def build_runtime(
@@ -68,9 +53,8 @@ def build_runtime(
     post_interval: float = POST_INTERVAL,
     briefings: bool = True,
 ) -> Runtime:
-    """Wire Slack delivery to the engine: events become outbox rows in the same transaction,
-    and every commit wakes the delivery worker. ``post_interval``: seconds between posts to
-    one channel (Slack's rate limit). ``briefings``: run the morning round every minute."""
+    """``post_interval``: seconds between posts to one conversation (Slack's rate limit).
+    ``briefings``: run the morning round every minute."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     gateway = SlackGateway(web_client(token, settings.slack_api_url))
     sender = SlackSender(deps.db, deps.policies, deps.clock, gateway)
@@ -85,5 +69,14 @@ def build_runtime(
     morning = partial(run_morning, deps, gateway) if briefings else None
     scheduler = DeadlineScheduler(deps, morning=morning)
     deps.bus.after_commit.append(scheduler.poke)
-    journal = DecisionJournal(deps, traffic)
-    return Runtime(settings, deps, gateway, journal, delivery, scheduler, traffic, Metrics())
+    serve_deps = ServeDeps(
+        db=deps.db,
+        policies=deps.policies,
+        clock=deps.clock,
+        bus=deps.bus,
+        gateway=gateway,
+        journal=DecisionJournal(deps, traffic),
+        metrics=Metrics(),
+        api_token=settings.dealdesk_api_token,
+    )
+    return Runtime(settings, serve_deps, delivery, scheduler, traffic)

@@ -6,18 +6,18 @@ from bot.cards.blocks import SlackMessage
 from bot.cards.replies import build_audit_reply, build_not_found_reply
 from bot.commands.deal_lookup import suggest
 from bot.core.errors import UserInputError
-from bot.runtime import Runtime
+from bot.interactions.deps import ServeDeps
 from policies.vocabulary import deal_ref, parse_deal_ref
 from store import repositories as repo
 from store.audit import iter_events, verify
 
 
-async def audit_reply(runtime: Runtime, query: str) -> SlackMessage:
+async def audit_reply(deps: ServeDeps, query: str) -> SlackMessage:
     deal_id = parse_deal_ref(query)
     if deal_id is None:
         raise UserInputError("deal", "which deal? Give its id, as in `/deal audit D-1001`")
     ref = deal_ref(deal_id)
-    async with runtime.deps.db.read() as session:
+    async with deps.db.read() as session:
         if await repo.get_deal(session, deal_id) is None:
             return build_not_found_reply(query, await suggest(session, query))
         events = [event async for event in iter_events(session, deal_id=ref)]

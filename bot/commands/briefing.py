@@ -7,13 +7,13 @@ from bot.briefings.timing import parse_time
 from bot.cards.blocks import SlackMessage
 from bot.cards.briefing import BriefingChange, build_briefing_setting_reply
 from bot.core.errors import UserInputError
+from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
-from bot.runtime import Runtime
 
 USAGE = "say `/deal briefing on`, `/deal briefing off` or `/deal briefing time 07:30`"
 
 
-async def briefing(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+async def briefing(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     words = command.argument.split()
     action = words[0].lower() if words else BriefingChange.STATUS.value
     if action not in {change.value for change in BriefingChange}:
@@ -25,7 +25,5 @@ async def briefing(runtime: Runtime, command: SlashCommand) -> SlackMessage:
             raise UserInputError(
                 "time", "give the time as HH:MM, such as `/deal briefing time 07:30`"
             )
-    setting = await change_briefing(
-        runtime.deps, command.user, BriefingChange(action), at, runtime.gateway
-    )
+    setting = await change_briefing(deps, command.user, BriefingChange(action), at, deps.gateway)
     return build_briefing_setting_reply(setting)

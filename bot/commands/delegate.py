@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.cards.blocks import SlackMessage
 from bot.cards.delegation import DelegationReply, build_delegation_reply
 from bot.core.errors import UserInputError
+from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
-from bot.runtime import Runtime
 from bot.slack.gateway import Person, SlackTrouble
 from bot.workflow.delegation import end_delegation, start_delegation
 
@@ -69,14 +69,14 @@ def end_of_day(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
 
 
-async def delegate(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+async def delegate(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     wanted = parse_delegate(command.argument)
     if wanted.delegate is None:
-        return await _turn_off(runtime, command.user)
-    person = await _person(runtime, wanted.delegate)
-    zone = await _zone(runtime, command.user)
+        return await _turn_off(deps, command.user)
+    person = await _person(deps, wanted.delegate)
+    zone = await _zone(deps, command.user)
     ends_at = end_of_day(wanted.last_day, zone) if wanted.last_day else None
-    async with runtime.deps.unit_of_work() as uow:
+    async with deps.unit_of_work() as uow:
         started = await start_delegation(
             uow, command.user, person.user, ends_at, delegate_is_bot=person.is_bot
         )
@@ -85,8 +85,8 @@ async def delegate(runtime: Runtime, command: SlashCommand) -> SlackMessage:
     return build_delegation_reply(reply, today)
 
 
-async def _turn_off(runtime: Runtime, user: str) -> SlackMessage:
-    async with runtime.deps.unit_of_work() as uow:
+async def _turn_off(deps: ServeDeps, user: str) -> SlackMessage:
+    async with deps.unit_of_work() as uow:
         ended = await end_delegation(uow, user)
         today = uow.now.date()
     return build_delegation_reply(
@@ -94,9 +94,9 @@ async def _turn_off(runtime: Runtime, user: str) -> SlackMessage:
     )
 
 
-async def _person(runtime: Runtime, user: str) -> Person:
+async def _person(deps: ServeDeps, user: str) -> Person:
     try:
-        return await runtime.gateway.person(user)
+        return await deps.gateway.person(user)
     except SlackTrouble as trouble:
         if trouble.retryable:
             raise UserInputError(
@@ -105,11 +105,11 @@ async def _person(runtime: Runtime, user: str) -> Person:
         raise UserInputError("delegate", f"I can't find {user} in this workspace.") from None
 
 
-async def _zone(runtime: Runtime, user: str) -> ZoneInfo:
+async def _zone(deps: ServeDeps, user: str) -> ZoneInfo:
     """The asker's own time zone; the policy's when Slack has none (or cannot say)."""
-    fallback = runtime.deps.policies.current.policy.zone
+    fallback = deps.policies.current.policy.zone
     try:
-        tz = (await runtime.gateway.person(user)).tz
+        tz = (await deps.gateway.person(user)).tz
         return ZoneInfo(tz) if tz else fallback
     except (SlackTrouble, ZoneInfoNotFoundError, ValueError):
         return fallback

@@ -25,33 +25,32 @@ from bot.commands.report import report
 from bot.commands.stalled import stalled
 from bot.core.errors import DealdeskError, UserInputError
 from bot.interactions.deal_form import open_new_deal_modal
+from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
 from bot.read_models.approval_inbox import deadline_order, load_inbox
-from bot.runtime import Runtime
 
 COMMAND = "/deal"
 
-Subcommand = Callable[[Runtime, SlashCommand], Awaitable[SlackMessage | None]]
+Subcommand = Callable[[ServeDeps, SlashCommand], Awaitable[SlackMessage | None]]
 
 
-async def run_deal_command(runtime: Runtime, command: SlashCommand) -> SlackMessage | None:
+async def run_deal_command(deps: ServeDeps, command: SlashCommand) -> SlackMessage | None:
     """Answer ``/deal``; an unknown subcommand (or none) answers with help."""
     answer = SUBCOMMANDS.get(command.subcommand)
     if answer is None:
         return build_help_reply(command.text.strip() or None)
     try:
-        return await answer(runtime, command)
+        return await answer(deps, command)
     except UserInputError as error:
         return build_error_reply(error.message[:1].upper() + error.message[1:])
     except DealdeskError as error:
         return build_error_reply(str(error))
 
 
-async def status(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+async def status(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     query = command.argument
     if not query:
         raise UserInputError("deal", "which deal? Try `/deal status D-1001` or a company name")
-    deps = runtime.deps
     async with deps.db.read() as session:
         found = await find_deal(session, deps.policies, query)
     if found.deal is None:
@@ -59,9 +58,8 @@ async def status(runtime: Runtime, command: SlashCommand) -> SlackMessage:
     return build_status_reply(found.deal, deps.clock.now())
 
 
-async def inbox(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+async def inbox(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     """The approvals waiting for the asker: their own and those delegated to them."""
-    deps = runtime.deps
     now = deps.clock.now()
     async with deps.db.read() as session:
         home = await load_inbox(session, deps.policies, command.user, now)
@@ -70,15 +68,15 @@ async def inbox(runtime: Runtime, command: SlashCommand) -> SlackMessage:
     return build_inbox_reply(waiting, now, total)
 
 
-async def audit(runtime: Runtime, command: SlashCommand) -> SlackMessage:
-    return await audit_reply(runtime, command.argument)
+async def audit(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
+    return await audit_reply(deps, command.argument)
 
 
-async def new(runtime: Runtime, command: SlashCommand) -> None:
-    await open_new_deal_modal(runtime, command.trigger_id)
+async def new(deps: ServeDeps, command: SlashCommand) -> None:
+    await open_new_deal_modal(deps, command.trigger_id)
 
 
-async def help_(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+async def help_(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     return build_help_reply()
 
 

@@ -7,19 +7,18 @@ from datetime import timedelta
 from bot.cards.blocks import SlackMessage
 from bot.cards.report import build_slo_report_reply
 from bot.core.errors import UserInputError
+from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
-from bot.runtime import Runtime
 
 PERIODS = {"7d": timedelta(days=7), "30d": timedelta(days=30)}
 DEFAULT_PERIOD = "7d"
 USAGE = "usage: `/deal report slo [7d|30d]` (the last 7 days unless you ask for 30d)"
 
 
-async def report(runtime: Runtime, command: SlashCommand) -> SlackMessage:
+async def report(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     period = parse_report_argument(command.argument)
-    deps = runtime.deps
     window = Window.ending(deps.clock.now(), PERIODS[period])
     async with deps.db.read() as session:
         slo = await load_slo_report(session, deps.policies, window)

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from bot.cards.replies import build_error_reply
+from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick
-from bot.runtime import Runtime
-from bot.slack.kinds import notice_row
-from store import outbox
+from bot.slack.planner import queue_notice
 
 
-async def tell(runtime: Runtime, click: ButtonClick, text: str) -> None:
+async def tell(deps: ServeDeps, click: ButtonClick, text: str) -> None:
     """Through the click's response_url (ephemeral), else chat.postEphemeral in its
     channel, else (a click on App Home has neither) a DM, which the outbox posts at the
     DM's pace like every other post."""
     reply = build_error_reply(text)
-    if click.response_url and await runtime.gateway.respond(click.response_url, reply):
+    if click.response_url and await deps.gateway.respond(click.response_url, reply):
         return
     if click.channel:
-        await runtime.gateway.ephemeral(click.channel, click.user, reply)
+        await deps.gateway.ephemeral(click.channel, click.user, reply)
         return
-    deps = runtime.deps
-    async with deps.db.transaction() as session:
-        await outbox.add_many(session, [notice_row(click.user, text, deps.clock.now())])
-    runtime.delivery.wake()
+    await queue_notice(deps, click.user, text)

@@ -17,9 +17,9 @@ from bot.cards.modals import (
 )
 from bot.core.errors import DealdeskError, NotFound, UserInputError
 from bot.core.uow import UnitOfWork
+from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.read_models.snapshots import load_deals
-from bot.runtime import Runtime
 from bot.workflow import resubmit_deal, submit_deal
 from policies.deal import DealTerms, field_errors
 from policies.vocabulary import DealStatus
@@ -37,37 +37,37 @@ class InvalidForm(Exception):
         self.errors = errors
 
 
-async def open_new_deal_modal(runtime: Runtime, trigger_id: str) -> None:
-    await runtime.gateway.open_view(trigger_id, build_deal_modal().to_dict())
+async def open_new_deal_modal(deps: ServeDeps, trigger_id: str) -> None:
+    await deps.gateway.open_view(trigger_id, build_deal_modal().to_dict())
 
 
-async def open_resubmit_modal(runtime: Runtime, click: ButtonClick) -> str | None:
+async def open_resubmit_modal(deps: ServeDeps, click: ButtonClick) -> str | None:
     """The deal form prefilled with the deal sent back; what to tell the clicker instead
     when it cannot be resubmitted (by this person, or any more)."""
     deal_id = parse_id(click.value)
-    async with runtime.deps.db.read() as session:
-        deals = await load_deals(session, [deal_id] if deal_id else [], runtime.deps.policies)
+    async with deps.db.read() as session:
+        deals = await load_deals(session, [deal_id] if deal_id else [], deps.policies)
     deal = deals.get(deal_id) if deal_id else None
     if deal is None:
         return "That button does not point at a deal I know."
     if deal.status != DealStatus.CHANGES_REQUESTED:
         status = deal.status.replace("_", " ")
         return f"{deal.ref} is {status}: there is nothing to resubmit."
-    if click.user not in (deal.owner, *runtime.deps.policies.current.policy.admins):
+    if click.user not in (deal.owner, *deps.policies.current.policy.admins):
         return f"Only the deal's owner can resubmit {deal.ref}."
     view = build_deal_modal(
         deal_modal_initial(deal), callback_id=ModalCallback.RESUBMIT, deal_id=deal.id
     )
-    await runtime.gateway.open_view(click.trigger_id, view.to_dict())
+    await deps.gateway.open_view(click.trigger_id, view.to_dict())
     return None
 
 
-async def submit_deal_form(runtime: Runtime, submission: ViewSubmission) -> FieldErrors | None:
+async def submit_deal_form(deps: ServeDeps, submission: ViewSubmission) -> FieldErrors | None:
     """Submit (or resubmit) the deal in one transaction; field errors instead, and nothing
     stored, when a value is wrong or the engine refuses."""
     values = parse_deal_modal(submission.state_values)
     try:
-        async with runtime.deps.unit_of_work() as uow:
+        async with deps.unit_of_work() as uow:
             if submission.callback_id == ModalCallback.RESUBMIT:
                 await _resubmit(uow, submission, values)
             else:

@@ -13,9 +13,9 @@ import json
 from bot.cards.ids import DECISION_OF_ACTION, ReasonInput
 from bot.cards.modals import build_reason_modal, parse_reason_metadata, parse_reason_modal
 from bot.interactions.answer import tell
+from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.read_models.snapshots import load_approval
-from bot.runtime import Runtime
 from bot.workflow.journal import Click
 
 BROKEN_BUTTON = (
@@ -26,12 +26,12 @@ EMPTY_REASON = "Give a reason: it cannot be empty or only spaces."
 STALE_FORM = "This form is out of date. Close it and click the button on the card again."
 
 
-async def journal_click(runtime: Runtime, click: ButtonClick) -> str | None:
+async def journal_click(deps: ServeDeps, click: ButtonClick) -> str | None:
     """Journal an Approve click; what to tell the clicker when the button is malformed."""
     approval_id = parse_id(click.value)
     if approval_id is None or click.action_id not in DECISION_OF_ACTION:
         return BROKEN_BUTTON
-    await runtime.journal.record(
+    await deps.journal.record(
         Click(
             dedup_key=click.dedup_key,
             approval_id=approval_id,
@@ -42,33 +42,33 @@ async def journal_click(runtime: Runtime, click: ButtonClick) -> str | None:
             response_url=click.response_url,
         )
     )
-    runtime.metrics.decisions.inc()
+    deps.metrics.decisions.inc()
     return None
 
 
-async def open_reason_modal(runtime: Runtime, click: ButtonClick) -> None:
+async def open_reason_modal(deps: ServeDeps, click: ButtonClick) -> None:
     """Reject / Request changes: ask for the reason (the click's origin rides along in
     the modal's metadata, so a refusal is told where the click came from)."""
     approval_id = parse_id(click.value)
     decision = DECISION_OF_ACTION.get(click.action_id)
     found = None
     if approval_id is not None:
-        async with runtime.deps.db.read() as session:
-            found = await load_approval(session, approval_id, runtime.deps.policies)
+        async with deps.db.read() as session:
+            found = await load_approval(session, approval_id, deps.policies)
     if found is None or decision is None:
-        await tell(runtime, click, BROKEN_BUTTON)
+        await tell(deps, click, BROKEN_BUTTON)
         return
     deal, approval = found
     if not approval.is_pending:
-        await tell(runtime, click, f"{deal.ref} no longer waits for this decision: it is settled.")
+        await tell(deps, click, f"{deal.ref} no longer waits for this decision: it is settled.")
         return
     view = build_reason_modal(approval.id, decision.value, deal)
     origin = {"channel": click.channel, "ts": click.message_ts, "url": click.response_url}
     view.private_metadata = json.dumps({**json.loads(view.private_metadata or "{}"), **origin})
-    await runtime.gateway.open_view(click.trigger_id, view.to_dict())
+    await deps.gateway.open_view(click.trigger_id, view.to_dict())
 
 
-async def journal_reason(runtime: Runtime, submission: ViewSubmission) -> dict[str, str] | None:
+async def journal_reason(deps: ServeDeps, submission: ViewSubmission) -> dict[str, str] | None:
     """Journal the decision the reason modal carries; field errors when it cannot be."""
     reason = parse_reason_modal(submission.state_values).strip()
     if not reason:
@@ -78,7 +78,7 @@ async def journal_reason(runtime: Runtime, submission: ViewSubmission) -> dict[s
         origin = json.loads(submission.private_metadata)
     except (ValueError, KeyError, TypeError):
         return {ReasonInput.BLOCK.value: STALE_FORM}
-    await runtime.journal.record(
+    await deps.journal.record(
         Click(
             dedup_key=submission.dedup_key,
             approval_id=approval_id,
@@ -90,5 +90,5 @@ async def journal_reason(runtime: Runtime, submission: ViewSubmission) -> dict[s
             response_url=origin.get("url"),
         )
     )
-    runtime.metrics.decisions.inc()
+    deps.metrics.decisions.inc()
     return None

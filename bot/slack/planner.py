@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
+from bot.core.deps import Deps
 from bot.core.events import (
     ApprovalAssigned,
     ApprovalCancelled,
@@ -213,3 +214,11 @@ async def _row(session: AsyncSession, approval_id: int) -> Approval:
     row = await session.get(Approval, approval_id)
     assert row is not None, f"approval {approval_id} vanished inside its own transaction"
     return row
+
+
+async def queue_notice(deps: Deps, user: str, text: str) -> None:
+    """A message only ``user`` sees, by DM through the outbox (at that DM's pace), for an
+    answer that belongs to no change of a deal (a broken button on App Home)."""
+    async with deps.db.transaction() as session:
+        await outbox.add_many(session, [notice_row(user, text, deps.clock.now())])
+    await deps.bus.publish(())  # as after any commit: the delivery worker looks now

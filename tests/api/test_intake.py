@@ -122,7 +122,9 @@ async def test_the_same_external_id_again_returns_the_existing_deal(app: Running
     assert (again["company"], again["acv"]) == ("TechCorp", 500000)
     assert await deal_count(app) == 1
     assert len(await audit_events(app.deps, "deal_submitted")) == 1
-    submitted = app.runtime.metrics.registry.get_sample_value("dealdesk_api_deals_submitted_total")
+    submitted = app.runtime.deps.metrics.registry.get_sample_value(
+        "dealdesk_api_deals_submitted_total"
+    )
     assert submitted == 1
 
 

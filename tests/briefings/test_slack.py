@@ -112,7 +112,7 @@ async def test_each_person_gets_theirs_at_their_eight_and_can_decide_from_it(
     await card_for(app.slack, LISA)
     clock.set(MONDAY_EIGHT)
 
-    first = await run_morning(app.deps, app.runtime.gateway)
+    first = await run_morning(app.deps, app.runtime.deps.gateway)
     assert set(first.briefed) == {MARCUS, OWNER}  # Tokyo is at 22:00, Los Angeles at 05:00
     assert first.digest == DEAL_CHANNEL
     await settled(app)
@@ -126,7 +126,7 @@ async def test_each_person_gets_theirs_at_their_eight_and_can_decide_from_it(
     assert len(digests) == 1
 
     clock.set(MONDAY_EIGHT + timedelta(hours=3))  # 08:00 in Los Angeles
-    assert (await run_morning(app.deps, app.runtime.gateway)).briefed == (LISA,)
+    assert (await run_morning(app.deps, app.runtime.deps.gateway)).briefed == (LISA,)
     await settled(app)
     lisa = dm_with(app.slack, LISA, "Good morning!")
     assert lisa is not None
@@ -137,7 +137,7 @@ async def test_each_person_gets_theirs_at_their_eight_and_can_decide_from_it(
     await app.requests.click(lisa, CardAction.APPROVE, user=LISA)
     decided = await updated(app.slack, card)
     assert "Approved by <@U0LISA>" in decided.visible_text
-    assert (await run_morning(app.deps, app.runtime.gateway)).briefed == ()
+    assert (await run_morning(app.deps, app.runtime.deps.gateway)).briefed == ()
     await settled(app)
     assert len([m for m in app.slack.dm(LISA) if "Good morning!" in m.visible_text]) == 1
 
@@ -158,7 +158,7 @@ async def test_stalled_deals_are_listed_and_their_owner_nudged(
     assert "Deal approval: waiting on <@U0MARCUS>, <@U0KENJI> · owner <@U0SARAH>" in text
     assert "Fresh" not in text
 
-    assert (await run_morning(app.deps, app.runtime.gateway)).nudged == (1, 2)
+    assert (await run_morning(app.deps, app.runtime.deps.gateway)).nudged == (1, 2)
     await settled(app)
     nudged = await eventually(
         lambda: [m for m in app.slack.dm(OWNER) if "has had no activity" in m.visible_text],
@@ -168,4 +168,4 @@ async def test_stalled_deals_are_listed_and_their_owner_nudged(
         "⏸️ First (D-1001) has had no activity for 10d.",
         "⏸️ Second (D-1002) has had no activity for 9d.",
     ]
-    assert (await run_morning(app.deps, app.runtime.gateway)).nudged == ()
+    assert (await run_morning(app.deps, app.runtime.deps.gateway)).nudged == ()

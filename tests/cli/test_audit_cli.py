@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.app.cli import app
 from bot.core.clock import VirtualClock
 from bot.core.deps import open_deps
 from tests.conftest import START

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.app.cli import app
 from tests.support.deals import TECHCORP_JSON
 from tests.support.matrix import CONTRACT, REVOPS
 

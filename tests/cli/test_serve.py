@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.cli.serve import LogLevel, configure_logging
+from bot.app.cli.serve import LogLevel, configure_logging
 from tests.api.conftest import deal, with_people
 from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack

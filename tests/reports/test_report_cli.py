@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.cli.report import CSV_COLUMNS
+from bot.app.cli import app
+from bot.app.cli.report import CSV_COLUMNS
 from bot.core.clock import VirtualClock
 from bot.core.deps import open_deps
 from policies.loader import bundled_policy_path

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from bot.cli import app
+from bot.app.cli import app
 from tests.simulation.conftest import scenario_text
 from tests.support.databases import sqlite_url
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.app import build_app
-from bot.config import Settings, load_settings
+from bot.app.bolt import build_app
+from bot.app.server import build_web_app
+from bot.app.settings import Settings, load_settings
+from bot.app.wiring import Runtime, build_runtime
 from bot.core.clock import Clock
 from bot.core.deps import Deps, open_deps
-from bot.runtime import Runtime, build_runtime
-from bot.server import build_web_app, load_listeners
 from tests.support.fake_slack import FakeSlack
 from tests.support.local_server import serve
 from tests.support.slack_requests import SlackRequests
@@ -67,15 +67,14 @@ async def running_app(
         dealdesk_api_token=api_token,
         _env_file=None,
     )
-    listeners = load_listeners()
     async with open_deps(database_url, policy, clock) as deps:
         runtime = build_runtime(settings, deps, post_interval=post_interval, briefings=briefings)
-        bolt = build_app(runtime, listeners.register)
+        bolt = build_app(settings, runtime.deps)
         async with (
-            serve(build_web_app(runtime, bolt, listeners)) as url,
+            serve(build_web_app(runtime, bolt)) as url,
             aiohttp.ClientSession() as session,
         ):
             requests = SlackRequests(
                 session, f"{url}/slack/events", SIGNING_SECRET, response_urls=slack.response_url
             )
-            yield RunningApp(url, settings, deps, runtime, slack, session, requests)
+            yield RunningApp(url, settings, runtime.deps, runtime, slack, session, requests)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import audit, db, policy, report, serve, simulate
+from bot.app.cli import audit, db, policy, report, serve, simulate
 
 app = typer.Typer(
     name="dealdesk",

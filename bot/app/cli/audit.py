@@ -14,7 +14,7 @@ from typing import IO, Annotated, Any
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.cli.common import console, fail, run, settings
+from bot.app.cli.common import console, fail, run, settings
 from store.audit import Verification, iter_events
 from store.audit import verify as verify_chain
 from store.db import Database

@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.app.settings import Settings, SettingsError, load_settings
 from bot.core.clock import Clock
 from bot.core.deps import Deps, open_deps
 from bot.core.errors import DealdeskError

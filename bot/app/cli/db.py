@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import console, run, settings
+from bot.app.cli.common import console, run, settings
 from store.db import Database
 from store.migrate import head_revision
 from store.migrate import upgrade as apply_migrations

@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from bot.cli.common import console, errors, fail, show_policy_error
+from bot.app.cli.common import console, errors, fail, show_policy_error
 from bot.explain import Explanation, explain_plan
 from policies.deal import DealTerms, field_errors
 from policies.loader import LoadedPolicy, PolicyError, load_policy_file

@@ -13,8 +13,8 @@ import typer
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.cli.common import console, fail, run, settings
-from bot.config import Settings
+from bot.app.cli.common import console, fail, run, settings
+from bot.app.settings import Settings
 from bot.core.clock import SystemClock
 from bot.core.policy_book import PolicyBook
 from bot.reports.history import load_slo_report

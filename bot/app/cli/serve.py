@@ -14,8 +14,8 @@ from typing import Annotated, NoReturn
 import typer
 from sqlalchemy.engine import make_url
 
-from bot.cli.common import fail
-from bot.config import Settings, SettingsError, load_settings
+from bot.app.cli.common import fail
+from bot.app.settings import Settings, SettingsError, load_settings
 from policies.loader import PolicyError
 from store.db import Database
 
@@ -91,7 +91,7 @@ def _settings(socket_mode: bool, host: str | None, port: int | None) -> Settings
 async def _run(config: Settings, socket_mode: bool) -> None:
     # Imported here: Bolt and aiohttp take a third of a second to import, which every
     # other command (audit verify in a cron job, say) would pay for nothing.
-    from bot import server
+    from bot.app import server
 
     await _check_database(config.database_url)
     try:

@@ -11,7 +11,7 @@ from rich.markup import escape
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.cli.common import console, errors, fail, run, settings, show_policy_error
+from bot.app.cli.common import console, errors, fail, run, settings, show_policy_error
 from bot.simulation import (
     LoadedScenario,
     Report,

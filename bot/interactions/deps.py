@@ -1,0 +1,23 @@
+"""What the listeners of ``dealdesk serve`` (Slack's and the HTTP API's) and their helpers
+get: the engine's Deps, plus the Slack gateway, the decision journal, the metrics and the
+intake API's token. Built once by the composition root (bot.app.wiring)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+from bot.core.deps import Deps
+from bot.monitoring import Metrics
+from bot.slack.gateway import SlackGateway
+from bot.workflow.journal import DecisionJournal
+
+
+@dataclass(kw_only=True)
+class ServeDeps(Deps):
+    gateway: SlackGateway
+    journal: DecisionJournal
+    metrics: Metrics
+    api_token: SecretStr | None = None
+    """DEALDESK_API_TOKEN: None answers the intake API with 503."""
