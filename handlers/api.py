@@ -1,6 +1,6 @@
 """The deal intake API (CONTRACT.md, HTTP endpoints): parse, call bot.intake, answer JSON.
 
-Every answer is JSON, errors included: ``{"error": …, "message": …}`` (see bot.intake
+Every answer is JSON, errors included: ``{"error": …, "message": …}`` (see bot.web.intake
 for the catalogue), and an unexpected failure is logged with a short reference that
 the 500 answer repeats, never a traceback.
 """
@@ -17,8 +17,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bot import intake
 from bot.interactions.deps import ServeDeps
+from bot.web import intake
 
 log = logging.getLogger(__name__)
 

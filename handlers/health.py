@@ -8,8 +8,8 @@ import functools
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
-from bot import monitoring
 from bot.interactions.deps import ServeDeps
+from bot.web import monitoring
 
 
 def routes(deps: ServeDeps) -> list[web.RouteDef]:

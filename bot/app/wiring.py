@@ -18,12 +18,12 @@ from bot.briefings.morning import run_morning
 from bot.core.deps import Deps
 from bot.core.traffic import Traffic
 from bot.interactions.deps import ServeDeps
-from bot.monitoring import Metrics
-from bot.scheduler import DeadlineScheduler
+from bot.jobs.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
 from bot.slack.planner import OutboxPlanner
 from bot.slack.sender import SlackSender
+from bot.web.monitoring import Metrics
 from bot.workflow.journal import DecisionJournal
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]

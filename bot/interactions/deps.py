@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from bot.core.deps import Deps
-from bot.monitoring import Metrics
 from bot.slack.gateway import SlackGateway
+from bot.web.monitoring import Metrics
 from bot.workflow.journal import DecisionJournal
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
 from bot.reports.slo import ApprovalFacts, FinishedDeal, SloReport, Window, compute_slo
-from bot.sla import approval_sla
 from policies.model import Policy
+from policies.sla import approval_sla
 from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
 from store.models import Approval, Deal
 

@@ -5,15 +5,15 @@ Pure computation over the rows bot.reports.history loads. For a window
 
 - **Decided**: approval rows approved, rejected or sent back for changes with
   ``decided_at`` in the window. Rows carried over from an earlier revision are not
-  counted again (bot.sla.carried_over); cancelled and skipped rows are no decisions.
+  counted again (policies.sla.carried_over); cancelled and skipped rows are no decisions.
 - **Decision time**: ``assigned_at`` → ``decided_at`` of each decision. Avatars decide
   at once (0s).
 - **Timed out**: rows reassigned in the window at or after their ``due_at``
-  (bot.sla.timed_out). They are not decisions, but each counts as an SLA miss.
+  (policies.sla.timed_out). They are not decisions, but each counts as an SLA miss.
 - **Within SLA**: decisions made within their SLA, out of decisions that have an SLA
   plus rows that timed out. A person's SLA is the row's own (``due_at -
   assigned_at``); an avatar's is its policy ``sla``: an avatar with one is always
-  within it, one without is counted as decided but not in the share (bot.sla).
+  within it, one without is counted as decided but not in the share (policies.sla).
   Handovers and delegations made in time are neither decisions nor misses.
 - **Escalations**: rows that timed out in the window plus rows escalated to the admins
   (no backup left) in the window, each row once.
@@ -40,8 +40,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from bot.sla import carried_over, timed_out, within_sla
 from policies.duration import format_duration, humanize
+from policies.sla import carried_over, timed_out, within_sla
 from policies.vocabulary import AVATAR_PREFIX, DECISIONS
 
 
@@ -66,7 +66,7 @@ class Window:
 
 @dataclass(frozen=True)
 class ApprovalFacts:
-    """One approval row as the report needs it, its SLA already resolved (bot.sla)."""
+    """One approval row as the report needs it, its SLA already resolved (policies.sla)."""
 
     stage: str
     stage_index: int

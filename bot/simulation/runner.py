@@ -2,7 +2,7 @@
 
 Nothing is faked: deals go in through :func:`bot.workflow.submit_deal`, people answer
 through :func:`bot.workflow.decide` as the approval's assignee, and reminders and
-timeouts come from :func:`bot.workflow.due.run_due`, as the scheduler runs them. The
+timeouts come from :func:`bot.jobs.due.run_due`, as the scheduler runs them. The
 clock jumps from one moment something can happen to the next, so a scenario spanning
 days takes milliseconds; it never sleeps.
 """
@@ -15,9 +15,9 @@ from datetime import datetime
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
 from bot.core.errors import DealdeskError
+from bot.jobs.due import run_due
 from bot.simulation.scenario import Answer, Scenario, ScenarioDeal
 from bot.workflow import decide, submit_deal
-from bot.workflow.due import run_due
 from policies.vocabulary import ApprovalStatus
 from store import repositories as repo
 

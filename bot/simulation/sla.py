@@ -4,7 +4,7 @@ What counts against an SLA: a decision or a hand-over (within when it came in ti
 a timeout (never within), an approval still waiting past its SLA (not within). What
 does not: cancelled and skipped rows, approvals carried over from a previous
 revision, and anything with no SLA (an avatar whose policy entry sets none). What an
-SLA is and what meets it is defined once, in bot.sla.
+SLA is and what meets it is defined once, in policies.sla.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.simulation.report import ApprovalLine, Counts, Span
 from bot.simulation.timeline import Names
-from bot.sla import approval_sla, carried_over, within_sla
+from policies.sla import approval_sla, carried_over, within_sla
 from policies.vocabulary import DECISIONS, ApprovalStatus
 from store.models import Approval
 

@@ -9,8 +9,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
-from bot.monitoring import Health, check_health, count_desk
 from bot.slack.kinds import Work, new_row
+from bot.web.monitoring import Health, check_health, count_desk
 from store import outbox
 from store.models import DecisionRequest
 from tests.api.conftest import deal

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from bot.app.cli.common import console, errors, fail, show_policy_error
-from bot.explain import Explanation, explain_plan
 from policies.deal import DealTerms, field_errors
+from policies.explain import Explanation, explain_plan
 from policies.loader import LoadedPolicy, PolicyError, load_policy_file
 
 app = typer.Typer(help="Check and explain authority-matrix policies.", no_args_is_help=True)

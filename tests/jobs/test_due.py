@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
+from bot.jobs.due import run_due
 from bot.workflow import submit_deal
-from bot.workflow.due import run_due
 from policies.deal import DealTerms
 from policies.vocabulary import ApprovalStatus
 from store import repositories as repo

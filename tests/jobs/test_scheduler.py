@@ -9,7 +9,7 @@ from datetime import UTC
 import pytest
 
 from bot.core.deps import Deps
-from bot.scheduler import MORNING, MORNING_GRACE, SWEEP, DeadlineScheduler
+from bot.jobs.scheduler import MORNING, MORNING_GRACE, SWEEP, DeadlineScheduler
 from tests.slack.flows import eventually
 
 
@@ -45,7 +45,7 @@ async def test_a_failing_round_is_logged_and_the_next_one_still_runs(
         raise RuntimeError("database went away")
 
     scheduler = DeadlineScheduler(deps, morning=broken)
-    with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+    with caplog.at_level(logging.ERROR, logger="bot.jobs.scheduler"):
         await scheduler.morning()
         await scheduler.morning()
     assert [r.message for r in caplog.records].count(

@@ -32,7 +32,7 @@ from bot.core.events import (
     DelegationStarted,
     DomainEvent,
 )
-from bot.workflow.due import run_due
+from bot.jobs.due import run_due
 from store import repositories as repo
 
 log = logging.getLogger(__name__)
