@@ -13,18 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.vocabulary import DealStatus
+from store.db import insert
 from store.models import Deal, DigestRun, Person
-
-
-def _dialect(session: AsyncSession) -> Any:
-    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
 async def list_people(session: AsyncSession) -> dict[str, Person]:
@@ -43,9 +38,9 @@ async def claim_briefings(
     if not users:
         return set()
     ordered = sorted(set(users))  # one lock order for every process: no deadlocks
-    insert = _dialect(session).insert(Person)
+    statement = insert(session, Person)
     await session.execute(
-        insert.on_conflict_do_nothing(index_elements=["user_id"]),
+        statement.on_conflict_do_nothing(index_elements=["user_id"]),
         [{"user_id": user, "briefing_enabled": True, "updated_at": now} for user in ordered],
     )
     claimed = await session.execute(
@@ -70,9 +65,9 @@ async def claim_digest(
     session: AsyncSession, channel: str, local_date: date, now: datetime
 ) -> bool:
     """True for exactly one caller per channel and local day."""
-    insert = _dialect(session).insert(DigestRun)
+    statement = insert(session, DigestRun)
     result = await session.execute(
-        insert.values(
+        statement.values(
             channel=channel, local_date=local_date, created_at=now
         ).on_conflict_do_nothing(index_elements=["channel", "local_date"])
     )

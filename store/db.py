@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -103,6 +104,13 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+def insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT for the session's dialect, so that ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` work on PostgreSQL and SQLite alike."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def _sqlite_engine(url: URL, *, begin: str, pool_size: int, echo: bool) -> AsyncEngine:

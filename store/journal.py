@@ -8,17 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import insert
 from store.models import DecisionRequest
 
 
 async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Store decisions (columns of DecisionRequest); one already stored under the same
     ``dedup_key`` (Slack's redelivery of a click) is stored once."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(DecisionRequest).on_conflict_do_nothing(index_elements=["dedup_key"])
+    statement = insert(session, DecisionRequest).on_conflict_do_nothing(
+        index_elements=["dedup_key"]
+    )
     await session.execute(statement, list(rows))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import insert
 from store.models import SlackMessage
 
 
@@ -31,9 +31,8 @@ async def get_message(session: AsyncSession, subject: str) -> SlackMessage | Non
 async def add_message(
     session: AsyncSession, subject: str, channel: str, ts: str, now: datetime
 ) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(SlackMessage)
+        insert(session, SlackMessage)
         .values(subject=subject, channel=channel, ts=ts, created_at=now)
         .on_conflict_do_nothing(index_elements=["subject"])
     )

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, exists, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from store.db import insert as insert_for
 from store.models import OutboxLane, OutboxMessage
 from store.types import UTCDateTime
 
@@ -188,7 +188,7 @@ async def _lock_lanes(session: AsyncSession, lanes: set[str], now: datetime) -> 
     if not lanes:
         return set()
     await session.execute(  # may wait for a transaction that holds the lane: we hold nothing
-        _insert(session)(OutboxLane)
+        insert_for(session, OutboxLane)
         .values([{"lane": lane, "next_at": None} for lane in sorted(lanes)])
         .on_conflict_do_nothing(index_elements=["lane"])
     )
@@ -213,7 +213,7 @@ async def release_lane(session: AsyncSession, lane: str, next_at: datetime) -> N
 
 async def hold_method(session: AsyncSession, method: str, until: datetime) -> None:
     """Slack asked to wait before calling ``method`` again (429 with Retry-After)."""
-    statement = _insert(session)(OutboxLane).values(lane=METHOD + method, next_at=until)
+    statement = insert_for(session, OutboxLane).values(lane=METHOD + method, next_at=until)
     await session.execute(
         statement.on_conflict_do_update(index_elements=["lane"], set_={"next_at": until})
     )
@@ -225,11 +225,6 @@ async def held_methods(session: AsyncSession, now: datetime) -> set[str]:
         OutboxLane.lane.startswith(METHOD), OutboxLane.next_at > now
     )
     return {lane.removeprefix(METHOD) for lane in (await session.execute(query)).scalars()}
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert
 
 
 async def latest_of_kind(session: AsyncSession, rows: Sequence[OutboxMessage]) -> dict[int, int]:

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import insert
 from store.models import Person
 
 
@@ -18,8 +18,7 @@ async def get_person(session: AsyncSession, user_id: str) -> Person | None:
 
 async def upsert_person(session: AsyncSession, user_id: str, now: datetime, **values: Any) -> None:
     """Create the person with ``values``, or update just those values."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Person).values(
+    statement = insert(session, Person).values(
         **{"user_id": user_id, "briefing_enabled": True, "updated_at": now, **values}
     )
     await session.execute(

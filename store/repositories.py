@@ -6,13 +6,42 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.vocabulary import DECISIONS, ApprovalStatus
+from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
 from store.models import Approval, Deal, DealRevision, Delegation
 
 _ENDED = (ApprovalStatus.REASSIGNED, ApprovalStatus.CANCELLED)
+
+
+async def lock_deal(session: AsyncSession, deal_id: int) -> Deal | None:
+    """Load the deal, locked for this transaction (PostgreSQL row lock; SQLite already holds
+    the database write lock), with fresh values."""
+    query = (
+        select(Deal)
+        .where(Deal.id == deal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def lock_approval(session: AsyncSession, approval_id: int) -> tuple[Deal, Approval] | None:
+    """An approval and its deal, the deal locked for this transaction, both fresh."""
+    query = (
+        select(Deal)
+        .join(Approval, Approval.deal_id == Deal.id)
+        .where(Approval.id == approval_id)
+        .with_for_update(of=Deal)
+        .execution_options(populate_existing=True)
+    )
+    deal = (await session.execute(query)).scalar_one_or_none()
+    if deal is None:
+        return None
+    row = await get_approval(session, approval_id, fresh=True)
+    assert row is not None  # the join found it, and the deal's lock keeps it
+    return deal, row
 
 
 async def get_deal(session: AsyncSession, deal_id: int) -> Deal | None:
@@ -38,6 +67,25 @@ async def get_revision_terms(
     return None if row is None else row.terms
 
 
+async def find_deal_by_company(session: AsyncSession, wanted: str) -> int | None:
+    """The newest deal of this company (case-insensitive), or the one deal whose company
+    contains ``wanted``; None when there is no such deal, or several."""
+    name = func.lower(Deal.company)
+    exact = select(Deal.id).where(name == wanted.lower()).order_by(Deal.id.desc()).limit(1)
+    found = (await session.execute(exact)).scalar_one_or_none()
+    if found is not None or not wanted:
+        return found
+    partial = select(Deal.id).where(name.contains(wanted.lower(), autoescape=True)).limit(2)
+    ids = list((await session.execute(partial)).scalars())
+    return ids[0] if len(ids) == 1 else None
+
+
+async def list_newest_companies(session: AsyncSession, limit: int) -> list[tuple[int, str]]:
+    """(deal id, company) of the newest deals."""
+    query = select(Deal.id, Deal.company).order_by(Deal.id.desc()).limit(limit)
+    return [(deal_id, company) for deal_id, company in (await session.execute(query)).all()]
+
+
 async def get_approval(
     session: AsyncSession, approval_id: int, *, fresh: bool = False
 ) -> Approval | None:
@@ -55,6 +103,73 @@ async def list_approvals(
     if revision is not None:
         query = query.where(Approval.revision == revision)
     return (await session.execute(query.order_by(Approval.id))).scalars().all()
+
+
+async def list_deals(session: AsyncSession, deal_ids: Collection[int]) -> Sequence[Deal]:
+    return (await session.execute(select(Deal).where(Deal.id.in_(list(deal_ids))))).scalars().all()
+
+
+async def list_approvals_of(session: AsyncSession, deal_ids: Collection[int]) -> Sequence[Approval]:
+    """Every row of these deals (all revisions), in the order they were created."""
+    query = select(Approval).where(Approval.deal_id.in_(list(deal_ids))).order_by(Approval.id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def get_successor(session: AsyncSession, approval_id: int) -> Approval | None:
+    """The row that carries a reassigned approval on."""
+    query = select(Approval).where(Approval.previous_id == approval_id)
+    return (await session.execute(query)).scalars().first()
+
+
+async def list_pending_for(
+    session: AsyncSession, assignees: Collection[str], viewer: str, limit: int
+) -> tuple[list[Approval], int]:
+    """The first ``limit`` approvals waiting for ``assignees``, by deadline (overdue ones
+    first, those without one last), and how many there are in all. The viewer's own
+    deals are left out: nobody decides those (they wait for someone else)."""
+    if not assignees:
+        return [], 0
+    pending = (
+        Approval.assignee.in_(list(assignees)),
+        Approval.status == ApprovalStatus.PENDING,
+        ~exists().where(Deal.id == Approval.deal_id, Deal.owner == viewer),
+    )
+    query = (
+        select(Approval)
+        .where(*pending)
+        .order_by(Approval.due_at.is_(None), Approval.due_at, Approval.id)
+        .limit(limit)
+    )
+    rows = list((await session.execute(query)).scalars())
+    if len(rows) < limit:
+        return rows, len(rows)
+    total = (await session.execute(select(func.count()).where(*pending))).scalar_one()
+    return rows, int(total)
+
+
+async def list_decided_by(session: AsyncSession, user: str, limit: int) -> list[Approval]:
+    """``user``'s latest decisions, newest first."""
+    query = (
+        select(Approval)
+        .where(Approval.decided_by == user, Approval.status.in_(DECISIONS))
+        .order_by(Approval.decided_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def list_open_deals_of(session: AsyncSession, owner: str, limit: int) -> list[int]:
+    """The deals ``owner`` has in review or sent back, latest activity first."""
+    query = (
+        select(Deal.id)
+        .where(
+            Deal.owner == owner,
+            Deal.status.in_((DealStatus.IN_REVIEW, DealStatus.CHANGES_REQUESTED)),
+        )
+        .order_by(Deal.updated_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def list_stage(session: AsyncSession, deal: Deal, stage_index: int) -> Sequence[Approval]:
@@ -158,6 +273,37 @@ async def list_deals_waiting_on(session: AsyncSession, assignee: str, owner: str
         )
         .distinct()
         .order_by(Approval.deal_id)
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
+async def list_expired_delegations(session: AsyncSession, now: datetime) -> list[int]:
+    """Delegations still open whose end time has passed."""
+    query = select(Delegation.id).where(
+        Delegation.ended_at.is_(None),
+        Delegation.ends_at.is_not(None),
+        Delegation.ends_at <= now,
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
+async def claim_delegation_end(session: AsyncSession, delegation_id: int) -> bool:
+    """End the delegation at its end time; True for exactly one caller, however many race."""
+    claimed = await session.execute(
+        update(Delegation)
+        .where(Delegation.id == delegation_id, Delegation.ended_at.is_(None))
+        .values(ended_at=Delegation.ends_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+async def list_pending_ids_of(session: AsyncSession, assignee: str) -> list[int]:
+    """The approvals waiting for ``assignee``, oldest first."""
+    query = (
+        select(Approval.id)
+        .where(Approval.assignee == assignee, Approval.status == ApprovalStatus.PENDING)
+        .order_by(Approval.id)
     )
     return list((await session.execute(query)).scalars().all())
 
@@ -274,3 +420,18 @@ async def next_delegation_end(session: AsyncSession) -> datetime | None:
     )
     result: datetime | None = (await session.execute(query)).scalar_one_or_none()
     return result
+
+
+async def count_deals_by_status(session: AsyncSession) -> dict[str, int]:
+    query = select(Deal.status, func.count()).group_by(Deal.status)
+    return {str(status): int(count) for status, count in (await session.execute(query)).all()}
+
+
+async def count_pending(session: AsyncSession, now: datetime) -> tuple[int, int]:
+    """Approvals waiting for a decision, and how many of them are past their SLA."""
+    pending = Approval.status == ApprovalStatus.PENDING
+    waiting = (await session.execute(select(func.count()).where(pending))).scalar_one()
+    overdue = (
+        await session.execute(select(func.count()).where(pending, Approval.due_at <= now))
+    ).scalar_one()
+    return int(waiting), int(overdue)

@@ -11,18 +11,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.briefings.compose import DECIDED_LOOKBACK, OPEN
+from bot.briefings.compose import DECIDED_LOOKBACK
 from bot.briefings.timing import Recipient, due_day, parse_time, zone_named
 from bot.slack.gateway import Person as Profile
 from bot.slack.gateway import SlackTrouble
 from policies.deal import SLACK_USER_ID
 from policies.model import Policy
-from policies.vocabulary import DECISIONS, ApprovalStatus
+from store import briefing_reads as reads
 from store.db import Database
-from store.models import Approval, Deal, Person
+from store.models import Person
 from store.people import upsert_person
 
 log = logging.getLogger(__name__)
@@ -66,16 +65,7 @@ def preferences(person: Person | None, policy: Policy) -> Preferences:
 async def list_candidates(session: AsyncSession, now: datetime) -> set[str]:
     """Everyone with something a briefing could say: pending approvals (delegates hold
     theirs), decisions in the last days, deals of their own in review or sent back."""
-    queries = (
-        select(Approval.assignee).where(Approval.status == ApprovalStatus.PENDING),
-        select(Approval.decided_by).where(
-            Approval.status.in_(DECISIONS), Approval.decided_at >= now - DECIDED_LOOKBACK
-        ),
-        select(Deal.owner).where(Deal.status.in_(OPEN)),
-    )
-    users: set[str] = set()
-    for query in queries:
-        users.update(user for user in (await session.scalars(query.distinct())).all() if user)
+    users = await reads.list_candidates(session, now - DECIDED_LOOKBACK)
     return {user for user in users if SLACK_USER_ID.match(user)}
 
 

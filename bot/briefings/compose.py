@@ -2,17 +2,16 @@
 
 Everything a briefing shows is loaded for all recipients together (their pending
 approvals, their recent decisions, their own open deals, and those deals with their
-current approvals), in chunks of :data:`CHUNK` people, never one query per person.
+current approvals), in bulk (store.briefing_reads), never one query per person.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar, cast
+from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.briefings.timing import Recipient
@@ -21,16 +20,14 @@ from bot.cards.briefing import Briefing, Item, build_briefing_dm
 from bot.core.policy_book import PolicyBook
 from bot.read_models.approval_inbox import deadline_order
 from bot.read_models.snapshots import DealSnapshot, approval_snapshot, deal_snapshot
-from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
-from store.models import Approval, Deal
+from policies.vocabulary import DealStatus
+from store import briefing_reads as reads
+from store.models import Approval
 
 __all__ = ["Recipient", "compose_briefings", "load_briefings"]
 
-CHUNK = 500
-"""People (or deals) per ``IN (…)`` list: well inside every database's parameter limit."""
 DECIDED_LOOKBACK = timedelta(days=3)
 """Far enough back to hold "yesterday" in every time zone."""
-OPEN = (DealStatus.IN_REVIEW, DealStatus.CHANGES_REQUESTED)
 
 T = TypeVar("T")
 
@@ -48,28 +45,9 @@ async def load_briefings(
 ) -> dict[str, Briefing]:
     """What each recipient's briefing says; empty ones left out."""
     users = sorted({person.user for person in people})
-    pending: list[tuple[int, int, str]] = []
-    decided: list[Approval] = []
-    own: list[int] = []
-    for chunk in _chunks(users):
-        waiting = (
-            select(Approval.id, Approval.deal_id, Approval.assignee)
-            .join(Deal, Deal.id == Approval.deal_id)
-            .where(
-                Approval.status == ApprovalStatus.PENDING,
-                Approval.assignee.in_(chunk),
-                Deal.owner != Approval.assignee,  # one's own deal waits for someone else
-            )
-        )
-        pending += [(row.id, row.deal_id, row.assignee) for row in await session.execute(waiting)]
-        recent = select(Approval).where(
-            Approval.decided_by.in_(chunk),
-            Approval.status.in_(DECISIONS),
-            Approval.decided_at >= now - DECIDED_LOOKBACK,
-        )
-        decided += (await session.scalars(recent)).all()
-        owned = select(Deal.id).where(Deal.owner.in_(chunk), Deal.status.in_(OPEN))
-        own += (await session.scalars(owned)).all()
+    pending = await reads.list_pending_of(session, users)
+    decided = await reads.list_decided_by(session, users, now - DECIDED_LOOKBACK)
+    own = await reads.list_open_deals_of(session, users)
     wanted = {deal_id for _, deal_id, _ in pending} | {row.deal_id for row in decided} | set(own)
     deals = await load_current_deals(session, wanted, policies)
     stalled_after = policies.current.policy.stalled_after
@@ -89,30 +67,11 @@ async def load_briefings(
 async def load_current_deals(
     session: AsyncSession, deal_ids: Iterable[int], policies: PolicyBook
 ) -> dict[int, DealSnapshot]:
-    """Deals with their current revision's approvals, :data:`CHUNK` deals per query.
-
-    Read as plain rows, not ORM objects (several times faster for tens of thousands):
-    a row has the same attributes, and the snapshot only reads them.
-    """
-    deals_table, approvals_table = Deal.__table__, Approval.__table__
+    """Deals with their current revision's approvals, in bulk (store.briefing_reads)."""
     snapshots: dict[int, DealSnapshot] = {}
-    for chunk in _chunks(sorted(set(deal_ids))):
-        deals = await session.execute(select(deals_table).where(deals_table.c.id.in_(chunk)))
-        current = (
-            select(approvals_table)
-            .join(deals_table, deals_table.c.id == approvals_table.c.deal_id)
-            .where(
-                approvals_table.c.deal_id.in_(chunk),
-                approvals_table.c.revision == deals_table.c.revision,
-            )
-            .order_by(approvals_table.c.id)
-        )
-        by_deal: dict[int, list[Approval]] = defaultdict(list)
-        for row in await session.execute(current):
-            by_deal[row.deal_id].append(cast(Approval, row))
-        for deal in deals:
-            policy = await policies.get(session, deal.policy_version)
-            snapshots[deal.id] = deal_snapshot(cast(Deal, deal), by_deal[deal.id], policy)
+    for deal, rows in await reads.list_current(session, deal_ids):
+        policy = await policies.get(session, deal.policy_version)
+        snapshots[deal.id] = deal_snapshot(deal, rows, policy)
     return snapshots
 
 
@@ -128,7 +87,7 @@ class _World:
         self.decided: dict[str, list[Item]] = defaultdict(list)
         self.owned: dict[str, list[DealSnapshot]] = defaultdict(list)
         for deal in deals.values():
-            if deal.status in OPEN:
+            if deal.status in reads.OPEN:
                 self.owned[deal.owner].append(deal)
 
     def add_pending(self, approval_id: int, assignee: str) -> None:
@@ -190,8 +149,3 @@ class _World:
 
     def _stalled(self, deal: DealSnapshot) -> bool:
         return deal.status == DealStatus.IN_REVIEW and deal.updated_at <= self.idle_since
-
-
-def _chunks(values: Sequence[T]) -> Iterator[list[T]]:
-    for start in range(0, len(values), CHUNK):
-        yield list(values[start : start + CHUNK])

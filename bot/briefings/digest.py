@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.briefings.compose import load_current_deals
@@ -18,10 +17,9 @@ from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
 from bot.slack.kinds import Work
 from policies.model import Policy
-from policies.vocabulary import ApprovalStatus, DealStatus
+from store import briefing_reads as reads
 from store import briefings as claims
 from store import outbox
-from store.models import Approval, Deal
 
 WINDOW = timedelta(days=7)
 """The SLO and automation figures look back this far."""
@@ -55,21 +53,9 @@ async def post_digest(deps: Deps, now: datetime) -> str | None:
 async def load_digest(
     session: AsyncSession, policies: PolicyBook, policy: Policy, day: date, now: datetime
 ) -> Digest:
-    acvs = (
-        await session.scalars(select(Deal.acv).where(Deal.status == DealStatus.IN_REVIEW))
-    ).all()
+    acvs = await reads.list_in_review_acvs(session)
     day_ends = local_moment(day + timedelta(days=1), time(0), policy.zone)
-    due = (
-        await session.execute(
-            select(Approval.id, Approval.deal_id, Approval.due_at)
-            .where(
-                Approval.status == ApprovalStatus.PENDING,
-                Approval.due_at.is_not(None),
-                Approval.due_at < day_ends,
-            )
-            .order_by(Approval.due_at, Approval.id)
-        )
-    ).all()
+    due = await reads.list_due_before(session, day_ends)
     overdue = [row for row in due if row.due_at <= now]
     today = [row for row in due if row.due_at > now]
     idle_since = now - policy.stalled_after

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.cards.blocks import SlackMessage
 from bot.cards.replies import build_audit_reply, build_not_found_reply
-from bot.commands.deal_lookup import suggest
 from bot.core.errors import UserInputError
 from bot.interactions.deps import ServeDeps
+from bot.read_models.deal_lookup import suggest
 from policies.vocabulary import deal_ref, parse_deal_ref
 from store import repositories as repo
 from store.audit import iter_events, verify

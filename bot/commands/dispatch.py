@@ -19,7 +19,6 @@ from bot.cards.replies import (
 )
 from bot.commands.audit_trail import audit_reply
 from bot.commands.briefing import briefing
-from bot.commands.deal_lookup import find_deal
 from bot.commands.delegate import delegate
 from bot.commands.report import report
 from bot.commands.stalled import stalled
@@ -28,6 +27,7 @@ from bot.interactions.deal_form import open_new_deal_modal
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
 from bot.read_models.approval_inbox import deadline_order, load_inbox
+from bot.read_models.deal_lookup import find_deal
 
 COMMAND = "/deal"
 

@@ -7,13 +7,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events import DomainEvent, EventBus
 from bot.core.policy_book import PolicyBook
 from policies.model import Policy
 from policies.vocabulary import deal_ref
+from store import repositories as repo
 from store.audit import AuditRecord, append
 from store.db import Database
 from store.models import Approval, Deal
@@ -52,36 +52,17 @@ class UnitOfWork:
         )
 
     async def lock_deal(self, deal_id: int) -> Deal | None:
-        """Load the deal, locked for this transaction (PostgreSQL row lock; SQLite already holds
-        the database write lock), with fresh values."""
-        query = (
-            select(Deal)
-            .where(Deal.id == deal_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        deal = (await self.session.execute(query)).scalar_one_or_none()
+        """The deal, locked for this transaction and fresh (store.repositories.lock_deal)."""
+        deal = await repo.lock_deal(self.session, deal_id)
         self.hold(deal)
         return deal
 
     async def lock_approval(self, approval_id: int) -> tuple[Deal, Approval] | None:
         """An approval and its deal, the deal locked for this transaction, both fresh."""
-        query = (
-            select(Deal)
-            .join(Approval, Approval.deal_id == Deal.id)
-            .where(Approval.id == approval_id)
-            .with_for_update(of=Deal)
-            .execution_options(populate_existing=True)
-        )
-        deal = (await self.session.execute(query)).scalar_one_or_none()
-        if deal is None:
-            return None
-        fresh = select(Approval).where(Approval.id == approval_id)
-        row = (
-            await self.session.execute(fresh.execution_options(populate_existing=True))
-        ).scalar_one()
-        self.hold(deal, row)
-        return deal, row
+        found = await repo.lock_approval(self.session, approval_id)
+        if found is not None:
+            self.hold(*found)
+        return found
 
     async def policy_for(self, deal: Deal) -> Policy:
         """The policy the deal was routed under (not necessarily today's)."""

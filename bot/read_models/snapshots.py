@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
@@ -198,16 +197,8 @@ async def load_deals(
     wanted = sorted(set(deal_ids))
     if not wanted:
         return {}
-    deals = (await session.execute(select(Deal).where(Deal.id.in_(wanted)))).scalars().all()
-    rows = (
-        (
-            await session.execute(
-                select(Approval).where(Approval.deal_id.in_(wanted)).order_by(Approval.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    deals = await repo.list_deals(session, wanted)
+    rows = await repo.list_approvals_of(session, wanted)
     by_deal: dict[int, list[Approval]] = {}
     for row in rows:
         by_deal.setdefault(row.deal_id, []).append(row)
@@ -227,11 +218,7 @@ async def load_approval(
         return None
     deal = (await load_deals(session, [row.deal_id], policies))[row.deal_id]
     policy = await policies.get(session, deal.policy_version)
-    successor = (
-        (await session.execute(select(Approval).where(Approval.previous_id == row.id)))
-        .scalars()
-        .first()
-    )
+    successor = await repo.get_successor(session, row.id)
     return deal, approval_snapshot(row, policy, successor)
 
 

@@ -15,20 +15,18 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.deps import Deps
 from bot.slack.kinds import Work
 from policies.duration import humanize
-from policies.vocabulary import ApprovalStatus, DealStatus
+from policies.vocabulary import DealStatus
 from store import journal, outbox
+from store import repositories as repo
 from store.db import Database
-from store.models import Approval, Deal
 
 log = logging.getLogger(__name__)
 
@@ -110,15 +108,12 @@ class DeskCounts:
 
 
 async def count_desk(session: AsyncSession, now: datetime) -> DeskCounts:
-    by_status = await session.execute(select(Deal.status, func.count()).group_by(Deal.status))
-    pending = Approval.status == ApprovalStatus.PENDING
     by_kind = await outbox.backlog_by_kind(session)
+    pending, overdue = await repo.count_pending(session, now)
     return DeskCounts(
-        deals={str(status): int(count) for status, count in by_status.all()},
-        pending_approvals=await _count(session, select(func.count()).where(pending)),
-        overdue_approvals=await _count(
-            session, select(func.count()).where(pending, Approval.due_at <= now)
-        ),
+        deals=await repo.count_deals_by_status(session),
+        pending_approvals=pending,
+        overdue_approvals=overdue,
         outbox_backlog=sum(waiting.count for waiting in by_kind.values()),
         outbox_by_kind=by_kind,
         decision_inbox_backlog=await journal.backlog(session),
@@ -184,10 +179,6 @@ class DeskCollector:
             oldest.add_metric([kind.value], max(age, 0.0))
         yield waiting
         yield oldest
-
-
-async def _count(session: AsyncSession, query: Select[Any]) -> int:
-    return int((await session.execute(query)).scalar_one())
 
 
 def _one_line(error: BaseException) -> str:

@@ -11,15 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
-
 from bot.core.errors import UserInputError
 from bot.core.events import DelegationEnded, DelegationStarted
 from bot.core.uow import UnitOfWork
 from bot.workflow.assign import move_to_current_holder
-from policies.vocabulary import ApprovalStatus, deal_ref
+from policies.vocabulary import deal_ref
 from store import repositories as repo
-from store.models import Approval, Delegation
+from store.models import Delegation
 
 _MAX_CHAIN = 10
 
@@ -82,20 +80,9 @@ async def end_delegation(uow: UnitOfWork, delegator: str) -> DelegationResult | 
 
 async def expire_delegations(uow: UnitOfWork) -> list[int]:
     """Close delegations whose end time has passed; each is closed once, whoever races."""
-    query = select(Delegation.id).where(
-        Delegation.ended_at.is_(None),
-        Delegation.ends_at.is_not(None),
-        Delegation.ends_at <= uow.now,
-    )
     closed = []
-    for delegation_id in (await uow.session.execute(query)).scalars().all():
-        claimed = await uow.session.execute(
-            update(Delegation)
-            .where(Delegation.id == delegation_id, Delegation.ended_at.is_(None))
-            .values(ended_at=Delegation.ends_at)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount:  # type: ignore[attr-defined]
+    for delegation_id in await repo.list_expired_delegations(uow.session, uow.now):
+        if await repo.claim_delegation_end(uow.session, delegation_id):
             delegation = await uow.session.get(Delegation, delegation_id, populate_existing=True)
             assert delegation is not None
             uow.audit(
@@ -160,13 +147,8 @@ async def _end(uow: UnitOfWork, delegation: Delegation, *, why: str) -> None:
 
 
 async def _move_pending(uow: UnitOfWork, delegator: str) -> list[int]:
-    query = (
-        select(Approval.id)
-        .where(Approval.assignee == delegator, Approval.status == ApprovalStatus.PENDING)
-        .order_by(Approval.id)
-    )
     moved = []
-    for approval_id in (await uow.session.execute(query)).scalars().all():
+    for approval_id in await repo.list_pending_ids_of(uow.session, delegator):
         new = await move_to_current_holder(uow, approval_id, actor=delegator)
         if new is not None:
             moved.append(new.id)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
 from bot.read_models.snapshots import DealSnapshot, load_deals
 from policies.vocabulary import deal_ref, parse_deal_ref
-from store.models import Deal
+from store import repositories as repo
 
 SUGGESTIONS = 5
 CANDIDATES = 2000
@@ -32,7 +31,7 @@ async def find_deal(session: AsyncSession, policies: PolicyBook, query: str) -> 
     wanted = query.strip()
     deal_id = parse_deal_ref(wanted)
     if deal_id is None:
-        deal_id = await _by_company(session, wanted)
+        deal_id = await repo.find_deal_by_company(session, wanted)
     if deal_id is not None:
         deal = (await load_deals(session, [deal_id], policies)).get(deal_id)
         if deal is not None:
@@ -40,24 +39,9 @@ async def find_deal(session: AsyncSession, policies: PolicyBook, query: str) -> 
     return Lookup(None, await suggest(session, wanted))
 
 
-async def _by_company(session: AsyncSession, wanted: str) -> int | None:
-    name = func.lower(Deal.company)
-    exact = select(Deal.id).where(name == wanted.lower()).order_by(Deal.id.desc()).limit(1)
-    found = (await session.execute(exact)).scalar_one_or_none()
-    if found is not None or not wanted:
-        return found
-    partial = select(Deal.id).where(name.contains(wanted.lower(), autoescape=True)).limit(2)
-    ids = list((await session.execute(partial)).scalars())
-    return ids[0] if len(ids) == 1 else None
-
-
 async def suggest(session: AsyncSession, wanted: str) -> list[tuple[str, str]]:
     """Deals whose ref or company comes close to ``wanted`` (difflib), closest first."""
-    rows = (
-        await session.execute(
-            select(Deal.id, Deal.company).order_by(Deal.id.desc()).limit(CANDIDATES)
-        )
-    ).all()
+    rows = await repo.list_newest_companies(session, CANDIDATES)
     key = wanted.casefold()
     scored: dict[int, float] = {}
     for deal_id, company in rows:
