@@ -98,36 +98,9 @@ async def reassign(
     if holder is None:
         await escalate(uow, deal, row, "; ".join([why, *passed]))
         return None
-    row.status = ApprovalStatus.REASSIGNED
-    row.decided_by = actor
-    row.decided_at = uow.now
-    row.comment = why
-    new = await _create_row(
-        uow,
-        deal,
-        policy,
-        stage_index=row.stage_index,
-        stage_name=row.stage_name,
-        slot=row.slot,
-        holder=_noted(holder, passed),
-        previous=row,
+    return await _hand_over(
+        uow, deal, policy, row, _noted(holder, passed), cause=cause, actor=actor, why=why
     )
-    uow.audit(
-        actor,
-        "approval_reassigned",
-        deal,
-        approval_id=row.id,
-        new_approval_id=new.id,
-        from_assignee=row.assignee,
-        to_assignee=new.assignee,
-        to_approver=new.approver,
-        cause=cause,
-        why=why,
-    )
-    uow.emit(ApprovalReassigned(deal.id, row.id, new.id, cause))
-    _announce(uow, deal, new)
-    await _activate(uow, deal, policy, new)
-    return new
 
 
 async def escalate(uow: UnitOfWork, deal: Deal, row: Approval, why: str) -> None:
@@ -293,13 +266,33 @@ async def move_to_current_holder(
     if approver is None or approver.slack_user is None:
         return None
     base_reason = row.reason.split(_DELEGATED)[0]
-    holder, note = await _resolve_delegation(uow, approver)
-    if holder in (row.assignee, deal.owner):  # the owner never holds it: it stays put
+    person, note = await _resolve_delegation(uow, approver)
+    if person in (row.assignee, deal.owner):  # the owner never holds it: it stays put
         return None
+    holder = _Holder(row.approver, person, base_reason + note)
+    why = note.removeprefix("; ") or "delegated"
+    return await _hand_over(
+        uow, deal, policy, row, holder, cause="delegation", actor=actor, why=why
+    )
+
+
+async def _hand_over(
+    uow: UnitOfWork,
+    deal: Deal,
+    policy: Policy,
+    row: Approval,
+    holder: _Holder,
+    *,
+    cause: str,
+    actor: str,
+    why: str,
+) -> Approval:
+    """End ``row`` as reassigned and give its slot to ``holder``: one new row, audited and
+    announced, which an avatar decides at once."""
     row.status = ApprovalStatus.REASSIGNED
     row.decided_by = actor
     row.decided_at = uow.now
-    row.comment = note.removeprefix("; ") or "delegated"
+    row.comment = why
     new = await _create_row(
         uow,
         deal,
@@ -307,7 +300,7 @@ async def move_to_current_holder(
         stage_index=row.stage_index,
         stage_name=row.stage_name,
         slot=row.slot,
-        holder=_Holder(row.approver, holder, base_reason + note),
+        holder=holder,
         previous=row,
     )
     uow.audit(
@@ -319,9 +312,10 @@ async def move_to_current_holder(
         from_assignee=row.assignee,
         to_assignee=new.assignee,
         to_approver=new.approver,
-        cause="delegation",
-        why=row.comment,
+        cause=cause,
+        why=why,
     )
-    uow.emit(ApprovalReassigned(deal.id, row.id, new.id, "delegation"))
+    uow.emit(ApprovalReassigned(deal.id, row.id, new.id, cause))
     _announce(uow, deal, new)
+    await _activate(uow, deal, policy, new)
     return new
