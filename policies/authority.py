@@ -1,4 +1,4 @@
-"""Who may decide an approval."""
+"""Who may decide an approval, and who may change a deal."""
 
 from __future__ import annotations
 
@@ -46,3 +46,9 @@ def authority_to_decide(
     if actor in admins:
         return Authority(Capacity.ADMIN)
     return Authority(None)
+
+
+def may_act_on_deal(actor: str, owner: str, admins: Collection[str]) -> bool:
+    """Whether ``actor`` may change a deal itself (resubmit, withdraw): its owner, or an
+    admin of the policy."""
+    return actor == owner or actor in admins

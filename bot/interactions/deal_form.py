@@ -21,6 +21,7 @@ from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.read_models.snapshots import load_deals
 from bot.workflow import resubmit_deal, submit_deal
+from policies.authority import may_act_on_deal
 from policies.deal import DealTerms, field_errors
 from policies.vocabulary import DealStatus
 from store import repositories as repo
@@ -53,7 +54,7 @@ async def open_resubmit_modal(deps: ServeDeps, click: ButtonClick) -> str | None
     if deal.status != DealStatus.CHANGES_REQUESTED:
         status = deal.status.replace("_", " ")
         return f"{deal.ref} is {status}: there is nothing to resubmit."
-    if click.user not in (deal.owner, *deps.policies.current.policy.admins):
+    if not may_act_on_deal(click.user, deal.owner, deps.policies.current.policy.admins):
         return f"Only the deal's owner can resubmit {deal.ref}."
     view = build_deal_modal(
         deal_modal_initial(deal), callback_id=ModalCallback.RESUBMIT, deal_id=deal.id

@@ -11,6 +11,7 @@ from bot.workflow.outcomes import close_deal
 from bot.workflow.progress import advance
 from bot.workflow.results import SubmitResult
 from bot.workflow.terms import apply_terms, terms_json
+from policies.authority import may_act_on_deal
 from policies.conditions import ConditionError
 from policies.deal import DealTerms
 from policies.model import Policy
@@ -85,7 +86,7 @@ async def resubmit_deal(
     """
     deal = await _locked(uow, deal_id)
     current = uow.policies.current
-    if actor != deal.owner and actor not in current.policy.admins:
+    if not may_act_on_deal(actor, deal.owner, current.policy.admins):
         raise NotAuthorized(f"Only the deal's owner can resubmit {deal_ref(deal.id)}.")
     if deal.status != DealStatus.CHANGES_REQUESTED:
         raise InvalidTransition(
@@ -120,7 +121,7 @@ async def withdraw_deal(uow: UnitOfWork, deal_id: int, actor: str) -> SubmitResu
     """The owner (or an admin) takes a deal out of review; pending approvals are cancelled."""
     deal = await _locked(uow, deal_id)
     policy = await uow.policy_for(deal)
-    if actor != deal.owner and actor not in policy.admins:
+    if not may_act_on_deal(actor, deal.owner, policy.admins):
         raise NotAuthorized(f"Only the deal's owner can withdraw {deal_ref(deal.id)}.")
     if deal.status not in (DealStatus.IN_REVIEW, DealStatus.CHANGES_REQUESTED):
         raise InvalidTransition(f"{deal_ref(deal.id)} is already {deal.status}.")
