@@ -8,10 +8,8 @@ every mistake in one go, sorted by line.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,38 +19,24 @@ from pydantic_core import ErrorDetails
 
 from policies.model import ApprovalRule, Approver, AvatarKind, Briefing, Limits, Policy, Stage
 from policies.policy_checks import check_references, policy_warnings
-from policies.yaml_lines import Finding, KeyPath, LineMap, YamlSyntaxError, format_path, parse_yaml
+from policies.problems import (
+    FileProblems,
+    PolicyIssue,
+    by_line,
+    issue_at,
+    pydantic_words,
+    shown,
+    unknown_key,
+    unknown_name,
+    unreadable,
+)
+from policies.yaml_lines import Finding, KeyPath, YamlSyntaxError, parse_yaml
 
 EXAMPLE = "policies/examples/revops.yml"
 
 
-@dataclass(frozen=True)
-class PolicyIssue:
-    """One problem (or warning) in a policy file."""
-
-    path: str
-    """Key path such as ``stages[1].approvals[0].approver``; "" for the whole file."""
-    line: int | None
-    """1-based line in the file, when known."""
-    message: str
-
-    def __str__(self) -> str:
-        where = [f"line {self.line}"] if self.line is not None else []
-        return ": ".join([*where, *([self.path] if self.path else []), self.message])
-
-
-class PolicyError(Exception):
+class PolicyError(FileProblems):
     """The policy cannot be used; ``issues`` holds every problem, sorted by line."""
-
-    def __init__(self, source: str, issues: Iterable[PolicyIssue]) -> None:
-        self.source = source
-        self.issues = _by_line(issues)
-        super().__init__(source)
-
-    def __str__(self) -> str:
-        count = len(self.issues)
-        head = f"{self.source}: {count} problem{'' if count == 1 else 's'}"
-        return "\n".join([head, *(f"  {issue}" for issue in self.issues)])
 
 
 @dataclass(frozen=True)
@@ -80,8 +64,8 @@ def load_policy_text(text: str, source: str = "<policy>") -> LoadedPolicy:
     covered = {finding.path for finding in findings}  # ours explain better than the model's
     findings += [finding for finding in model_findings if finding.path not in covered]
     if findings or policy is None:
-        raise PolicyError(source, [_issue(finding, lines) for finding in findings])
-    warnings = _by_line(_issue(finding, lines) for finding in policy_warnings(policy))
+        raise PolicyError(source, [issue_at(finding, lines) for finding in findings])
+    warnings = by_line(issue_at(finding, lines) for finding in policy_warnings(policy))
     return LoadedPolicy(policy, policy_version(policy), text, source, warnings)
 
 
@@ -90,19 +74,10 @@ def load_policy_file(path: str | Path) -> LoadedPolicy:
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problem = f"no such file; check the path, or start from {EXAMPLE}"
-    except IsADirectoryError:
-        problem = "this is a directory; give the path of the policy's .yml file"
-    except PermissionError:
-        problem = "cannot be read: permission denied"
-    except UnicodeDecodeError as error:
-        problem = f"is not UTF-8 text (byte {error.start}); save the file as UTF-8"
-    except OSError as error:
-        problem = f"cannot be read: {error.strerror or error}"
-    else:
-        return load_policy_text(text, source)
-    raise PolicyError(source, [PolicyIssue("", None, problem)])
+    except (OSError, UnicodeDecodeError) as error:
+        problem = unreadable(error, "policy", f"check the path, or start from {EXAMPLE}")
+        raise PolicyError(source, [PolicyIssue("", None, problem)]) from None
+    return load_policy_text(text, source)
 
 
 def bundled_policy_path() -> Path:
@@ -116,22 +91,13 @@ def policy_version(policy: Policy) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _by_line(issues: Iterable[PolicyIssue]) -> list[PolicyIssue]:
-    return sorted(issues, key=lambda issue: issue.line or 0)
-
-
-def _issue(finding: Finding, lines: LineMap) -> PolicyIssue:
-    line = finding.line if finding.line is not None else lines.line_of(finding.path)
-    return PolicyIssue(format_path(finding.path), line, finding.message)
-
-
 def _not_a_mapping(data: object) -> str:
     if data is None:
         return (
             "the policy file is empty; it needs at least name:, approvers: and stages: "
             f"(see {EXAMPLE})"
         )
-    return f"a policy is a mapping of keys (name:, approvers:, stages:), not {_shown(data)}"
+    return f"a policy is a mapping of keys (name:, approvers:, stages:), not {shown(data)}"
 
 
 def _validate(data: dict[object, Any]) -> tuple[Policy | None, list[Finding]]:
@@ -190,27 +156,26 @@ def _model_message(error: ErrorDetails, path: KeyPath) -> str:
     if kind == "extra_forbidden":
         return _unknown_key(path)
     if kind == "invalid_key":
-        return f"a key must be text, not {_shown(value)}"
+        return f"a key must be text, not {shown(value)}"
     if kind == "missing":
         return f"`{field}` is required{_REQUIRED_HINTS.get(field, '')}"
     if kind == "enum" and field == "avatar":
-        return _unknown_avatar(value)
+        return unknown_name("avatar", value, [kind.value for kind in AvatarKind])
     if kind == "string_pattern_mismatch":
         return _pattern_message(_field_name(path), value)
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"expected a mapping (indented `key: value` lines), not {_shown(value)}"
+        return f"expected a mapping (indented `key: value` lines), not {shown(value)}"
     if kind == "list_type":
-        return f"expected a list, such as [a, b] or `- item` lines, not {_shown(value)}"
+        return f"expected a list, such as [a, b] or `- item` lines, not {shown(value)}"
     if kind == "too_short" and field in _NON_EMPTY_HINTS:
         return f"`{field}` is empty; {_NON_EMPTY_HINTS[field]}"
     if kind in _NUMBER_ERRORS:
-        return f"expected a number, not {_shown(value)}"
+        return f"expected a number, not {shown(value)}"
     if kind == "string_type":
-        return f"expected text, not {_shown(value)}"
+        return f"expected text, not {shown(value)}"
     if kind.startswith("time_"):
-        return f'{_shown(value)} is not a time of day; write it quoted as "HH:MM", such as "08:00"'
-    message = error["msg"]
-    return message.replace("Input", _shown(value), 1) if message.startswith("Input ") else message
+        return f'{shown(value)} is not a time of day; write it quoted as "HH:MM", such as "08:00"'
+    return pydantic_words(error["msg"], value)
 
 
 def _unknown_key(path: KeyPath) -> str:
@@ -219,19 +184,7 @@ def _unknown_key(path: KeyPath) -> str:
         for index, part in enumerate(path[:-1])
     )
     model = _MODELS.get(parent)
-    key = str(path[-1])
-    allowed = list(model.model_fields) if model else []
-    close = difflib.get_close_matches(key, allowed, n=1)
-    if close:
-        return f"unknown key {key!r}; did you mean {close[0]!r}?"
-    return f"unknown key {key!r}" + (f" (keys here: {', '.join(allowed)})" if allowed else "")
-
-
-def _unknown_avatar(value: object) -> str:
-    names = [kind.value for kind in AvatarKind]
-    close = difflib.get_close_matches(value, names, n=1) if isinstance(value, str) else []
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown avatar {_shown(value)}{hint} (avatars: {', '.join(names)})"
+    return unknown_key(str(path[-1]), list(model.model_fields) if model else [])
 
 
 def _field_name(path: KeyPath) -> str:
@@ -242,16 +195,16 @@ def _field_name(path: KeyPath) -> str:
 def _pattern_message(field: str, value: object) -> str:
     if field in ("slack_user", "admins"):
         return (
-            f"{_shown(value)} is not a Slack user id; use the member id such as U0LISA "
+            f"{shown(value)} is not a Slack user id; use the member id such as U0LISA "
             "(U or W, then capitals and digits; in Slack: profile → ⋮ → Copy member ID)"
         )
     if field.endswith("_channel"):
         return (
-            f"{_shown(value)} is not a Slack channel id; use the id such as C0DEALDESK, "
+            f"{shown(value)} is not a Slack channel id; use the id such as C0DEALDESK, "
             "not the #name (channel details → About, at the bottom)"
         )
     return (
-        f"{_shown(value)} is not an approver id; use lowercase letters, digits and _, "
+        f"{shown(value)} is not an approver id; use lowercase letters, digits and _, "
         "starting with a letter, such as cfo or vp_sales"
     )
 
@@ -260,15 +213,3 @@ def _approver_id_message(error: ErrorDetails) -> str:
     if error["type"] in ("string_pattern_mismatch", "string_type"):
         return _pattern_message("approvers", error["input"])
     return f"approver id {_model_message(error, ())}"
-
-
-def _shown(value: object) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)

@@ -9,7 +9,7 @@ against the approvers of the policy the scenario runs under.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,17 +19,13 @@ from pydantic import ValidationError
 from bot.simulation.scenario import Scenario
 from bot.simulation.scenario_words import model_message
 from policies.deal import DealTerms, field_errors
-from policies.loader import (
-    LoadedPolicy,
-    PolicyError,
-    PolicyIssue,
-    bundled_policy_path,
-    load_policy_file,
-)
+from policies.loader import LoadedPolicy, PolicyError, bundled_policy_path, load_policy_file
 from policies.model import Policy
-from policies.yaml_lines import Finding, KeyPath, LineMap, YamlSyntaxError, format_path, parse_yaml
+from policies.problems import FileProblems, PolicyIssue, issue_at, unreadable
+from policies.yaml_lines import Finding, KeyPath, YamlSyntaxError, parse_yaml
 
 DEFAULT_SCENARIO = "techcorp.yml"
+SCENARIOS = "policies/examples/scenarios/"
 
 
 def bundled_scenario_path(name: str = DEFAULT_SCENARIO) -> Path:
@@ -37,22 +33,12 @@ def bundled_scenario_path(name: str = DEFAULT_SCENARIO) -> Path:
     return bundled_policy_path().parent / "scenarios" / name
 
 
-class ScenarioError(Exception):
+class ScenarioError(FileProblems):
     """The scenario cannot run; ``issues`` holds every problem, sorted by line.
 
-    Issues are :class:`policies.loader.PolicyIssue` records (key path, line, message):
+    Issues are :class:`policies.problems.PolicyIssue` records (key path, line, message):
     a scenario's problems read exactly like a policy's.
     """
-
-    def __init__(self, source: str, issues: Iterable[PolicyIssue]) -> None:
-        self.source = source
-        self.issues = sorted(issues, key=lambda issue: issue.line or 0)
-        super().__init__(source)
-
-    def __str__(self) -> str:
-        count = len(self.issues)
-        head = f"{self.source}: {count} problem{'' if count == 1 else 's'}"
-        return "\n".join([head, *(f"  {issue}" for issue in self.issues)])
 
 
 @dataclass(frozen=True)
@@ -116,7 +102,7 @@ def load_scenario_text(
         else:
             findings += _response_findings(data, policy.policy)
     if findings or scenario is None:
-        raise ScenarioError(source, [_issue(finding, lines) for finding in findings])
+        raise ScenarioError(source, [issue_at(finding, lines) for finding in findings])
     if policy_error is not None or policy is None:
         raise policy_error or PolicyError(str(policy_path), [])
     return LoadedScenario(scenario, source, policy_path, policy)
@@ -125,17 +111,9 @@ def load_scenario_text(
 def _read(path: Path, source: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problem = "no such file; check the path, or start from policies/examples/scenarios/"
-    except IsADirectoryError:
-        problem = "this is a directory; give the path of the scenario's .yml file"
-    except PermissionError:
-        problem = "cannot be read: permission denied"
-    except UnicodeDecodeError as error:
-        problem = f"is not UTF-8 text (byte {error.start}); save the file as UTF-8"
-    except OSError as error:
-        problem = f"cannot be read: {error.strerror or error}"
-    raise ScenarioError(source, [PolicyIssue("", None, problem)])
+    except (OSError, UnicodeDecodeError) as error:
+        problem = unreadable(error, "scenario", "check the path, or start from " + SCENARIOS)
+        raise ScenarioError(source, [PolicyIssue("", None, problem)]) from None
 
 
 def _validate(data: dict[object, Any]) -> tuple[Scenario | None, list[Finding]]:
@@ -213,8 +191,3 @@ def _response_findings(data: dict[object, Any], policy: Policy) -> Iterator[Find
                     f"{key!r} ({approver.name}) is an avatar and decides on its own; "
                     "remove this response",
                 )
-
-
-def _issue(finding: Finding, lines: LineMap) -> PolicyIssue:
-    line = finding.line if finding.line is not None else lines.line_of(finding.path)
-    return PolicyIssue(format_path(finding.path), line, finding.message)

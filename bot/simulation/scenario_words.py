@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
-
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from bot.simulation.scenario import SILENT, Answer, Scenario, ScenarioDeal
+from policies.problems import pydantic_words, shown, unknown_key, unknown_name
 from policies.vocabulary import Decision
 
 _MODELS: dict[tuple[str, ...], type[BaseModel]] = {
@@ -39,23 +38,22 @@ def model_message(error: ErrorDetails) -> str:
     if kind == "missing":
         return f"`{field}` is required{_REQUIRED_HINTS.get(field, '')}"
     if kind == "enum" and field == "decision":
-        return _unknown_decision(value)
+        return unknown_name("decision", value, [decision.value for decision in Decision])
     if kind == "timezone_aware":
         return "give the time zone too, as in 2026-11-17T17:30:00Z (Z is UTC)"
     if kind.startswith("datetime_"):
-        return f"{_shown(value)} is not a date and time; write it as 2026-11-17T17:30:00Z"
+        return f"{shown(value)} is not a date and time; write it as 2026-11-17T17:30:00Z"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         if _is_response(loc):
-            return f"write `{SILENT}`, or an answer such as {_EXAMPLE_ANSWER}, not {_shown(value)}"
-        return f"expected a mapping (indented `key: value` lines), not {_shown(value)}"
+            return f"write `{SILENT}`, or an answer such as {_EXAMPLE_ANSWER}, not {shown(value)}"
+        return f"expected a mapping (indented `key: value` lines), not {shown(value)}"
     if kind == "list_type":
-        return f"expected a list of `- ...` items, not {_shown(value)}"
+        return f"expected a list of `- ...` items, not {shown(value)}"
     if kind == "too_short" and field == "deals":
         return "`deals` is empty; add at least one deal"
     if kind == "string_type":
-        return f"expected text, not {_shown(value)}"
-    message = error["msg"]
-    return message.replace("Input", _shown(value), 1) if message.startswith("Input ") else message
+        return f"expected text, not {shown(value)}"
+    return pydantic_words(error["msg"], value)
 
 
 def _is_response(loc: tuple[object, ...]) -> bool:
@@ -67,28 +65,4 @@ def _unknown_key(loc: tuple[object, ...]) -> str:
     if len(parent) == 4 and parent[2] == "responses":
         parent = (*parent[:3], "*")
     model = _MODELS.get(parent)
-    key = str(loc[-1])
-    allowed = list(model.model_fields) if model else []
-    close = difflib.get_close_matches(key, allowed, n=1)
-    if close:
-        return f"unknown key {key!r}; did you mean {close[0]!r}?"
-    return f"unknown key {key!r}" + (f" (keys here: {', '.join(allowed)})" if allowed else "")
-
-
-def _unknown_decision(value: object) -> str:
-    names = [decision.value for decision in Decision]
-    close = difflib.get_close_matches(value, names, n=1) if isinstance(value, str) else []
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown decision {_shown(value)}{hint} (decisions: {', '.join(names)})"
-
-
-def _shown(value: object) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
+    return unknown_key(str(loc[-1]), list(model.model_fields) if model else [])

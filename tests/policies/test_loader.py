@@ -9,11 +9,11 @@ import pytest
 from policies.loader import (
     LoadedPolicy,
     PolicyError,
-    PolicyIssue,
     bundled_policy_path,
     load_policy_file,
     load_policy_text,
 )
+from policies.problems import PolicyIssue
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "policies" / "examples"
 
