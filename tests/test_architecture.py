@@ -2,7 +2,10 @@
 
 ``policies`` is pure (no Slack, no database, no web); ``store`` knows nothing of Slack
 or of the application; only the composition root (``bot/app``) imports ``handlers``, to
-wire them, and ``handlers`` never import it.
+wire them, and ``handlers`` never import it. Inside ``bot``: the cards take plain data
+(neither the ORM nor the workflow), ``bot/slack`` only delivers (never the workflow),
+every query is written in ``store`` (elsewhere SQLAlchemy is a session type, an error
+or a URL), and no two subpackages import each other, however indirectly.
 """
 
 from __future__ import annotations
@@ -28,8 +31,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     "store": ("bot", "handlers", "slack_sdk", "slack_bolt", "aiohttp", "apscheduler"),
     "bot": ("handlers",),
+    "bot.cards": ("store", "bot.workflow", "sqlalchemy"),
+    "bot.slack": ("bot.workflow",),
     "handlers": ("bot.app",),
 }
+SQLALCHEMY_OUTSIDE_STORE = ("sqlalchemy.ext.asyncio", "sqlalchemy.exc", "sqlalchemy.engine")
+"""What code outside ``store`` may take from SQLAlchemy: no query building."""
+OURS = ("bot", "handlers", "policies", "store")
 COMPOSITION_ROOT = ROOT / "bot" / "app"
 
 
@@ -49,7 +57,51 @@ def _within(name: str, packages: tuple[str, ...]) -> bool:
 
 
 def modules(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+    return sorted(ROOT.joinpath(*package.split(".")).rglob("*.py"))
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def unit_of(module: str) -> str:
+    """The part of the tree a module belongs to: a subpackage of bot, else its package."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "bot" and len(parts) > 1 else parts[0]
+
+
+def unit_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for package in OURS:
+        for path in modules(package):
+            unit = unit_of(module_name(path))
+            targets = graph.setdefault(unit, set())
+            for name in imports_of(path):
+                if name.split(".")[0] in OURS and unit_of(name) != unit:
+                    targets.add(unit_of(name))
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One cycle of the graph (its nodes in order, the first repeated at the end), or []."""
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node], _ = "open", path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return [*path[path.index(target) :], target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        state[node], _ = "done", path.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return []
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -73,3 +125,24 @@ def test_the_checker_sees_imports(tmp_path: Path) -> None:
 def test_every_package_has_modules() -> None:
     for package in ("bot", "handlers", "policies", "store"):
         assert len(modules(package)) > 1, package
+
+
+def test_only_store_builds_queries() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for package in ("bot", "handlers", "policies")
+        for path in modules(package)
+        for name in sorted(imports_of(path))
+        if _within(name, ("sqlalchemy",)) and not _within(name, SQLALCHEMY_OUTSIDE_STORE)
+    ]
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_no_cycles_between_subpackages() -> None:
+    cycle = find_cycle(unit_graph())
+    assert cycle == [], " → ".join(cycle)
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.models.blocks import Block
@@ -31,11 +30,9 @@ from bot.cards.parts import (
     status_line,
     summary,
 )
-from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.approval_inbox import HomeData, Item
 from bot.text import mrkdwn
 from bot.text.mrkdwn import mention, quote, slack_date, who
-
-Item = tuple[DealSnapshot, ApprovalSnapshot]
 
 RECENT_SHOWN = 5
 OWN_SHOWN = 10
@@ -45,25 +42,6 @@ FIXED_BLOCKS = 13
 """Header, greeting and top buttons (3); a divider and a title per list (8); the recent
 decisions' and own deals' one section each (2)."""
 MORE_HINT = "They show up here as you decide these."
-
-
-@dataclass(frozen=True)
-class HomeData:
-    """What Home shows, already loaded and sorted by the caller."""
-
-    user: str
-    now: datetime
-    waiting: Sequence[Item] = ()
-    """Approvals assigned to ``user``: overdue first, then by deadline."""
-    delegated: Sequence[Item] = ()
-    """Approvals someone delegated to ``user``, same order."""
-    recent: Sequence[Item] = ()
-    """``user``'s last decisions, newest first."""
-    own_deals: Sequence[DealSnapshot] = ()
-    """Deals ``user`` owns that are in review or sent back."""
-    waiting_total: int | None = None
-    """How many wait in all, when ``waiting`` holds only the first (None: all are there)."""
-    delegated_total: int | None = None
 
 
 def build_home(home: HomeData) -> View:

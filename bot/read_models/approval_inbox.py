@@ -3,25 +3,45 @@ what they decided lately and where their own deals stand (App Home, /deal inbox)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards.home import HomeData
 from bot.core.policy_book import PolicyBook
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_deals
-from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
 from store import repositories as repo
-from store.models import Approval, Deal
+from store.models import Approval
+
+Item = tuple[DealSnapshot, ApprovalSnapshot]
+"""An approval with its deal, as the inbox lists it."""
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """What Home shows, already loaded and sorted by the caller."""
+
+    user: str
+    now: datetime
+    waiting: Sequence[Item] = ()
+    """Approvals assigned to ``user``: overdue first, then by deadline."""
+    delegated: Sequence[Item] = ()
+    """Approvals someone delegated to ``user``, same order."""
+    recent: Sequence[Item] = ()
+    """``user``'s last decisions, newest first."""
+    own_deals: Sequence[DealSnapshot] = ()
+    """Deals ``user`` owns that are in review or sent back."""
+    waiting_total: int | None = None
+    """How many wait in all, when ``waiting`` holds only the first (None: all are there)."""
+    delegated_total: int | None = None
+
 
 SHOWN = 60
 """More than Home's 100 blocks can show (two blocks each)."""
 RECENT = 10
 OWN_DEALS = 25
 _FAR = datetime.max.replace(tzinfo=UTC)
-
-Item = tuple[DealSnapshot, ApprovalSnapshot]
 
 
 def deadline_order(item: Item, now: datetime) -> tuple[bool, datetime]:
@@ -34,31 +54,10 @@ async def load_inbox(
     session: AsyncSession, policies: PolicyBook, user: str, now: datetime
 ) -> HomeData:
     delegators = await repo.list_delegators(session, user, now)
-    waiting_rows, waiting_total = await _pending_for(session, [user], user)
-    delegated_rows, delegated_total = await _pending_for(session, delegators, user)
-    recent_rows = list(
-        (
-            await session.execute(
-                select(Approval)
-                .where(Approval.decided_by == user, Approval.status.in_(DECISIONS))
-                .order_by(Approval.decided_at.desc())
-                .limit(RECENT)
-            )
-        ).scalars()
-    )
-    own = list(
-        (
-            await session.execute(
-                select(Deal.id)
-                .where(
-                    Deal.owner == user,
-                    Deal.status.in_((DealStatus.IN_REVIEW, DealStatus.CHANGES_REQUESTED)),
-                )
-                .order_by(Deal.updated_at.desc())
-                .limit(OWN_DEALS)
-            )
-        ).scalars()
-    )
+    waiting_rows, waiting_total = await repo.list_pending_for(session, [user], user, SHOWN)
+    delegated_rows, delegated_total = await repo.list_pending_for(session, delegators, user, SHOWN)
+    recent_rows = await repo.list_decided_by(session, user, RECENT)
+    own = await repo.list_open_deals_of(session, user, OWN_DEALS)
     rows = [*waiting_rows, *delegated_rows, *recent_rows]
     deals = await load_deals(session, [row.deal_id for row in rows] + own, policies)
 
@@ -83,29 +82,3 @@ async def load_inbox(
         waiting_total=waiting_total,
         delegated_total=delegated_total,
     )
-
-
-async def _pending_for(
-    session: AsyncSession, assignees: list[str], viewer: str
-) -> tuple[list[Approval], int]:
-    """The first SHOWN pending approvals by deadline (overdue ones come first), and how many
-    there are in all: Home and /deal inbox never show more than fits. The viewer's own
-    deals are left out: nobody decides those (they wait for someone else)."""
-    if not assignees:
-        return [], 0
-    pending = (
-        Approval.assignee.in_(assignees),
-        Approval.status == ApprovalStatus.PENDING,
-        ~exists().where(Deal.id == Approval.deal_id, Deal.owner == viewer),
-    )
-    query = (
-        select(Approval)
-        .where(*pending)
-        .order_by(Approval.due_at.is_(None), Approval.due_at, Approval.id)
-        .limit(SHOWN)
-    )
-    rows = list((await session.execute(query)).scalars())
-    if len(rows) < SHOWN:
-        return rows, len(rows)
-    total = (await session.execute(select(func.count()).where(*pending))).scalar_one()
-    return rows, int(total)

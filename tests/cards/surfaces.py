@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from bot.cards.approval import build_approval_card, build_decided_card
 from bot.cards.escalation import build_escalation_message
-from bot.cards.home import HomeData, build_home
+from bot.cards.home import build_home
 from bot.cards.modals import build_deal_modal, build_reason_modal, deal_modal_initial
 from bot.cards.owner import build_owner_dm
 from bot.cards.reminder import build_reminder_reply
@@ -22,6 +22,7 @@ from bot.cards.replies import (
     build_status_reply,
 )
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
+from bot.read_models.approval_inbox import HomeData
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from tests.cards.fixtures import (
     ADMIN,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.cards.home import HomeData, build_home
+from bot.cards.home import build_home
 from bot.cards.ids import HomeAction
+from bot.read_models.approval_inbox import HomeData
 from tests.cards.fixtures import LISA, NOW, cfo_approval, rejected_deal, techcorp
 from tests.cards.walk import all_text, buttons
 

@@ -7,8 +7,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards import limits
 from bot.cards.blocks import context, fit_list
-from bot.cards.home import HomeData, build_home
+from bot.cards.home import build_home
 from bot.cards.replies import build_audit_reply, build_inbox_reply
+from bot.read_models.approval_inbox import HomeData
 from bot.text import mrkdwn
 from tests.cards.fixtures import LISA, NOW, audit_events, cfo_approval, techcorp
 from tests.cards.surfaces import all_surfaces, build_world

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.cards.home import HomeData, build_home
+from bot.cards.home import build_home
 from bot.cards.reminder import build_reminder_reply
+from bot.read_models.approval_inbox import HomeData
 from bot.text.mrkdwn import ON_DATE, slack_date, time_left, who, who_named
 from tests.cards.fixtures import LISA, NOW, cfo_approval
 from tests.cards.surfaces import all_surfaces, build_world
