@@ -76,8 +76,23 @@ class Condition:
                 f"condition {self.source!r} could not be evaluated: {error}"
             ) from error
 
+    def comparisons(self) -> tuple[Condition, ...]:
+        """Each comparison inside the condition as a condition of its own (``discount > 15``
+        of ``acv > 250000 or discount > 15``): the thresholds a change of the deal can cross."""
+        found = [
+            node for node in ast.walk(ast.parse(self.source, mode="eval")) if _is_threshold(node)
+        ]
+        return tuple(compile_condition(ast.unparse(node)) for node in found)
+
     def __str__(self) -> str:
         return self.source
+
+
+def _is_threshold(node: ast.AST) -> bool:
+    """A comparison that reads a field (``True == custom_terms`` aside, any will do)."""
+    return isinstance(node, ast.Compare) and any(
+        isinstance(part, ast.Name) and part.id not in _BOOL_WORDS for part in ast.walk(node)
+    )
 
 
 def compile_condition(source: str) -> Condition:

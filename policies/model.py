@@ -7,6 +7,7 @@ problem by key path and line.
 
 from __future__ import annotations
 
+import difflib
 from datetime import time as time_of_day
 from datetime import timedelta
 from decimal import Decimal
@@ -25,7 +26,7 @@ from pydantic import (
 )
 
 from policies.conditions import Condition, compile_condition
-from policies.deal import SLACK_USER_ID
+from policies.deal import CONDITION_FIELDS, SLACK_USER_ID
 from policies.duration import Duration
 
 DEFAULT_HUMAN_SLA = timedelta(hours=24)
@@ -103,13 +104,19 @@ def _condition(value: Any) -> Condition | None:
 
 
 class ApprovalRule(_Strict):
-    """One approval a stage may require; ``when`` absent means always."""
+    """One approval a stage may require; ``when`` absent means always.
+
+    ``watch`` names the deal fields whose change asks the approver again on a new
+    revision (policies.watch); absent, the fields the stage's conditions and the
+    approver's avatar read.
+    """
 
     approver: ApproverId
     when: Annotated[
         Condition | None,
         PlainSerializer(lambda c: c.source if c else None, return_type=str | None),
     ] = None
+    watch: list[str] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -117,6 +124,18 @@ class ApprovalRule(_Strict):
     @classmethod
     def _compile(cls, value: Any) -> Condition | None:
         return _condition(value)
+
+    @field_validator("watch")
+    @classmethod
+    def _deal_fields(cls, value: list[str] | None) -> list[str] | None:
+        for name in value or []:
+            if name not in CONDITION_FIELDS:
+                close = difflib.get_close_matches(name, list(CONDITION_FIELDS), n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(
+                    f"{name!r} is not a deal field{hint} (fields: {', '.join(CONDITION_FIELDS)})"
+                )
+        return value
 
 
 class Stage(_Strict):

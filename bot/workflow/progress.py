@@ -12,7 +12,7 @@ from bot.workflow.terms import terms_from_json, terms_of
 from policies.model import Policy
 from policies.routing import Plan, PlannedApproval, PlannedStage
 from policies.vocabulary import ApprovalStatus, DealStatus
-from policies.watch import EVERYTHING, changed_fields, watched_fields
+from policies.watch import Review, review_sign_off
 from store import repositories as repo
 from store.models import Approval, Deal
 
@@ -65,12 +65,12 @@ async def _start_stage(uow: UnitOfWork, deal: Deal, policy: Policy, stage: Plann
         reason = planned.reason
         earlier = await repo.get_carried_approval(uow.session, deal, stage.index, planned.approver)
         if earlier is not None:
-            review = await _review(uow, deal, policy, stage, earlier)
-            if review.stands:
-                _carry_over(uow, deal, stage, planned, earlier, review)
+            verdict = await _review(uow, deal, policy, stage, earlier)
+            if verdict.stands:
+                _carry_over(uow, deal, stage, planned, earlier, verdict)
                 continue
-            _reopen(uow, deal, stage, planned, earlier, review)
-            reason = f"{reason}; asked again: {review.why}"
+            _reopen(uow, deal, stage, planned, earlier, verdict)
+            reason = f"{reason}; asked again: {verdict.why}"
         await assign(
             uow,
             deal,
@@ -84,41 +84,45 @@ async def _start_stage(uow: UnitOfWork, deal: Deal, policy: Policy, stage: Plann
 
 
 @dataclass(frozen=True)
-class _Review:
+class _Verdict:
     """Whether an approval from an earlier revision stands on this one, and why."""
 
     given_on: int
     """The revision it was given on."""
-    watched: frozenset[str]
-    changed: frozenset[str]
+    review: Review
     decided_by_owner: bool
 
     @property
     def stands(self) -> bool:
-        return not (self.watched & self.changed) and not self.decided_by_owner
+        return self.review.stands and not self.decided_by_owner
 
     @property
     def why(self) -> str:
         if self.decided_by_owner:
             return "it was decided by the deal's owner"
-        fields = sorted(self.watched & self.changed)
-        verb = "changed" if len(fields) == 1 else "all changed"
-        return f"{_words(fields)} {verb} since revision {self.given_on}"
+        crossed = self.review.crossed
+        if all(change.why == "changed" for change in crossed):
+            fields = [change.field for change in crossed]
+            verb = "changed" if len(fields) == 1 else "all changed"
+            return f"{_words(fields)} {verb} since revision {self.given_on}"
+        return "; ".join(str(change) for change in crossed)
 
 
 async def _review(
     uow: UnitOfWork, deal: Deal, policy: Policy, stage: PlannedStage, earlier: Approval
-) -> _Review:
+) -> _Verdict:
     """Compare the terms the approval was given on with the deal's terms now."""
     origin = await repo.get_origin(uow.session, earlier)
     seen = await repo.get_revision_terms(uow.session, deal.id, origin.revision)
-    changed = EVERYTHING if seen is None else changed_fields(terms_from_json(seen), terms_of(deal))
-    return _Review(
-        given_on=origin.revision,
-        watched=watched_fields(policy, stage.index, {earlier.slot, earlier.approver}),
-        changed=changed,
-        decided_by_owner=earlier.decided_by == deal.owner,
+    review = review_sign_off(
+        policy,
+        stage.index,
+        earlier.slot,
+        [earlier.slot, earlier.approver],
+        None if seen is None else terms_from_json(seen),
+        terms_of(deal),
     )
+    return _Verdict(origin.revision, review, earlier.decided_by == deal.owner)
 
 
 def _reopen(
@@ -127,7 +131,7 @@ def _reopen(
     stage: PlannedStage,
     planned: PlannedApproval,
     earlier: Approval,
-    review: _Review,
+    verdict: _Verdict,
 ) -> None:
     uow.audit(
         "system",
@@ -137,9 +141,9 @@ def _reopen(
         stage=stage.name,
         approver=planned.approver,
         decided_by=earlier.decided_by,
-        given_on_revision=review.given_on,
-        changed=sorted(review.watched & review.changed),
-        why=review.why,
+        given_on_revision=verdict.given_on,
+        changed=[change.field for change in verdict.review.crossed],
+        why=verdict.why,
     )
 
 
@@ -153,7 +157,7 @@ def _carry_over(
     stage: PlannedStage,
     planned: PlannedApproval,
     earlier: Approval,
-    review: _Review,
+    verdict: _Verdict,
 ) -> None:
     """A person's approval from an earlier revision stands: still required, and nothing it
     depends on changed since it was given."""
@@ -166,7 +170,7 @@ def _carry_over(
         approver=earlier.approver,
         assignee=earlier.assignee,
         status=ApprovalStatus.APPROVED,
-        reason=f"approved in revision {review.given_on} and still required ({planned.reason})",
+        reason=f"approved in revision {verdict.given_on} and still required ({planned.reason})",
         assigned_at=uow.now,
         decided_by=earlier.decided_by,
         decided_at=earlier.decided_at,
@@ -183,7 +187,8 @@ def _carry_over(
         stage=stage.name,
         approver=planned.approver,
         decided_by=earlier.decided_by,
-        given_on_revision=review.given_on,
-        depends_on=sorted(review.watched),
-        changed=sorted(review.changed),
+        given_on_revision=verdict.given_on,
+        depends_on=sorted(verdict.review.depends_on),
+        changed=sorted(verdict.review.changed),
+        kept=[f"kept: {change}" for change in verdict.review.kept],
     )
