@@ -89,13 +89,15 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
     path: list[str] = []
 
     def visit(node: str) -> list[str]:
-        state[node], _ = "open", path.append(node)
+        state[node] = "open"
+        path.append(node)
         for target in sorted(graph.get(node, ())):
             if state.get(target) == "open":
                 return [*path[path.index(target) :], target]
             if target not in state and (cycle := visit(target)):
                 return cycle
-        state[node], _ = "done", path.pop()
+        state[node] = "done"
+        path.pop()
         return []
 
     for node in sorted(graph):
