@@ -33,10 +33,45 @@ class ApprovalStatus(StrEnum):
     """Timed out, delegated away or handed over; a newer row in the same slot carries it on."""
     CANCELLED = "cancelled"
     SKIPPED = "skipped"
+    COUNTERED = "countered"
+    """Approved with changes: a counter-offer the deal's owner accepts or declines."""
 
 
-DECISIONS = (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.CHANGES_REQUESTED)
+DECISIONS = (
+    ApprovalStatus.APPROVED,
+    ApprovalStatus.REJECTED,
+    ApprovalStatus.CHANGES_REQUESTED,
+    ApprovalStatus.COUNTERED,
+)
 """The statuses a decision leaves an approval in."""
+SIGN_OFFS = (ApprovalStatus.APPROVED, ApprovalStatus.COUNTERED)
+"""A yes: as asked, or for the values the approver proposed."""
+
+
+class RevisionSource(StrEnum):
+    """What made a revision of a deal."""
+
+    SUBMITTED = "submitted"
+    RESUBMITTED = "resubmitted"
+    """The owner sent it back in after changes were requested."""
+    EDIT = "edit"
+    """Edited in Slack (/deal edit) by its owner or an admin."""
+    CRM = "crm"
+    """Changed through the API (PATCH /api/deals/{id})."""
+    COUNTER = "counter"
+    """The owner accepted an approver's counter-offer."""
+
+
+class CounterStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SUPERSEDED = "superseded"
+    """The deal changed otherwise (or ended) before the owner answered."""
+
+
+API_ACTOR = "api"
+"""The intake API: its bearer token is its authority."""
 
 
 class Decision(StrEnum):
@@ -65,6 +100,21 @@ _PAST_TENSE = {
     Decision.REJECT: "rejected",
     Decision.REQUEST_CHANGES: "requested changes",
 }
+
+
+class Refusal(StrEnum):
+    """Why a decision changed nothing."""
+
+    NOT_AUTHORIZED = "not_authorized"
+    OWNS_DEAL = "owns_deal"
+    """The deal's owner never decides its approvals, whatever else they are."""
+    ALREADY_DECIDED = "already_decided"
+    """Approved, rejected or sent back already (a double click, a retry, someone else)."""
+    MOVED = "moved"
+    """Reassigned to someone else, or cancelled, before this decision arrived."""
+    STALE = "stale"
+    """The card shows an older revision of the deal: it changed since."""
+    DEAL_CLOSED = "deal_closed"
 
 
 def deal_ref(deal_id: int) -> str:

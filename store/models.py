@@ -79,6 +79,10 @@ class DealRevision(Base):
     terms: Mapped[dict[str, Any]]
     """policies.deal.DealTerms as JSON, without external_id."""
     created_at: Mapped[datetime]
+    source: Mapped[str | None] = mapped_column(String(20))
+    """What made it: ``submitted``, ``resubmitted``, ``edit``, ``crm`` or ``counter`` (None
+    for revisions stored before sources were kept)."""
+    actor: Mapped[str | None] = mapped_column(String(80))
 
 
 class Approval(Base):
@@ -123,6 +127,28 @@ class Approval(Base):
     @property
     def is_avatar(self) -> bool:
         return self.assignee.startswith(AVATAR_PREFIX)
+
+
+class CounterOffer(Base):
+    """An approver's "yes, with these changes": the values proposed on one revision, which
+    the deal's owner accepts (a new revision with them) or declines."""
+
+    __tablename__ = "counter_offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id"), unique=True)
+    revision: Mapped[int]
+    """The revision it answers: an Accept on any other changes nothing."""
+    proposed: Mapped[dict[str, Any]]
+    """The fields it changes, as JSON values (DealTerms field names)."""
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    """``open``, ``accepted``, ``declined`` or ``superseded`` (the deal moved on)."""
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolved_at: Mapped[datetime | None]
 
 
 class Delegation(Base):
@@ -226,6 +252,19 @@ class SlackMessage(Base):
     channel: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    body: Mapped[dict[str, Any] | None]
+    """The message as posted, for a message rendered once (a briefing) that is updated
+    later as the approvals it shows are decided."""
+
+
+class MessageApproval(Base):
+    """An approval a posted message shows with its buttons (a briefing lists several):
+    when the approval is settled, the message is updated so its buttons go."""
+
+    __tablename__ = "message_approvals"
+
+    subject: Mapped[str] = mapped_column(String(80), primary_key=True)
+    approval_id: Mapped[int] = mapped_column(primary_key=True, index=True)
 
 
 class DecisionRequest(Base):

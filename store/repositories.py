@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
-from store.models import Approval, Deal, DealRevision, Delegation
+from policies.vocabulary import DECISIONS, SIGN_OFFS, ApprovalStatus, CounterStatus, DealStatus
+from store.models import Approval, CounterOffer, Deal, DealRevision, Delegation
 
 _ENDED = (ApprovalStatus.REASSIGNED, ApprovalStatus.CANCELLED)
 
@@ -53,9 +53,65 @@ async def get_deal_by_external_id(session: AsyncSession, external_id: str) -> De
     return (await session.execute(query)).scalar_one_or_none()
 
 
-def add_revision(session: AsyncSession, deal: Deal, terms: dict[str, Any], now: datetime) -> None:
-    """Keep the terms of the deal's current revision."""
-    session.add(DealRevision(deal_id=deal.id, revision=deal.revision, terms=terms, created_at=now))
+def add_revision(
+    session: AsyncSession,
+    deal: Deal,
+    terms: dict[str, Any],
+    now: datetime,
+    *,
+    source: str,
+    actor: str,
+) -> None:
+    """Keep the terms of the deal's current revision, and what made it."""
+    session.add(
+        DealRevision(
+            deal_id=deal.id,
+            revision=deal.revision,
+            terms=terms,
+            created_at=now,
+            source=source,
+            actor=actor,
+        )
+    )
+
+
+async def list_revisions(session: AsyncSession, deal_id: int) -> Sequence[DealRevision]:
+    query = select(DealRevision).where(DealRevision.deal_id == deal_id)
+    return (await session.execute(query.order_by(DealRevision.revision))).scalars().all()
+
+
+async def get_last_seen_revision(
+    session: AsyncSession, deal_id: int, person: str, before: int
+) -> int | None:
+    """The latest revision before ``before`` on which ``person`` had an approval of the
+    deal in hand (a card they saw), or None."""
+    query = select(func.max(Approval.revision)).where(
+        Approval.deal_id == deal_id, Approval.assignee == person, Approval.revision < before
+    )
+    found: int | None = (await session.execute(query)).scalar_one_or_none()
+    return found
+
+
+def add_counter_offer(session: AsyncSession, counter: CounterOffer) -> None:
+    session.add(counter)
+
+
+async def get_counter_offer(
+    session: AsyncSession, counter_id: int, *, fresh: bool = False
+) -> CounterOffer | None:
+    return await session.get(CounterOffer, counter_id, populate_existing=fresh)
+
+
+async def get_counter_of(session: AsyncSession, approval_id: int) -> CounterOffer | None:
+    query = select(CounterOffer).where(CounterOffer.approval_id == approval_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_open_counters(session: AsyncSession, deal_id: int) -> Sequence[CounterOffer]:
+    query = select(CounterOffer).where(
+        CounterOffer.deal_id == deal_id, CounterOffer.status == CounterStatus.OPEN
+    )
+    return (await session.execute(query.order_by(CounterOffer.id))).scalars().all()
 
 
 async def get_revision_terms(
@@ -209,8 +265,9 @@ async def list_slot_approvers(session: AsyncSession, row: Approval) -> set[str]:
 async def get_carried_approval(
     session: AsyncSession, deal: Deal, stage_index: int, slot: str
 ) -> Approval | None:
-    """A person's approval of this slot from an earlier revision, if their latest decision
-    on it was one (an approval followed by a change request is not).
+    """A person's sign-off of this slot from an earlier revision (an approval, or a
+    counter-offer: approval with changes), if their latest decision on it was one (an
+    approval followed by a change request is not).
 
     Earlier than the last revision too: a deal sent back before it reached this stage
     again keeps the approval given before.
@@ -225,7 +282,7 @@ async def get_carried_approval(
     )
     newest = query.order_by(Approval.revision.desc(), Approval.id.desc()).limit(1)
     latest = (await session.execute(newest)).scalar_one_or_none()
-    return latest if latest is not None and latest.status == ApprovalStatus.APPROVED else None
+    return latest if latest is not None and latest.status in SIGN_OFFS else None
 
 
 async def get_origin(session: AsyncSession, approval: Approval) -> Approval:

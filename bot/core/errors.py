@@ -2,6 +2,7 @@
 
 - ``DealdeskError``: the base; ``str(error)`` is the message for the user.
   - ``UserInputError(field, message)``: a bad value in a deal, command or modal field.
+  - ``InvalidTerms(errors)``: several bad deal fields at once, ``(field, message)`` each.
   - ``NotFound``: no such deal or approval.
   - ``NotAuthorized``: this person may not do this.
   - ``InvalidTransition``: the thing is not in a state that allows it (a decided
@@ -23,6 +24,12 @@ class UserInputError(DealdeskError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class InvalidTerms(DealdeskError):
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+        self.errors = errors
 
 
 class NotFound(DealdeskError):

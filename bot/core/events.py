@@ -23,6 +23,33 @@ class DealSubmitted:
 
 
 @dataclass(frozen=True)
+class DealRevised:
+    """A new revision of a deal in review (edited, changed by the CRM, a counter-offer
+    accepted, or resubmitted after changes)."""
+
+    deal_id: int
+    revision: int
+    source: str
+
+
+@dataclass(frozen=True)
+class CounterOffered:
+    """An approver approved with changes; the owner is asked to accept or decline."""
+
+    deal_id: int
+    counter_id: int
+
+
+@dataclass(frozen=True)
+class CounterResolved:
+    """The owner accepted or declined a counter-offer, or the deal moved on without it."""
+
+    deal_id: int
+    counter_id: int
+    status: str
+
+
+@dataclass(frozen=True)
 class StageStarted:
     deal_id: int
     stage_index: int
@@ -112,6 +139,9 @@ class DealFinished:
 
 DomainEvent = (
     DealSubmitted
+    | DealRevised
+    | CounterOffered
+    | CounterResolved
     | StageStarted
     | ApprovalAssigned
     | ApprovalDecided

@@ -33,7 +33,7 @@ from bot.core.events import (
 from bot.core.policy_book import PolicyBook
 from bot.slack.kinds import Work, approval_key, deal_key, new_row, notice_row
 from policies.model import Policy
-from policies.vocabulary import AVATAR_PREFIX, DealStatus
+from policies.vocabulary import AVATAR_PREFIX, DealStatus, Refusal
 from store import outbox
 from store.models import Approval, Deal, Delegation
 
@@ -100,7 +100,11 @@ class _Plan:
             self.add(Work.DEAL_PARENT, deal_key(deal.id), policy.deal_channel, deal_id=deal.id)
 
     def refusal(self, event: DecisionRefused) -> None:
-        """Tell whoever tried why their decision changed nothing, where they made it."""
+        """Tell whoever tried why their decision changed nothing, where they made it; a
+        card that showed what is no longer so is brought up to date."""
+        if event.refusal in (Refusal.STALE, Refusal.MOVED):
+            key = approval_key(event.approval_id)
+            self.add(Work.CARD_REFRESH, key, None, approval_id=event.approval_id)
         self.rows.append(
             notice_row(
                 event.actor,

@@ -33,10 +33,9 @@ from bot.core.errors import UserInputError
 from bot.read_models.snapshots import deal_json, load_deals
 from bot.workflow import submit_deal
 from policies.deal import DealTerms, field_errors
-from policies.vocabulary import parse_deal_ref
+from policies.vocabulary import API_ACTOR, parse_deal_ref
 from store import repositories as repo
 
-API_ACTOR = "api"
 MAX_BODY_BYTES = 64 * 1024
 _MAX_ROW_ID = 2**31 - 1
 

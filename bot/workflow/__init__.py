@@ -7,15 +7,18 @@ is announced as domain events (bot.core.events).
 from bot.workflow.deadlines import remind, time_out
 from bot.workflow.decide import decide
 from bot.workflow.results import DecisionResult, Refusal, SubmitResult
-from bot.workflow.submit import resubmit_deal, submit_deal, withdraw_deal
+from bot.workflow.revise import RevisionResult, resubmit_deal, revise_deal, withdraw_deal
+from bot.workflow.submit import submit_deal
 
 __all__ = [
     "DecisionResult",
     "Refusal",
+    "RevisionResult",
     "SubmitResult",
     "decide",
     "remind",
     "resubmit_deal",
+    "revise_deal",
     "submit_deal",
     "time_out",
     "withdraw_deal",

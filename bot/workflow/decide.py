@@ -8,7 +8,7 @@ from bot.workflow.outcomes import record_decision
 from bot.workflow.progress import advance
 from bot.workflow.results import DecisionResult, Refusal
 from policies.authority import authority_to_decide
-from policies.vocabulary import ApprovalStatus, DealStatus, Decision, deal_ref
+from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus, Decision, deal_ref
 from store import repositories as repo
 from store.models import Approval, Deal
 
@@ -72,13 +72,16 @@ async def decide(
 def _refusal(row: Approval, deal: Deal, actor: str) -> tuple[Refusal, str] | None:
     when = f"{row.decided_at:%Y-%m-%d %H:%M} UTC" if row.decided_at else "earlier"
     who = "you" if row.decided_by == actor else row.decided_by
-    if row.status in (
-        ApprovalStatus.APPROVED,
-        ApprovalStatus.REJECTED,
-        ApprovalStatus.CHANGES_REQUESTED,
-    ):
-        verb = row.status.replace("changes_requested", "requested changes on")
+    if row.status in DECISIONS:
+        verb = _VERBS[ApprovalStatus(row.status)]
         return Refusal.ALREADY_DECIDED, f"Already decided: {who} {verb} this at {when}."
+    if row.revision < deal.revision:
+        return (
+            Refusal.STALE,
+            f"{deal_ref(deal.id)} changed since this card was sent (it is on revision "
+            f"{deal.revision} now), so your click changed nothing. The card now shows where "
+            "it stands; if you are needed again, a new card says what changed.",
+        )
     if row.status == ApprovalStatus.REASSIGNED:
         return (
             Refusal.MOVED,
@@ -90,6 +93,14 @@ def _refusal(row: Approval, deal: Deal, actor: str) -> tuple[Refusal, str] | Non
     if deal.status != DealStatus.IN_REVIEW:
         return Refusal.DEAL_CLOSED, f"{deal_ref(deal.id)} is {deal.status.replace('_', ' ')}."
     return None
+
+
+_VERBS = {
+    ApprovalStatus.APPROVED: "approved",
+    ApprovalStatus.REJECTED: "rejected",
+    ApprovalStatus.CHANGES_REQUESTED: "requested changes on",
+    ApprovalStatus.COUNTERED: "approved with changes",
+}
 
 
 def _not_authorized(row: Approval) -> str:

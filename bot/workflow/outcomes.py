@@ -55,14 +55,23 @@ async def close_deal(
     actor: str,
     *,
     because: Approval | None = None,
+    comment: str | None = None,
 ) -> None:
-    """End the review: cancel what is still pending, set the deal's status, tell subscribers."""
+    """End the review: cancel what is still pending, set the deal's status, tell subscribers.
+
+    ``comment`` is the actor's own reason (a withdrawal's): each cancelled approval carries
+    it; otherwise they say what became of the deal.
+    """
     cancelled = []
     for pending in await repo.list_pending(uow.session, deal):
         pending.status = ApprovalStatus.CANCELLED
         pending.decided_at = uow.now
         pending.decided_by = actor
-        pending.comment = f"the deal was {status.value.replace('_', ' ')}"
+        pending.comment = (
+            comment
+            if status is DealStatus.WITHDRAWN
+            else f"the deal was {status.value.replace('_', ' ')}"
+        )
         cancelled.append(pending.id)
         uow.emit(ApprovalCancelled(deal.id, pending.id))
     deal.status = status
@@ -76,7 +85,7 @@ async def close_deal(
         deal,
         revision=deal.revision,
         because_approval=because.id if because else None,
-        comment=because.comment if because else None,
+        comment=because.comment if because else comment,
         cancelled_approvals=cancelled,
     )
     uow.emit(DealFinished(deal.id, status.value))

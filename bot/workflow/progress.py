@@ -114,6 +114,9 @@ async def _review(
     """Compare the terms the approval was given on with the deal's terms now."""
     origin = await repo.get_origin(uow.session, earlier)
     seen = await repo.get_revision_terms(uow.session, deal.id, origin.revision)
+    if seen is not None and origin.status == ApprovalStatus.COUNTERED:
+        counter = await repo.get_counter_of(uow.session, origin.id)
+        seen = {**seen, **(counter.proposed if counter else {})}  # their yes was for these
     review = review_sign_off(
         policy,
         stage.index,
@@ -151,6 +154,12 @@ def _words(fields: list[str]) -> str:
     return fields[0] if len(fields) == 1 else f"{', '.join(fields[:-1])} and {fields[-1]}"
 
 
+_SIGNED_OFF = {
+    ApprovalStatus.APPROVED: "approved",
+    ApprovalStatus.COUNTERED: "approved with the changes they proposed",
+}
+
+
 def _carry_over(
     uow: UnitOfWork,
     deal: Deal,
@@ -170,7 +179,10 @@ def _carry_over(
         approver=earlier.approver,
         assignee=earlier.assignee,
         status=ApprovalStatus.APPROVED,
-        reason=f"approved in revision {verdict.given_on} and still required ({planned.reason})",
+        reason=(
+            f"{_SIGNED_OFF[ApprovalStatus(earlier.status)]} in revision {verdict.given_on} "
+            f"and still required ({planned.reason})"
+        ),
         assigned_at=uow.now,
         decided_by=earlier.decided_by,
         decided_at=earlier.decided_at,

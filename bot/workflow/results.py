@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from policies.vocabulary import Refusal
 
-class Refusal(StrEnum):
-    NOT_AUTHORIZED = "not_authorized"
-    OWNS_DEAL = "owns_deal"
-    """The deal's owner never decides its approvals, whatever else they are."""
-    ALREADY_DECIDED = "already_decided"
-    """Approved, rejected or sent back already (a double click, a retry, someone else)."""
-    MOVED = "moved"
-    """Reassigned to someone else, or cancelled, before this decision arrived."""
-    DEAL_CLOSED = "deal_closed"
+__all__ = ["DecisionResult", "Refusal", "SubmitResult"]
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,20 @@
-"""A deal enters review: submitted, resubmitted after changes, or withdrawn."""
+"""A deal enters review: stored, routed under today's policy, its first stage started."""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.errors import InvalidTransition, NotAuthorized, NotFound, UserInputError
+from bot.core.errors import UserInputError
 from bot.core.events import DealSubmitted
 from bot.core.uow import UnitOfWork
-from bot.workflow.outcomes import close_deal
 from bot.workflow.progress import advance
 from bot.workflow.results import SubmitResult
 from bot.workflow.terms import apply_terms, terms_json
-from policies.authority import may_act_on_deal
 from policies.conditions import ConditionError
 from policies.deal import DealTerms
 from policies.model import Policy
 from policies.routing import Plan, build_plan
-from policies.vocabulary import DealStatus, deal_ref
+from policies.vocabulary import DealStatus, RevisionSource, deal_ref
 from store import repositories as repo
 from store.models import Deal
 
@@ -31,7 +29,7 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
         if existing is not None:
             return SubmitResult(existing.id, deal_ref(existing.id), False, existing.status)
     current = uow.policies.current
-    plan = _route(current.policy, terms)
+    plan = route(current.policy, terms)
     deal = Deal(
         external_id=terms.external_id,
         status=DealStatus.IN_REVIEW,
@@ -61,7 +59,14 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
             if existing is None:
                 raise
             return SubmitResult(existing.id, deal_ref(existing.id), False, existing.status)
-    repo.add_revision(uow.session, deal, terms_json(terms), uow.now)
+    repo.add_revision(
+        uow.session,
+        deal,
+        terms_json(terms),
+        uow.now,
+        source=RevisionSource.SUBMITTED.value,
+        actor=actor,
+    )
     uow.audit(
         actor,
         "deal_submitted",
@@ -75,68 +80,8 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
     return SubmitResult(deal.id, deal_ref(deal.id), True, deal.status)
 
 
-async def resubmit_deal(
-    uow: UnitOfWork, deal_id: int, terms: DealTerms, actor: str
-) -> SubmitResult:
-    """Route a deal sent back for changes again, under today's policy.
-
-    A person's approval from an earlier revision stands where the same approver is still
-    required and none of the fields it depends on changed (policies.watch); otherwise it
-    is asked again. Avatars decide again (their decision is a function of the values).
-    """
-    deal = await _locked(uow, deal_id)
-    current = uow.policies.current
-    if not may_act_on_deal(actor, deal.owner, current.policy.admins):
-        raise NotAuthorized(f"Only the deal's owner can resubmit {deal_ref(deal.id)}.")
-    if deal.status != DealStatus.CHANGES_REQUESTED:
-        raise InvalidTransition(
-            f"{deal_ref(deal.id)} is {deal.status.replace('_', ' ')}; only a deal sent back "
-            "for changes can be resubmitted."
-        )
-    if terms.external_id not in (None, deal.external_id):
-        raise UserInputError("external_id", "a deal's external_id cannot change on resubmission")
-    plan = _route(current.policy, terms)
-    changes = apply_terms(deal, terms)
-    deal.revision += 1
-    deal.plan = plan.to_json()
-    deal.policy_version = current.version
-    deal.status = DealStatus.IN_REVIEW
-    deal.stage_index = None
-    deal.updated_at = uow.now
-    repo.add_revision(uow.session, deal, terms_json(terms), uow.now)
-    uow.audit(
-        actor,
-        "deal_resubmitted",
-        deal,
-        revision=deal.revision,
-        changes={k: [str(v) for v in pair] for k, pair in changes.items()},
-        plan=plan.to_json(),
-    )
-    uow.emit(DealSubmitted(deal.id, deal.revision))
-    await advance(uow, deal, current.policy)
-    return SubmitResult(deal.id, deal_ref(deal.id), True, deal.status)
-
-
-async def withdraw_deal(uow: UnitOfWork, deal_id: int, actor: str) -> SubmitResult:
-    """The owner (or an admin) takes a deal out of review; pending approvals are cancelled."""
-    deal = await _locked(uow, deal_id)
-    policy = await uow.policy_for(deal)
-    if not may_act_on_deal(actor, deal.owner, policy.admins):
-        raise NotAuthorized(f"Only the deal's owner can withdraw {deal_ref(deal.id)}.")
-    if deal.status not in (DealStatus.IN_REVIEW, DealStatus.CHANGES_REQUESTED):
-        raise InvalidTransition(f"{deal_ref(deal.id)} is already {deal.status}.")
-    await close_deal(uow, deal, DealStatus.WITHDRAWN, actor)
-    return SubmitResult(deal.id, deal_ref(deal.id), False, deal.status)
-
-
-async def _locked(uow: UnitOfWork, deal_id: int) -> Deal:
-    deal = await uow.lock_deal(deal_id)
-    if deal is None:
-        raise NotFound(f"There is no deal {deal_ref(deal_id)}.")
-    return deal
-
-
-def _route(policy: Policy, terms: DealTerms) -> Plan:
+def route(policy: Policy, terms: DealTerms) -> Plan:
+    """The deal's approval plan; a condition that cannot be evaluated is the deal's problem."""
     try:
         return build_plan(policy, terms)
     except ConditionError as error:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from policies.avatars.formatting import plain
 from policies.deal import DealTerms
 from store.models import Deal
 
@@ -28,6 +31,12 @@ def apply_terms(deal: Deal, terms: DealTerms) -> dict[str, list[object]]:
 def terms_json(terms: DealTerms) -> dict[str, object]:
     """The terms as stored for a revision and in the audit log (external_id apart)."""
     return terms.model_dump(mode="json", exclude={"external_id"})
+
+
+def as_text(value: object) -> str:
+    """A field's value as the audit log and the API's change lists show it: ``12``, not
+    ``12.00``."""
+    return plain(value) if isinstance(value, Decimal) else str(value)
 
 
 def terms_from_json(data: dict[str, object]) -> DealTerms:

@@ -13,22 +13,27 @@ from sqlalchemy import select
 from bot.core.deps import Deps
 from bot.workflow import (
     DecisionResult,
+    RevisionResult,
     SubmitResult,
     decide,
     remind,
     resubmit_deal,
+    revise_deal,
     submit_deal,
     time_out,
     withdraw_deal,
 )
+from bot.workflow.counter import CounterResult, accept_counter, counter_offer, decline_counter
 from policies.deal import DealTerms
-from policies.vocabulary import Decision
+from policies.vocabulary import Decision, RevisionSource
 from store import repositories as repo
 from store.audit import Verification, verify
 from store.models import (
     Approval,
     AuditEvent,
+    CounterOffer,
     Deal,
+    DealRevision,
     Delegation,
     PolicyVersion,
 )
@@ -76,9 +81,38 @@ async def resubmit(deps: Deps, deal_id: int, terms: DealTerms, actor: str = OWNE
         return await resubmit_deal(uow, deal_id, terms, actor)
 
 
-async def withdraw(deps: Deps, deal_id: int, actor: str = OWNER) -> SubmitResult:
+async def withdraw(
+    deps: Deps, deal_id: int, actor: str = OWNER, reason: str | None = None
+) -> SubmitResult:
     async with deps.unit_of_work() as uow:
-        return await withdraw_deal(uow, deal_id, actor)
+        return await withdraw_deal(uow, deal_id, actor, reason)
+
+
+async def revise(
+    deps: Deps,
+    deal_id: int,
+    actor: str = OWNER,
+    source: RevisionSource = RevisionSource.EDIT,
+    **values: Any,
+) -> RevisionResult:
+    async with deps.unit_of_work() as uow:
+        return await revise_deal(uow, deal_id, values, actor, source=source)
+
+
+async def counter(
+    deps: Deps, approval_id: int, actor: str, note: str = "at these values, yes", **values: Any
+) -> CounterResult:
+    async with deps.unit_of_work() as uow:
+        return await counter_offer(uow, approval_id, actor, values, note)
+
+
+async def answer_counter(
+    deps: Deps, counter_id: int, accept: bool = True, actor: str = OWNER
+) -> CounterResult:
+    async with deps.unit_of_work() as uow:
+        if accept:
+            return await accept_counter(uow, counter_id, actor)
+        return await decline_counter(uow, counter_id, actor)
 
 
 async def run_time_out(deps: Deps, approval_id: int) -> Approval | None:
@@ -182,7 +216,9 @@ async def snapshot(deps: Deps) -> Snapshot:
     """Every row of the tables a workflow step may change: to prove a step changed nothing."""
     tables: dict[str, Any] = {
         "deals": Deal,
+        "deal_revisions": DealRevision,
         "approvals": Approval,
+        "counter_offers": CounterOffer,
         "delegations": Delegation,
         "audit_events": AuditEvent,
     }
