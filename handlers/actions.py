@@ -1,5 +1,6 @@
-"""Button clicks: decisions on approval cards, the escalation message and App Home; the
-owner's Resubmit; Home's New deal."""
+"""Button clicks: decisions on approval cards, the escalation message and App Home;
+Approve with changes; the owner's Resubmit, Withdraw, and answer to a counter-offer;
+Home's New deal."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.cards.ids import CardAction, HomeAction, OwnerAction
+from bot.cards.ids import CardAction, CounterAction, HomeAction, OwnerAction
 from bot.interactions.answer import tell
+from bot.interactions.changes import answer_counter, open_counter_modal, withdraw_from_button
 from bot.interactions.deal_form import open_new_deal_modal, open_resubmit_modal
 from bot.interactions.decisions import journal_click, open_reason_modal
 from bot.interactions.payloads import ButtonClick
@@ -31,6 +33,10 @@ def register(app: AsyncApp) -> None:
         app.action(action_id.value)(handle_reason_click)
     app.action(OwnerAction.RESUBMIT.value)(handle_resubmit_click)
     app.action(HomeAction.NEW_DEAL.value)(handle_new_deal_click)
+    app.action(CardAction.COUNTER.value)(handle_counter_click)
+    for answer in CounterAction:
+        app.action(answer.value)(handle_counter_answer_click)
+    app.action(OwnerAction.WITHDRAW.value)(handle_withdraw_click)
 
 
 async def handle_approve_click(
@@ -66,3 +72,33 @@ async def handle_new_deal_click(
 ) -> None:
     await ack()
     await open_new_deal_modal(deps_of(context), ButtonClick.from_body(body).trigger_id)
+
+
+async def handle_counter_click(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    deps, click = deps_of(context), ButtonClick.from_body(body)
+    problem = await open_counter_modal(deps, click)
+    if problem is not None:
+        await tell(deps, click, problem)
+
+
+async def handle_counter_answer_click(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """Accept or Decline: done before the answer, so a second click finds it answered."""
+    deps, click = deps_of(context), ButtonClick.from_body(body)
+    problem = await answer_counter(deps, click)
+    await ack()
+    if problem is not None:
+        await tell(deps, click, problem)
+
+
+async def handle_withdraw_click(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    deps, click = deps_of(context), ButtonClick.from_body(body)
+    text, warning = await withdraw_from_button(deps, click)
+    await ack()
+    await tell(deps, click, text, warning=warning)

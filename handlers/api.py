@@ -31,6 +31,7 @@ STATUS: dict[type[intake.IntakeError], int] = {
     intake.MissingParameter: 400,
     intake.InvalidDeal: 422,
     intake.UnknownDeal: 404,
+    intake.Conflict: 409,
 }
 
 Handler = Callable[[web.Request, ServeDeps], Awaitable[web.StreamResponse]]
@@ -41,6 +42,8 @@ def routes(deps: ServeDeps) -> list[web.RouteDef]:
         web.post("/api/deals", _api(handle_deal_post, deps)),
         web.get("/api/deals", _api(handle_deals_get, deps)),
         web.get("/api/deals/{ref}", _api(handle_deal_get, deps)),
+        web.patch("/api/deals/{ref}", _api(handle_deal_patch, deps)),
+        web.post("/api/deals/{ref}/withdraw", _api(handle_withdraw_post, deps)),
         web.route("*", "/api/{tail:.*}", handle_unknown_request),
     ]
 
@@ -90,12 +93,26 @@ async def handle_deal_get(request: web.Request, deps: ServeDeps) -> web.StreamRe
     return web.json_response(await intake.find_deal(deps, request.match_info["ref"]))
 
 
+async def handle_deal_patch(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
+    changes = intake.parse_object(await _body(request), "the fields to change")
+    return web.json_response(await intake.revise(deps, request.match_info["ref"], changes))
+
+
+async def handle_withdraw_post(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
+    body = intake.parse_object(await _body(request), "the reason", empty={})
+    return web.json_response(await intake.withdraw(deps, request.match_info["ref"], body))
+
+
 async def handle_deals_get(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
     external_id = request.query.get("external_id")
     return web.json_response(await intake.find_by_external_id(deps, external_id))
 
 
-_METHODS = ((re.compile(r"deals"), "GET, POST"), (re.compile(r"deals/[^/]+"), "GET"))
+_METHODS = (
+    (re.compile(r"deals"), "GET, POST"),
+    (re.compile(r"deals/[^/]+"), "GET, PATCH"),
+    (re.compile(r"deals/[^/]+/withdraw"), "POST"),
+)
 
 
 async def handle_unknown_request(request: web.Request) -> web.StreamResponse:

@@ -1,4 +1,5 @@
-"""Modal submissions: the reason behind Reject / Request changes, and the deal form.
+"""Modal submissions: the reason behind Reject / Request changes, the counter-offer, and
+the deal form (new, resubmitted, edited).
 
 Input is checked before Slack gets its answer: a problem is shown on the field itself
 (``response_action: errors``) and nothing happens; otherwise the work is done (journaled
@@ -13,6 +14,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.cards.ids import ModalCallback
+from bot.interactions.changes import submit_counter
 from bot.interactions.deal_form import submit_deal_form
 from bot.interactions.decisions import journal_reason
 from bot.interactions.payloads import ViewSubmission
@@ -23,6 +25,8 @@ def register(app: AsyncApp) -> None:
     app.view(ModalCallback.REASON.value)(handle_reason_submission)
     app.view(ModalCallback.NEW_DEAL.value)(handle_deal_submission)
     app.view(ModalCallback.RESUBMIT.value)(handle_deal_submission)
+    app.view(ModalCallback.EDIT.value)(handle_deal_submission)
+    app.view(ModalCallback.COUNTER.value)(handle_counter_submission)
 
 
 async def handle_reason_submission(
@@ -36,6 +40,13 @@ async def handle_deal_submission(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     errors = await submit_deal_form(deps_of(context), ViewSubmission.from_body(body))
+    await answer(ack, errors)
+
+
+async def handle_counter_submission(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    errors = await submit_counter(deps_of(context), ViewSubmission.from_body(body))
     await answer(ack, errors)
 
 

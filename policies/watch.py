@@ -7,16 +7,18 @@ use case's wording, say) keeps it.
 
 A change to a field it depends on keeps it only when the change stays inside what the
 approver agreed to: it crosses no threshold of the approval's own condition (the reason
-they were asked is unchanged) and both values lie within the approver's limit on that
-field (policies.limits). ``discount 12% → 14%`` keeps a sign-off under a 15% limit;
-``12% → 18%`` crosses it, and so does any change to a field the approver has no limit on
-(a sign-off on $300K says nothing of $9M).
+they were asked is unchanged), and the new value lies within the approver's limit on
+that field (policies.limits) or is no more than the value they approved.
+``discount 12% → 14%`` keeps a sign-off under a 15% limit, and so does ``18% → 16%``;
+``12% → 18%`` crosses it, and any change to a field the approver has no limit on asks
+again (a sign-off on $300K says nothing of $9M).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from policies.avatars import AVATAR_READS
 from policies.conditions import Condition
@@ -131,12 +133,19 @@ def review_sign_off(
             kept, why = False, f"crosses {crossed[0]}"
         elif cap is None:
             kept, why = False, "changed"
-        elif cap.allows(old[field]) and cap.allows(new[field]):
+        elif cap.allows(new[field]):
             kept, why = True, f"stays within {cap}"
+        elif _at_most(new[field], old[field]):
+            kept, why = True, "is no more than was approved"
         else:
-            kept, why = False, f"crosses {cap}" if cap.allows(old[field]) else f"is beyond {cap}"
+            kept, why = False, f"crosses {cap}" if cap.allows(old[field]) else f"goes beyond {cap}"
         changes.append(FieldChange(field, old[field], new[field], kept, why))
     return Review(depends_on, changed, tuple(changes))
+
+
+def _at_most(value: object, bound: object) -> bool:
+    numbers = (int, Decimal)
+    return isinstance(value, numbers) and isinstance(bound, numbers) and value <= bound
 
 
 def _own_thresholds(policy: Policy, stage_index: int, slot: str) -> list[Condition]:

@@ -16,7 +16,7 @@ from bot.cards.blocks import (
     message,
     section,
 )
-from bot.cards.ids import CARD_DECISIONS, CardBlock, DecisionIds
+from bot.cards.ids import CARD_DECISIONS, CardAction, CardBlock, DecisionIds
 from bot.cards.parts import (
     company,
     deadline_line,
@@ -27,6 +27,8 @@ from bot.cards.parts import (
     use_case_line,
     why_line,
 )
+from bot.cards.revision import diff_block
+from bot.read_models.revisions import RevisionDiff
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import ON_DATE, money, percent, slack_date, time_left
 from policies.vocabulary import ApprovalStatus
@@ -38,19 +40,25 @@ SETTLED_HEADER = {
     ApprovalStatus.REASSIGNED: "Reassigned",
     ApprovalStatus.CANCELLED: "No longer needed",
     ApprovalStatus.SKIPPED: "Skipped",
+    ApprovalStatus.COUNTERED: "Approved with changes",
 }
 
 
 def build_approval_card(
-    deal: DealSnapshot, approval: ApprovalSnapshot, now: datetime
+    deal: DealSnapshot,
+    approval: ApprovalSnapshot,
+    now: datetime,
+    changes: RevisionDiff | None = None,
 ) -> SlackMessage:
-    """The DM an approver gets: the facts, why them, the advice, the deadline, three buttons."""
+    """The DM an approver gets: what changed since they last saw the deal (when they are
+    asked again), the facts, why them, the advice, the deadline, four buttons."""
     blocks: list[Block] = [
         header(f"Approval needed: {deal.company}"),
+        *([diff_block(changes)] if changes is not None else []),
         *_facts(deal, approval),
         *_optional(deadline_line(approval, now)),
         *_optional(escalation_note(approval)),
-        decision_buttons(approval, CardBlock.ACTIONS),
+        decision_buttons(approval, CardBlock.ACTIONS, counter=True),
         context(deal_context(deal)),
     ]
     due = (
@@ -82,9 +90,14 @@ def build_decided_card(
 
 
 def decision_buttons(
-    approval: ApprovalSnapshot, block_id: str, ids: DecisionIds = CARD_DECISIONS
+    approval: ApprovalSnapshot,
+    block_id: str,
+    ids: DecisionIds = CARD_DECISIONS,
+    *,
+    counter: bool = False,
 ) -> ActionsBlock:
-    """Approve (primary), Reject (danger, confirmed first) and Request changes."""
+    """Approve (primary), Reject (danger, confirmed first), Request changes, and on the
+    card itself Approve with changes (a counter-offer)."""
     approve, reject, request_changes = ids
     value = str(approval.id)
     reject_confirm = confirm_dialog(
@@ -98,6 +111,7 @@ def decision_buttons(
         button("Approve", approve, value, style="primary"),
         button("Reject", reject, value, style="danger", confirm=reject_confirm),
         button("Request changes", request_changes, value),
+        *([button("Approve with changes", CardAction.COUNTER, value)] if counter else []),
     )
 
 

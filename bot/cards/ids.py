@@ -17,11 +17,45 @@ class CardAction(StrEnum):
     APPROVE = "approval_approve"
     REJECT = "approval_reject"
     REQUEST_CHANGES = "approval_request_changes"
+    COUNTER = "approval_counter_open"
+    """Approve with changes: opens the counter-offer modal; the value is the approval id."""
 
 
 class CardBlock(StrEnum):
     ACTIONS = "approval_actions"
     OUTCOME = "approval_outcome"
+    CHANGES = "approval_changes"
+    """What changed since the approver last saw the deal (a re-approval card)."""
+
+
+class CounterAction(StrEnum):
+    """The owner's answer to a counter-offer; the value is the counter-offer's id."""
+
+    ACCEPT = "counter_accept"
+    DECLINE = "counter_decline"
+
+
+class CounterBlock(StrEnum):
+    ACTIONS = "counter_actions"
+    OUTCOME = "counter_outcome"
+
+
+class CounterInput(StrEnum):
+    """The counter-offer modal's inputs (block ids; the action id adds ``_input``)."""
+
+    ACV = "counter_acv"
+    DISCOUNT = "counter_discount"
+    TERM_MONTHS = "counter_term_months"
+    NOTE = "counter_note"
+
+    @property
+    def action_id(self) -> str:
+        return f"{self.value}_input"
+
+    @property
+    def field(self) -> str:
+        """The deal field it proposes (``note`` for the note)."""
+        return self.value.removeprefix("counter_")
 
 
 class EscalationBlock(StrEnum):
@@ -53,6 +87,8 @@ class BriefingBlock(StrEnum):
 class OwnerAction(StrEnum):
     RESUBMIT = "deal_resubmit_open"
     """Opens the deal modal prefilled; the button's value is the deal id."""
+    WITHDRAW = "deal_withdraw"
+    """Withdraws the deal (after a confirm dialog); the button's value is the deal id."""
 
 
 class OwnerBlock(StrEnum):
@@ -63,6 +99,8 @@ class ModalCallback(StrEnum):
     REASON = "approval_reason"
     NEW_DEAL = "deal_new"
     RESUBMIT = "deal_resubmit"
+    EDIT = "deal_edit"
+    COUNTER = "approval_counter"
 
 
 class ReasonInput(StrEnum):

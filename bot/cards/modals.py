@@ -104,30 +104,46 @@ def parse_reason_metadata(private_metadata: str) -> tuple[int, Decision]:
     return int(data["approval_id"]), Decision(data["decision"])
 
 
+DEAL_FORM_COPY = {
+    ModalCallback.NEW_DEAL: ("New deal", "Submit", ""),
+    ModalCallback.RESUBMIT: (
+        "Resubmit deal",
+        "Resubmit",
+        "Resubmitting {ref}. Change what the approver asked for; approvals that still hold "
+        "carry over.",
+    ),
+    ModalCallback.EDIT: (
+        "Edit deal",
+        "Save changes",
+        "Editing {ref} (revision {revision}) while it is in review. Approvers whose sign-off "
+        "a change goes beyond are asked again, with what changed; the rest stand.",
+    ),
+}
+
+
 def build_deal_modal(
     initial: Mapping[str, Any] | None = None,
     *,
     callback_id: str = ModalCallback.NEW_DEAL,
     deal_id: int | None = None,
+    revision: int | None = None,
 ) -> View:
     """The deal form of ``/deal new``; prefilled from ``initial`` (DealTerms field names)
-    when resubmitting, with ``deal_id`` carried in ``private_metadata``."""
+    when resubmitting or editing, with ``deal_id`` carried in ``private_metadata``."""
     values = dict(initial or {})
-    resubmit = deal_id is not None or callback_id == ModalCallback.RESUBMIT
+    kind = ModalCallback(callback_id)
+    if kind is ModalCallback.NEW_DEAL and deal_id is not None:
+        kind = ModalCallback.RESUBMIT
+    title, submit, intro_text = DEAL_FORM_COPY[kind]
     intro: list[Block] = []
-    if deal_id is not None:
-        intro.append(
-            context(
-                f"Resubmitting {deal_ref(deal_id)}. Change what the approver asked for; "
-                "approvals that still hold carry over."
-            )
-        )
+    if deal_id is not None and intro_text:
+        intro.append(context(intro_text.format(ref=deal_ref(deal_id), revision=revision or 1)))
     blocks = [*intro, *_deal_inputs(values)]
     return View(
         type="modal",
         callback_id=callback_id,
-        title=plain("Resubmit deal" if resubmit else "New deal", limits.MODAL_TITLE_MAX),
-        submit=plain("Resubmit" if resubmit else "Submit", limits.MODAL_SUBMIT_MAX),
+        title=plain(title, limits.MODAL_TITLE_MAX),
+        submit=plain(submit, limits.MODAL_SUBMIT_MAX),
         close=plain("Cancel", limits.MODAL_CLOSE_MAX),
         private_metadata=json.dumps({"deal_id": deal_id}) if deal_id is not None else None,
         blocks=cap_blocks(blocks, limits.VIEW_BLOCKS_MAX),
@@ -187,7 +203,7 @@ def _deal_inputs(values: Mapping[str, Any]) -> list[Block]:
                 action_id=DealField.ACV.action_id,
                 is_decimal_allowed=True,
                 min_value="0",
-                initial_value=_number(values.get("acv")),
+                initial_value=number_value(values.get("acv")),
                 placeholder=plain("500000", limits.PLACEHOLDER_MAX),
             ),
         ),
@@ -199,7 +215,7 @@ def _deal_inputs(values: Mapping[str, Any]) -> list[Block]:
                 is_decimal_allowed=True,
                 min_value="0",
                 max_value="100",
-                initial_value=_number(values.get("discount")),
+                initial_value=number_value(values.get("discount")),
             ),
             optional=True,
         ),
@@ -210,7 +226,7 @@ def _deal_inputs(values: Mapping[str, Any]) -> list[Block]:
                 action_id=DealField.TERM_MONTHS.action_id,
                 min_value="1",
                 max_value="120",
-                initial_value=_number(values.get("term_months")),
+                initial_value=number_value(values.get("term_months")),
                 placeholder=plain("12", limits.PLACEHOLDER_MAX),
             ),
             optional=True,
@@ -222,7 +238,7 @@ def _deal_inputs(values: Mapping[str, Any]) -> list[Block]:
             NumberInputElement(
                 action_id=DealField.EMPLOYEES.action_id,
                 min_value="0",
-                initial_value=_number(values.get("employees")),
+                initial_value=number_value(values.get("employees")),
             ),
             optional=True,
         ),
@@ -273,7 +289,8 @@ def _text(
     )
 
 
-def _number(value: object) -> str | None:
+def number_value(value: object) -> str | None:
+    """A number input's initial value: ``12.5``, ``500000``; None for nothing."""
     if value is None or value == "":
         return None
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, ButtonElement
 
-from bot.cards.blocks import SlackMessage, actions, button, context, header, message, section
+from bot.cards.blocks import (
+    SlackMessage,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    header,
+    message,
+    section,
+)
 from bot.cards.ids import OwnerAction, OwnerBlock
 from bot.cards.parts import (
     COMMENT_MAX,
@@ -70,6 +79,7 @@ def build_changes_requested_dm(deal: DealSnapshot, now: datetime) -> SlackMessag
         actions(
             OwnerBlock.ACTIONS,
             button("Resubmit", OwnerAction.RESUBMIT, str(deal.id), style="primary"),
+            withdraw_button(deal),
         ),
         context(deal_context(deal)),
     ]
@@ -77,6 +87,17 @@ def build_changes_requested_dm(deal: DealSnapshot, now: datetime) -> SlackMessag
         f"↩️ Your deal {company(deal)} ({deal.ref}) was {who_line}. Update it and resubmit.",
         blocks,
     )
+
+
+def withdraw_button(deal: DealSnapshot) -> ButtonElement:
+    """Withdraw, confirmed first: the deal leaves review for good."""
+    confirm = confirm_dialog(
+        title="Withdraw this deal?",
+        text="Every approval still pending ends, and the deal cannot be decided any more.",
+        yes="Withdraw",
+        no="Cancel",
+    )
+    return button("Withdraw", OwnerAction.WITHDRAW, str(deal.id), style="danger", confirm=confirm)
 
 
 def _decision(deal: DealSnapshot, done: str) -> tuple[str, str]:

@@ -41,6 +41,7 @@ STATUS_LABEL = {
 
 DECISION_EMOJI = {
     ApprovalStatus.APPROVED: "✅",
+    ApprovalStatus.COUNTERED: "✍️",
     ApprovalStatus.REJECTED: "❌",
     ApprovalStatus.CHANGES_REQUESTED: "↩️",
     ApprovalStatus.REASSIGNED: "↪️",
@@ -53,12 +54,14 @@ DECISION_WORDS = {
     ApprovalStatus.APPROVED: "Approved",
     ApprovalStatus.REJECTED: "Rejected",
     ApprovalStatus.CHANGES_REQUESTED: "Changes requested",
+    ApprovalStatus.COUNTERED: "Approved with changes",
 }
 
 VERB = {
     ApprovalStatus.APPROVED: "approved",
     ApprovalStatus.REJECTED: "rejected",
     ApprovalStatus.CHANGES_REQUESTED: "requested changes",
+    ApprovalStatus.COUNTERED: "approved with changes",
 }
 
 RECOMMENDATION_WORDS = {
@@ -113,8 +116,10 @@ def summary_sentence(deal: DealSnapshot) -> str:
 
 
 def deal_context(deal: DealSnapshot) -> str:
+    """ "D-1001 · revision 2 · owner @Sarah · CRM OPP-0042" (a first revision goes unsaid)."""
     crm = f" · CRM {quote(deal.external_id, 128)}" if deal.external_id else ""
-    return f"{deal.ref} · owner {mention(deal.owner)}{crm}"
+    revision = f" · revision {deal.revision}" if deal.revision > 1 else ""
+    return f"{deal.ref}{revision} · owner {mention(deal.owner)}{crm}"
 
 
 def why_line(approval: ApprovalSnapshot, label: str = "Why you") -> str:
@@ -176,12 +181,23 @@ def outcome_line(deal: DealSnapshot, approval: ApprovalSnapshot, now: datetime) 
         why = f": {quote(approval.comment, REASON_MAX)}" if approval.comment else ""
         return f"{emoji} Reassigned{to}{why}"
     if status == ApprovalStatus.CANCELLED:
-        ended = ENDED_BECAUSE.get(DealStatus(deal.status), "This approval is no longer needed.")
-        return f"{emoji} {ended}"
+        return f"{emoji} {_ended(deal, approval)}"
     if status == ApprovalStatus.SKIPPED:
         return f"{emoji} Skipped: {quote(approval.reason, REASON_MAX)}"
     due = f", {time_left(approval.due_at, now)}" if approval.due_at else ""
     return f"{emoji} Waiting for {who(approval.assignee, approval.approver_name)}{due}"
+
+
+def _ended(deal: DealSnapshot, approval: ApprovalSnapshot) -> str:
+    if approval.revision < deal.revision:
+        return (
+            f"No longer needed: {deal.ref} changed (revision {deal.revision} now). "
+            "If you are needed again, a new card says what changed."
+        )
+    if deal.status == DealStatus.WITHDRAWN and approval.decided_by:
+        reason = f": {quote(approval.comment, COMMENT_MAX)}" if approval.comment else ""
+        return f"Withdrawn by {decider(approval)}{reason}. This approval is no longer needed."
+    return ENDED_BECAUSE.get(DealStatus(deal.status), "This approval is no longer needed.")
 
 
 def stage_marks(deal: DealSnapshot) -> list[tuple[str, str]]:

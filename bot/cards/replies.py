@@ -51,6 +51,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "send your approvals to someone while you are away; `/deal delegate off` ends it",
     ),
     ("/deal new", "submit a deal for approval"),
+    (
+        "/deal edit <deal id>",
+        "change a deal in review; approvers a change concerns are asked again",
+    ),
+    ("/deal withdraw <deal id> [reason]", "take your deal out of review"),
     ("/deal stalled", "deals that have had no activity for a while"),
     ("/deal report slo [7d|30d]", "how often each approver and stage met its SLA"),
     ("/deal briefing on|off|time HH:MM", "your morning briefing of what waits for you"),
@@ -128,6 +133,11 @@ def build_not_found_reply(query: str, suggestions: Sequence[tuple[str, str]]) ->
         blocks.append(section(f"Did you mean:\n{options}"))
     blocks.append(context("Try a deal id such as D-1001, or part of the company name."))
     return message(line, blocks)
+
+
+def build_done_reply(message_text: str) -> SlackMessage:
+    """A short confirmation, only for the asker: ``message_text`` is mrkdwn already."""
+    return message(message_text, [section(message_text)])
 
 
 def build_error_reply(message_text: str) -> SlackMessage:

@@ -19,6 +19,7 @@ from bot.cards.replies import (
 )
 from bot.commands.audit_trail import audit_reply
 from bot.commands.briefing import briefing
+from bot.commands.changes import edit, withdraw
 from bot.commands.delegate import delegate
 from bot.commands.report import report
 from bot.commands.stalled import stalled
@@ -85,6 +86,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "inbox": inbox,
     "audit": audit,
     "new": new,
+    "edit": edit,
+    "withdraw": withdraw,
     "help": help_,
     "delegate": delegate,
     "stalled": stalled,

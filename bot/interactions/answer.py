@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from bot.cards.replies import build_error_reply
+from bot.cards.replies import build_done_reply, build_error_reply
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick
 from bot.slack.planner import queue_notice
 
 
-async def tell(deps: ServeDeps, click: ButtonClick, text: str) -> None:
+async def tell(deps: ServeDeps, click: ButtonClick, text: str, *, warning: bool = True) -> None:
     """Through the click's response_url (ephemeral), else chat.postEphemeral in its
     channel, else (a click on App Home has neither) a DM, which the outbox posts at the
-    DM's pace like every other post."""
-    reply = build_error_reply(text)
+    DM's pace like every other post. ``warning``: why nothing happened; else a
+    confirmation (``text`` is then mrkdwn)."""
+    reply = build_error_reply(text) if warning else build_done_reply(text)
     if click.response_url and await deps.gateway.respond(click.response_url, reply):
         return
     if click.channel:

@@ -15,16 +15,17 @@ from bot.cards.modals import (
     parse_deal_metadata,
     parse_deal_modal,
 )
-from bot.core.errors import DealdeskError, NotFound, UserInputError
+from bot.core.errors import DealdeskError, InvalidTerms, NotFound, UserInputError
 from bot.core.uow import UnitOfWork
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.read_models.snapshots import load_deals
-from bot.workflow import resubmit_deal, submit_deal
+from bot.workflow import resubmit_deal, revise_deal, submit_deal
 from policies.authority import may_act_on_deal
 from policies.deal import DealTerms, field_errors
-from policies.vocabulary import DealStatus
+from policies.vocabulary import DealStatus, RevisionSource, parse_deal_ref
 from store import repositories as repo
+from store.models import Deal
 
 FieldErrors = dict[str, str]
 """Block id → message, as ``response_action: errors`` takes them."""
@@ -63,18 +64,45 @@ async def open_resubmit_modal(deps: ServeDeps, click: ButtonClick) -> str | None
     return None
 
 
+async def open_edit_modal(deps: ServeDeps, user: str, trigger_id: str, wanted: str) -> str | None:
+    """``/deal edit D-1001``: the deal form prefilled, for its owner or an admin, while the
+    deal can still change; what to tell them instead otherwise."""
+    deal_id = parse_deal_ref(wanted)
+    async with deps.db.read() as session:
+        deals = await load_deals(session, [deal_id] if deal_id else [], deps.policies)
+    deal = deals.get(deal_id) if deal_id else None
+    if deal is None:
+        return f"There is no deal {wanted!r}; deal ids look like D-1001."
+    if deal.status not in (DealStatus.IN_REVIEW, DealStatus.CHANGES_REQUESTED):
+        return f"{deal.ref} is {deal.status}, so it cannot change any more."
+    if not may_act_on_deal(user, deal.owner, deps.policies.current.policy.admins):
+        return f"Only the deal's owner or a deal desk admin can edit {deal.ref}."
+    view = build_deal_modal(
+        deal_modal_initial(deal),
+        callback_id=ModalCallback.EDIT,
+        deal_id=deal.id,
+        revision=deal.revision,
+    )
+    await deps.gateway.open_view(trigger_id, view.to_dict())
+    return None
+
+
 async def submit_deal_form(deps: ServeDeps, submission: ViewSubmission) -> FieldErrors | None:
-    """Submit (or resubmit) the deal in one transaction; field errors instead, and nothing
-    stored, when a value is wrong or the engine refuses."""
+    """Submit, resubmit or edit the deal in one transaction; field errors instead, and
+    nothing stored, when a value is wrong or the engine refuses."""
     values = parse_deal_modal(submission.state_values)
     try:
         async with deps.unit_of_work() as uow:
             if submission.callback_id == ModalCallback.RESUBMIT:
                 await _resubmit(uow, submission, values)
+            elif submission.callback_id == ModalCallback.EDIT:
+                await _edit(uow, submission, values)
             else:
                 await _submit(uow, submission.user, values)
     except InvalidForm as invalid:
         return invalid.errors
+    except InvalidTerms as invalid:
+        return {block_of(field): _cut(message) for field, message in invalid.errors}
     except UserInputError as error:
         return {block_of(error.field): _cut(error.message)}
     except DealdeskError as error:
@@ -91,6 +119,20 @@ async def _submit(uow: UnitOfWork, user: str, values: Mapping[str, Any]) -> None
 
 
 async def _resubmit(uow: UnitOfWork, submission: ViewSubmission, values: Mapping[str, Any]) -> None:
+    deal = await _form_deal(uow, submission)
+    terms = _terms(values, owner=deal.owner)
+    await resubmit_deal(uow, deal.id, terms, submission.user)
+
+
+async def _edit(uow: UnitOfWork, submission: ViewSubmission, values: Mapping[str, Any]) -> None:
+    deal = await _form_deal(uow, submission)
+    terms = _terms(values, owner=deal.owner).model_dump()
+    result = await revise_deal(uow, deal.id, terms, submission.user, source=RevisionSource.EDIT)
+    if not result.changed:
+        raise UserInputError("company", "Nothing changed: edit a value, or close the form.")
+
+
+async def _form_deal(uow: UnitOfWork, submission: ViewSubmission) -> Deal:
     try:
         deal_id = parse_deal_metadata(submission.private_metadata)
     except (ValueError, TypeError, AttributeError):
@@ -98,8 +140,7 @@ async def _resubmit(uow: UnitOfWork, submission: ViewSubmission, values: Mapping
     deal = await repo.get_deal(uow.session, deal_id) if deal_id else None
     if deal is None:
         raise NotFound("This form is out of date: the deal is gone. Close it and start again.")
-    terms = _terms(values, owner=deal.owner)
-    await resubmit_deal(uow, deal.id, terms, submission.user)
+    return deal
 
 
 def _terms(values: Mapping[str, Any], *, owner: str) -> DealTerms:

@@ -247,6 +247,7 @@ def deal_json(deal: DealSnapshot) -> dict[str, Any]:
         "approvals": [
             {
                 "id": a.id,
+                "revision": a.revision,
                 "stage": a.stage_name,
                 "approver": a.approver,
                 "assignee": a.assignee,

@@ -29,6 +29,12 @@ class Work(StrEnum):
     """A step in the deal's thread ({deal_id, step, approval_id})."""
     OWNER_NOTICE = "owner.notice"
     """Tell the deal's owner it was approved, rejected or sent back ({deal_id, status})."""
+    COUNTER_POST = "counter.post"
+    """Ask the deal's owner to accept or decline a counter-offer ({counter_id})."""
+    COUNTER_REFRESH = "counter.refresh"
+    """Re-render the owner's counter-offer message once it is answered ({counter_id})."""
+    COUNTER_DECLINED = "counter.declined"
+    """Tell the approver who countered that the owner declined ({counter_id, user})."""
     HOME = "home.publish"
     """Republish someone's App Home inbox ({user})."""
     DELEGATION = "delegation.notice"
@@ -46,7 +52,7 @@ class Work(StrEnum):
     @property
     def coalesces(self) -> bool:
         """Re-renders current state: a newer row of the same key makes an older one moot."""
-        return self in (Work.HOME, Work.DEAL_PARENT, Work.CARD_REFRESH)
+        return self in (Work.HOME, Work.DEAL_PARENT, Work.CARD_REFRESH, Work.COUNTER_REFRESH)
 
     @property
     def priority(self) -> int:
@@ -77,6 +83,9 @@ _METHODS = {
     Work.DEAL_PARENT: frozenset({POST, "chat.update"}),
     Work.DEAL_REPLY: frozenset({POST}),
     Work.OWNER_NOTICE: _DM,
+    Work.COUNTER_POST: _DM,
+    Work.COUNTER_REFRESH: frozenset({"chat.update"}),
+    Work.COUNTER_DECLINED: _DM,
     Work.HOME: frozenset({"views.publish"}),
     Work.DELEGATION: _DM,
     Work.NOTICE: _DM | {"chat.postEphemeral"},
@@ -127,3 +136,7 @@ def approval_key(approval_id: int) -> str:
 
 def deal_key(deal_id: int) -> str:
     return f"deal:{deal_id}"
+
+
+def counter_key(counter_id: int) -> str:
+    return f"counter:{counter_id}"

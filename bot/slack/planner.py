@@ -21,7 +21,10 @@ from bot.core.events import (
     ApprovalDecided,
     ApprovalEscalated,
     ApprovalReassigned,
+    CounterOffered,
+    CounterResolved,
     DealFinished,
+    DealRevised,
     DealSubmitted,
     DecisionRefused,
     DelegationEnded,
@@ -31,10 +34,11 @@ from bot.core.events import (
     StageStarted,
 )
 from bot.core.policy_book import PolicyBook
-from bot.slack.kinds import Work, approval_key, deal_key, new_row, notice_row
+from bot.slack.kinds import Work, approval_key, counter_key, deal_key, new_row, notice_row
 from policies.model import Policy
-from policies.vocabulary import AVATAR_PREFIX, DealStatus, Refusal
+from policies.vocabulary import AVATAR_PREFIX, CounterStatus, DealStatus, Refusal
 from store import outbox
+from store import repositories as repo
 from store.models import Approval, Deal, Delegation
 
 _OWNER_TOLD = (DealStatus.APPROVED, DealStatus.REJECTED, DealStatus.CHANGES_REQUESTED)
@@ -135,6 +139,24 @@ async def _plan_event(
         case DealSubmitted():
             plan.parent(policy, deal)
             plan.home(deal.owner)
+        case DealRevised(revision=revision):
+            plan.reply(policy, deal, "revised", revision=revision)
+            plan.parent(policy, deal)
+            plan.home(deal.owner)
+        case CounterOffered(counter_id=counter_id):
+            plan.add(Work.COUNTER_POST, counter_key(counter_id), deal.owner, counter_id=counter_id)
+            plan.home(deal.owner)
+        case CounterResolved(counter_id=counter_id, status=status):
+            plan.add(Work.COUNTER_REFRESH, counter_key(counter_id), None, counter_id=counter_id)
+            counter = await repo.get_counter_offer(session, counter_id)
+            if status == CounterStatus.DECLINED and counter is not None:
+                plan.add(
+                    Work.COUNTER_DECLINED,
+                    f"counter-declined:{counter_id}",
+                    counter.created_by,
+                    counter_id=counter_id,
+                    user=counter.created_by,
+                )
         case StageStarted():
             plan.parent(policy, deal)
         case ApprovalAssigned(approval_id=approval_id):
@@ -180,7 +202,7 @@ async def _plan_event(
             plan.add(Work.REMINDER, approval_key(row.id), row.assignee, approval_id=row.id)
             plan.reply(policy, deal, "reminded", approval_id=row.id)
         case DealFinished(status=status):
-            if status in _OWNER_TOLD:
+            if status in _OWNER_TOLD and not await _countered(session, deal):
                 plan.add(
                     Work.OWNER_NOTICE,
                     f"owner:{deal.id}",
@@ -212,6 +234,14 @@ async def _plan_delegation(
             user=person,
         )
     plan.home(delegation.delegator, delegation.delegate)
+
+
+async def _countered(session: AsyncSession, deal: Deal) -> bool:
+    """Sent back by a counter-offer: the owner's counter-offer message says it all."""
+    return any(
+        counter.revision == deal.revision
+        for counter in await repo.list_open_counters(session, deal.id)
+    )
 
 
 async def _row(session: AsyncSession, approval_id: int) -> Approval:

@@ -11,26 +11,36 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.cards.approval import build_approval_card, build_decided_card
+from bot.cards.counter import build_counter_declined_notice, build_counter_offer_dm
 from bot.cards.delegation import DelegationNotice, build_delegation_dm
 from bot.cards.escalation import build_escalation_message
 from bot.cards.home import build_home
 from bot.cards.owner import build_owner_dm
 from bot.cards.reminder import build_reminder_reply
 from bot.cards.replies import build_error_reply
+from bot.cards.revision import build_revision_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
 from bot.core.clock import Clock
 from bot.core.policy_book import PolicyBook
 from bot.read_models.approval_inbox import load_inbox
+from bot.read_models.revisions import (
+    CounterSnapshot,
+    load_card_diff,
+    load_counter,
+    load_revision_diff,
+)
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
 from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
 from bot.slack.gateway import Payload, SlackGateway
-from bot.slack.kinds import Work
+from bot.slack.kinds import Work, counter_key
 from store import messages
+from store import repositories as repo
 from store.db import Database
 from store.models import Delegation, OutboxMessage
 from store.people import home_seen_since
-from store.repositories import delegation_moves
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +89,12 @@ class SlackSender:
                 return await self._deal_reply(payload)
             case Work.OWNER_NOTICE:
                 return await self._tell_owner(payload["deal_id"], payload["status"])
+            case Work.COUNTER_POST:
+                return await self._post_counter(payload["counter_id"])
+            case Work.COUNTER_REFRESH:
+                return await self._refresh_counter(payload["counter_id"])
+            case Work.COUNTER_DECLINED:
+                return await self._counter_declined(payload["counter_id"], payload["user"])
             case Work.HOME:
                 return await self._publish_home(payload["user"])
             case Work.NOTICE:
@@ -96,9 +112,9 @@ class SlackSender:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:
                 return NOTHING
-        deal, approval = found
-        channel = await self._slack.open_dm(approval.assignee)
-        channel, ts = await self._slack.post(channel, self._card(deal, approval))
+            card = await self._card(session, *found)
+        channel = await self._slack.open_dm(found[1].assignee)
+        channel, ts = await self._slack.post(channel, card)
         return Sent(posted=True, kept=Kept(subject, channel, ts))
 
     async def _refresh_card(self, approval_id: int) -> Sent:
@@ -111,9 +127,10 @@ class SlackSender:
                 session, messages.escalation_subject(approval_id)
             )
             policy = await self._policies.get(session, found[0].policy_version)
+            rendered = await self._card(session, *found)
         deal, approval = found
         if card is not None:
-            await self._slack.update(card.channel, card.ts, self._card(deal, approval))
+            await self._slack.update(card.channel, card.ts, rendered)
         if escalation is not None:
             message = build_escalation_message(deal, approval, policy.admins, self._clock.now())
             await self._slack.update(escalation.channel, escalation.ts, message)
@@ -177,7 +194,16 @@ class SlackSender:
             if parent is None:
                 log.warning("deal %s has no parent message; reply skipped", payload["deal_id"])
                 return NOTHING
-            if payload["step"] == "finished":
+            if payload["step"] == "revised":
+                revision = payload["revision"]
+                deal = (await load_deals(session, [payload["deal_id"]], self._policies)).get(
+                    payload["deal_id"]
+                )
+                diff = await load_revision_diff(session, payload["deal_id"], revision - 1, revision)
+                if deal is None or diff is None:
+                    return NOTHING
+                message = build_revision_reply(deal, diff)
+            elif payload["step"] == "finished":
                 deals = await load_deals(session, [payload["deal_id"]], self._policies)
                 deal = deals.get(payload["deal_id"])
                 if deal is None or deal.status != payload["status"]:
@@ -232,7 +258,7 @@ class SlackSender:
     async def _delegation(self, delegation_id: int, state: str, person: str) -> Sent:
         async with self._db.read() as session:
             delegation = await session.get(Delegation, delegation_id)
-            moved = await delegation_moves(session, delegation) if delegation else 0
+            moved = await repo.delegation_moves(session, delegation) if delegation else 0
         if delegation is None:
             return NOTHING
         notice = DelegationNotice(
@@ -257,8 +283,62 @@ class SlackSender:
         channel, ts = await self._slack.post(channel, _Rendered(payload["message"]))
         return Sent(posted=True, kept=Kept(subject, channel, ts))
 
-    def _card(self, deal: DealSnapshot, approval: ApprovalSnapshot) -> Payload:
+    async def _card(
+        self, session: AsyncSession, deal: DealSnapshot, approval: ApprovalSnapshot
+    ) -> Payload:
+        """The card as it stands; a pending one opens with what changed since its holder
+        last saw the deal."""
         now = self._clock.now()
-        if approval.is_pending:
-            return build_approval_card(deal, approval, now)
-        return build_decided_card(deal, approval, now)
+        if not approval.is_pending:
+            return build_decided_card(deal, approval, now)
+        policy = await self._policies.get(session, deal.policy_version)
+        changes = await load_card_diff(
+            session, deal.id, approval.revision, approval.assignee, approval.approver, policy
+        )
+        return build_approval_card(deal, approval, now, changes)
+
+    async def _post_counter(self, counter_id: int) -> Sent:
+        """Ask the owner, once (remembered, to show the answer in place later)."""
+        subject = counter_key(counter_id)
+        async with self._db.read() as session:
+            found = await self._counter(session, counter_id)
+            if found is None or await messages.get_message(session, subject) is not None:
+                return NOTHING
+        deal, counter = found
+        dm = await self._slack.open_dm(deal.owner)
+        channel, ts = await self._slack.post(
+            dm, build_counter_offer_dm(deal, counter, self._clock.now())
+        )
+        return Sent(posted=True, kept=Kept(subject, channel, ts))
+
+    async def _refresh_counter(self, counter_id: int) -> Sent:
+        async with self._db.read() as session:
+            found = await self._counter(session, counter_id)
+            posted = await messages.get_message(session, counter_key(counter_id))
+        if found is None or posted is None:
+            return NOTHING
+        message = build_counter_offer_dm(*found, self._clock.now())
+        await self._slack.update(posted.channel, posted.ts, message)
+        return NOTHING
+
+    async def _counter_declined(self, counter_id: int, user: str) -> Sent:
+        async with self._db.read() as session:
+            found = await self._counter(session, counter_id)
+        if found is None:
+            return NOTHING
+        text = build_counter_declined_notice(*found)
+        await self._slack.post(await self._slack.open_dm(user), build_error_reply(text))
+        return POSTED
+
+    async def _counter(
+        self, session: AsyncSession, counter_id: int
+    ) -> tuple[DealSnapshot, CounterSnapshot] | None:
+        counter = await repo.get_counter_offer(session, counter_id)
+        if counter is None:
+            return None
+        deal = (await load_deals(session, [counter.deal_id], self._policies)).get(counter.deal_id)
+        if deal is None:
+            return None
+        policy = await self._policies.get(session, deal.policy_version)
+        snapshot = await load_counter(session, counter_id, policy)
+        return (deal, snapshot) if snapshot is not None else None

@@ -12,6 +12,7 @@ The errors below are the API's whole error catalogue; each becomes one JSON answ
 - ``InvalidDeal``: one ``(field, message)`` per bad field (422).
 - ``MissingParameter``: a required query parameter is absent (400).
 - ``UnknownDeal``: no deal with that id, or no such id (404).
+- ``Conflict``: the deal is finished (approved, rejected or withdrawn): it cannot change (409).
 
 Audit: a deal submitted here is recorded with the actor ``api`` (shown as "the CRM
 intake"), not its owner. The caller is whatever holds ``DEALDESK_API_TOKEN``; the owner
@@ -29,11 +30,11 @@ from typing import Any, ClassVar, Protocol
 from pydantic import SecretStr, ValidationError
 
 from bot.core.deps import Deps
-from bot.core.errors import UserInputError
+from bot.core.errors import InvalidTerms, InvalidTransition, NotFound, UserInputError
 from bot.read_models.snapshots import deal_json, load_deals
-from bot.workflow import submit_deal
-from policies.deal import DealTerms, field_errors
-from policies.vocabulary import API_ACTOR, parse_deal_ref
+from bot.workflow import revise_deal, submit_deal, withdraw_deal
+from policies.deal import SLACK_USER_ID, DealTerms, field_errors
+from policies.vocabulary import API_ACTOR, RevisionSource, parse_deal_ref
 from store import repositories as repo
 
 MAX_BODY_BYTES = 64 * 1024
@@ -79,6 +80,10 @@ class MissingParameter(IntakeError):
 
 class UnknownDeal(IntakeError):
     code = "not_found"
+
+
+class Conflict(IntakeError):
+    code = "conflict"
 
 
 class InvalidDeal(IntakeError):
@@ -144,8 +149,19 @@ async def read_body(stream: BodyStream, declared: int | None) -> bytes:
 
 def parse_deal(body: bytes) -> DealTerms:
     """The deal in a request body; NotJson or InvalidDeal when it is not one."""
+    data = parse_object(body, "the deal")
+    try:
+        return DealTerms.model_validate(data)
+    except ValidationError as error:
+        raise InvalidDeal(field_errors(error)) from None
+
+
+def parse_object(body: bytes, what: str, *, empty: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A request body's JSON object; ``empty`` stands for an empty body where one is allowed."""
     if not body.strip():
-        raise NotJson("the body is empty; send the deal as a JSON object")
+        if empty is not None:
+            return empty
+        raise NotJson(f"the body is empty; send {what} as a JSON object")
     try:
         data = json.loads(body, parse_constant=_reject_constant)
     except RecursionError:
@@ -153,11 +169,8 @@ def parse_deal(body: bytes) -> DealTerms:
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError both are
         raise NotJson(f"the body is not JSON: {error}") from None
     if not isinstance(data, dict):
-        raise NotJson(f"the body must be a JSON object (one deal), not a JSON {_kind(data)}")
-    try:
-        return DealTerms.model_validate(data)
-    except ValidationError as error:
-        raise InvalidDeal(field_errors(error)) from None
+        raise NotJson(f"the body must be a JSON object ({what}), not a JSON {_kind(data)}")
+    return data
 
 
 async def submit(deps: Deps, terms: DealTerms) -> Submitted:
@@ -169,6 +182,63 @@ async def submit(deps: Deps, terms: DealTerms) -> Submitted:
         raise InvalidDeal([(error.field, error.message)]) from None
     deals = await _load(deps, [result.deal_id])
     return Submitted(deals[0], result.created)
+
+
+async def revise(deps: Deps, ref: str, changes: dict[str, Any]) -> DealJson:
+    """``PATCH /api/deals/{id}``: the fields to change; the deal re-routed, or as it was
+    when nothing changed."""
+    deal_id = _deal_id(ref)
+    if not changes:
+        raise InvalidDeal([("deal", 'send the fields to change, such as {"discount": 15}')])
+    try:
+        async with deps.unit_of_work() as uow:
+            await revise_deal(uow, deal_id, changes, API_ACTOR, source=RevisionSource.CRM)
+    except InvalidTerms as invalid:
+        raise InvalidDeal(invalid.errors) from None
+    except UserInputError as error:
+        raise InvalidDeal([(error.field, error.message)]) from None
+    except NotFound:
+        raise UnknownDeal(f"there is no deal {ref!r}; deal ids look like D-1001") from None
+    except InvalidTransition as error:
+        raise Conflict(str(error)) from None
+    return (await _load(deps, [deal_id]))[0]
+
+
+async def withdraw(deps: Deps, ref: str, body: dict[str, Any]) -> DealJson:
+    """``POST /api/deals/{id}/withdraw``: out of review, with an optional reason and the
+    Slack user it is done for."""
+    deal_id = _deal_id(ref)
+    reason, by = body.get("reason"), body.get("by")
+    problems = [
+        (name, f"{name} must be text")
+        for name, value in (("reason", reason), ("by", by))
+        if value is not None and not isinstance(value, str)
+    ]
+    problems += [
+        (name, f"{name!r} is not a field here") for name in body if name not in ("reason", "by")
+    ]
+    if isinstance(by, str) and not SLACK_USER_ID.match(by):
+        problems.append(("by", "by must be a Slack user id such as U0SARAH"))
+    if problems:
+        raise InvalidDeal(problems)
+    try:
+        async with deps.unit_of_work() as uow:
+            await withdraw_deal(uow, deal_id, by or API_ACTOR, reason, via_api=True)
+    except NotFound:
+        raise UnknownDeal(f"there is no deal {ref!r}; deal ids look like D-1001") from None
+    except InvalidTransition as error:
+        raise Conflict(str(error)) from None
+    return (await _load(deps, [deal_id]))[0]
+
+
+_WITHDRAW = ("reason", "by")
+
+
+def _deal_id(ref: str) -> int:
+    deal_id = parse_deal_ref(ref)
+    if deal_id is None or deal_id > _MAX_ROW_ID:
+        raise UnknownDeal(f"there is no deal {ref!r}; deal ids look like D-1001")
+    return deal_id
 
 
 async def find_deal(deps: Deps, ref: str) -> DealJson:

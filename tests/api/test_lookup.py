@@ -82,7 +82,7 @@ async def test_other_api_paths_answer_json(app: RunningApp) -> None:
         )
 
     assert (unknown_status, unknown["error"]) == (404, "not_found")
-    assert (delete_status, allow, delete["error"]) == (405, "GET", "method_not_allowed")
+    assert (delete_status, allow, delete["error"]) == (405, "GET, PATCH", "method_not_allowed")
 
 
 @pytest.mark.usefixtures("broken_database")

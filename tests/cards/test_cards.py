@@ -8,7 +8,7 @@ import pytest
 
 from bot.cards.approval import build_approval_card, build_decided_card
 from bot.cards.escalation import build_escalation_message
-from bot.cards.ids import CardAction, EscalationBlock, OwnerAction
+from bot.cards.ids import CARD_DECISIONS, CardAction, EscalationBlock, OwnerAction
 from bot.cards.owner import build_owner_dm
 from bot.cards.parts import progress_line
 from bot.cards.replies import build_help_reply, build_not_found_reply
@@ -32,13 +32,14 @@ from tests.cards.fixtures import (
 from tests.cards.walk import all_text, blocks_of, buttons
 
 
-def test_the_card_offers_approve_reject_and_request_changes_for_this_approval() -> None:
+def test_the_card_offers_four_decisions_for_this_approval() -> None:
     payload = build_approval_card(techcorp(), cfo_approval(), NOW).to_dict()
     found = buttons(payload)
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in found] == [
         ("Approve", CardAction.APPROVE, "2"),
         ("Reject", CardAction.REJECT, "2"),
         ("Request changes", CardAction.REQUEST_CHANGES, "2"),
+        ("Approve with changes", CardAction.COUNTER, "2"),
     ]
     assert found[0]["style"] == "primary"
     assert found[1]["style"] == "danger"
@@ -154,7 +155,7 @@ def test_the_escalation_message_pings_admins_and_offers_the_card_buttons() -> No
         "🚨 <@U0REVOPS> <@U0OPS>: TechCorp (D-1001) needs a decision."
     )
     assert "<@U0LISA> has not answered since <!date^1795266000^" in message["text"]
-    assert [b["action_id"] for b in buttons(message)] == list(CardAction)
+    assert [b["action_id"] for b in buttons(message)] == list(CARD_DECISIONS)
     actions = next(b for b in blocks_of(message) if b["type"] == "actions")
     assert actions["block_id"] == EscalationBlock.ACTIONS
 
@@ -171,10 +172,11 @@ def test_an_escalation_held_in_the_owners_name_says_they_may_not_decide_it() -> 
     )
 
 
-def test_the_owner_can_resubmit_a_deal_sent_back_for_changes() -> None:
+def test_the_owner_can_resubmit_or_withdraw_a_deal_sent_back_for_changes() -> None:
     message = build_owner_dm(sent_back_deal(), NOW).to_dict()
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons(message)] == [
-        ("Resubmit", OwnerAction.RESUBMIT, "1")
+        ("Resubmit", OwnerAction.RESUBMIT, "1"),
+        ("Withdraw", OwnerAction.WITHDRAW, "1"),
     ]
     assert ">Please bring the term down to 24 months." in all_text(message)
 

@@ -45,6 +45,7 @@ def test_the_card_keeps_its_buttons_and_deadline_when_the_company_is_huge() -> N
         "Approve",
         "Reject",
         "Request changes",
+        "Approve with changes",
     ]
 
 

@@ -55,6 +55,7 @@ def terms(**changes: Any) -> DealTerms:
         ("finance", 0, {"discount": 15}, True, ["discount 12% → 15% stays within the 15% limit"]),
         ("finance", 0, {"discount": 18}, False, ["discount 12% → 18% crosses the 15% limit"]),
         ("finance", 0, {"discount": 0}, False, ["discount 12% → 0% crosses discount > 0"]),
+        ("finance", 0, {"discount": 20}, False, ["discount 12% → 20% crosses the 15% limit"]),
         ("cfo", 0, {"discount": 18}, False, ["discount 12% → 18% crosses discount > 15"]),
         ("cfo", 0, {"discount": 14}, False, ["discount 12% → 14% changed"]),
         ("cfo", 0, {"acv": 9000000}, False, ["acv $500,000 → $9,000,000 changed"]),
@@ -71,6 +72,31 @@ def test_a_sign_off_stands_while_every_change_stays_within_its_limits(
 
     assert review.stands is stands
     assert [str(c) for c in review.changes] == words
+
+
+@pytest.mark.parametrize(
+    ("approved", "now", "stands", "why"),
+    [
+        (18, 16, True, "is no more than was approved"),
+        (18, 15, True, "stays within the 15% limit"),
+        (18, 20, False, "goes beyond the 15% limit"),
+    ],
+)
+def test_beyond_the_limit_a_sign_off_covers_up_to_what_was_approved(
+    approved: int, now: int, stands: bool, why: str
+) -> None:
+    """James approved 18% although his limit is 15% (the avatar only advises him)."""
+    review = review_sign_off(
+        POLICY,
+        0,
+        "finance",
+        ["finance"],
+        terms(discount=approved, acv=100000),
+        terms(discount=now, acv=100000),
+    )
+
+    assert review.stands is stands
+    assert review.changes[0].why == why
 
 
 def test_terms_not_known_ask_again() -> None:
