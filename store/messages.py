@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import insert
-from store.models import SlackMessage
+from store.models import MessageApproval, SlackMessage
 
 
 def card_subject(approval_id: int) -> str:
@@ -29,11 +31,29 @@ async def get_message(session: AsyncSession, subject: str) -> SlackMessage | Non
 
 
 async def add_message(
-    session: AsyncSession, subject: str, channel: str, ts: str, now: datetime
+    session: AsyncSession,
+    subject: str,
+    channel: str,
+    ts: str,
+    now: datetime,
+    *,
+    body: dict[str, Any] | None = None,
+    shows: Sequence[int] = (),
 ) -> None:
+    """Remember where a message lives (the first post of a subject wins); ``shows``: the
+    approvals it carries buttons for, ``body``: the message as posted, to update it."""
     statement = (
         insert(session, SlackMessage)
-        .values(subject=subject, channel=channel, ts=ts, created_at=now)
+        .values(subject=subject, channel=channel, ts=ts, created_at=now, body=body)
         .on_conflict_do_nothing(index_elements=["subject"])
     )
     await session.execute(statement)
+    if shows:
+        rows = [{"subject": subject, "approval_id": approval_id} for approval_id in set(shows)]
+        await session.execute(insert(session, MessageApproval).on_conflict_do_nothing(), rows)
+
+
+async def list_subjects_showing(session: AsyncSession, approval_id: int) -> list[str]:
+    """The messages (briefings) that show ``approval_id`` with its buttons."""
+    query = select(MessageApproval.subject).where(MessageApproval.approval_id == approval_id)
+    return sorted((await session.execute(query)).scalars().all())

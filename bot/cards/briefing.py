@@ -8,7 +8,7 @@ is a list line. The message stays within Slack's 50 blocks however much waits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -188,3 +188,29 @@ def _setting_values(setting: BriefingSetting) -> dict[str, Any]:
 
 def _words(part: str, **values: Any) -> str:
     return render_part(TEMPLATE, part, **values)
+
+
+def settle_briefing(posted: Mapping[str, Any], outcomes: Mapping[int, str]) -> dict[str, Any]:
+    """A briefing as posted, with the buttons of each settled approval (``outcomes``: its
+    id → one mrkdwn line saying what became of it) replaced by that line."""
+    blocks = []
+    for block in posted.get("blocks") or []:
+        approval_id = shown_approval(block)
+        if approval_id is not None and approval_id in outcomes:
+            blocks.append(context(outcomes[approval_id]).to_dict())
+        else:
+            blocks.append(block)
+    return {**posted, "blocks": blocks}
+
+
+def shown_approvals(posted: Mapping[str, Any]) -> tuple[int, ...]:
+    """The approvals a posted briefing carries buttons for."""
+    found = (shown_approval(block) for block in posted.get("blocks") or [])
+    return tuple(approval_id for approval_id in found if approval_id is not None)
+
+
+def shown_approval(block: Mapping[str, Any]) -> int | None:
+    prefix, _, approval_id = str(block.get("block_id") or "").partition(":")
+    if prefix != BriefingBlock.ACTIONS or not approval_id.isdigit():
+        return None
+    return int(approval_id)

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +50,10 @@ class Kept:
     subject: str
     channel: str
     ts: str
+    body: dict[str, Any] | None = None
+    """The message as posted, for one rendered once and updated later (a briefing)."""
+    shows: tuple[int, ...] = ()
+    """Approvals it shows with their buttons: it is updated when they are settled."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,9 @@ class Delivery:
         if row.lane is not None:
             await outbox.release_lane(session, row.lane, self._next_turn(outcome))
         if kept is not None:
-            await messages.add_message(session, kept.subject, kept.channel, kept.ts, now)
+            await messages.add_message(
+                session, kept.subject, kept.channel, kept.ts, now, body=kept.body, shows=kept.shows
+            )
         if trouble is None:
             await outbox.finish(session, row, now, through)
         elif trouble.retryable:

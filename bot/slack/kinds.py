@@ -44,6 +44,8 @@ class Work(StrEnum):
     """A message only one person sees ({user, text, response_url?, channel?})."""
     BRIEFING = "briefing.post"
     """A morning briefing, rendered when it was claimed ({subject, user, message})."""
+    BRIEFING_REFRESH = "briefing.refresh"
+    """Take the buttons of settled approvals off a posted briefing ({subject})."""
     DIGEST = "digest.post"
     """The deal channel's daily digest, rendered when claimed ({subject, channel, message})."""
     NUDGE = "stalled.nudge"
@@ -52,7 +54,13 @@ class Work(StrEnum):
     @property
     def coalesces(self) -> bool:
         """Re-renders current state: a newer row of the same key makes an older one moot."""
-        return self in (Work.HOME, Work.DEAL_PARENT, Work.CARD_REFRESH, Work.COUNTER_REFRESH)
+        return self in (
+            Work.HOME,
+            Work.DEAL_PARENT,
+            Work.CARD_REFRESH,
+            Work.COUNTER_REFRESH,
+            Work.BRIEFING_REFRESH,
+        )
 
     @property
     def priority(self) -> int:
@@ -90,6 +98,7 @@ _METHODS = {
     Work.DELEGATION: _DM,
     Work.NOTICE: _DM | {"chat.postEphemeral"},
     Work.BRIEFING: _DM,
+    Work.BRIEFING_REFRESH: frozenset({"chat.update"}),
     Work.DIGEST: frozenset({POST}),
     Work.NUDGE: _DM,
 }

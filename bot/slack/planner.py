@@ -37,7 +37,7 @@ from bot.core.policy_book import PolicyBook
 from bot.slack.kinds import Work, approval_key, counter_key, deal_key, new_row, notice_row
 from policies.model import Policy
 from policies.vocabulary import AVATAR_PREFIX, CounterStatus, DealStatus, Refusal
-from store import outbox
+from store import messages, outbox
 from store import repositories as repo
 from store.models import Approval, Deal, Delegation
 
@@ -169,6 +169,7 @@ async def _plan_event(
             row = await _row(session, approval_id)
             if not row.is_avatar:
                 plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
+                await _briefings(session, plan, row)
             plan.reply(policy, deal, "decided", approval_id=row.id)
             plan.parent(policy, deal)
             plan.home(row.assignee, row.decided_by)
@@ -176,6 +177,7 @@ async def _plan_event(
             row = await _row(session, approval_id)
             if not row.is_avatar:
                 plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
+                await _briefings(session, plan, row)
             plan.reply(
                 policy,
                 deal,
@@ -196,6 +198,7 @@ async def _plan_event(
             row = await _row(session, approval_id)
             if not row.is_avatar:
                 plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
+                await _briefings(session, plan, row)
                 plan.home(row.assignee)
         case ReminderDue(approval_id=approval_id):
             row = await _row(session, approval_id)
@@ -234,6 +237,12 @@ async def _plan_delegation(
             user=person,
         )
     plan.home(delegation.delegator, delegation.delegate)
+
+
+async def _briefings(session: AsyncSession, plan: _Plan, row: Approval) -> None:
+    """Every briefing that shows ``row`` with its buttons loses them, wherever it was decided."""
+    for subject in await messages.list_subjects_showing(session, row.id):
+        plan.add(Work.BRIEFING_REFRESH, subject, None, subject=subject)
 
 
 async def _countered(session: AsyncSession, deal: Deal) -> bool:

@@ -14,11 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.approval import build_approval_card, build_decided_card
+from bot.cards.briefing import settle_briefing, shown_approvals
 from bot.cards.counter import build_counter_declined_notice, build_counter_offer_dm
 from bot.cards.delegation import DelegationNotice, build_delegation_dm
 from bot.cards.escalation import build_escalation_message
 from bot.cards.home import build_home
 from bot.cards.owner import build_owner_dm
+from bot.cards.parts import outcome_line
 from bot.cards.reminder import build_reminder_reply
 from bot.cards.replies import build_error_reply
 from bot.cards.revision import build_revision_reply
@@ -105,6 +107,8 @@ class SlackSender:
                 )
             case Work.BRIEFING | Work.DIGEST | Work.NUDGE:
                 return await self._post_rendered(payload)
+            case Work.BRIEFING_REFRESH:
+                return await self._refresh_briefing(payload["subject"])
 
     async def _post_card(self, approval_id: int) -> Sent:
         subject = messages.card_subject(approval_id)
@@ -281,7 +285,26 @@ class SlackSender:
                 return NOTHING
         channel = payload.get("channel") or await self._slack.open_dm(payload["user"])
         channel, ts = await self._slack.post(channel, _Rendered(payload["message"]))
-        return Sent(posted=True, kept=Kept(subject, channel, ts))
+        shows = shown_approvals(payload["message"])
+        body = payload["message"] if shows else None
+        return Sent(posted=True, kept=Kept(subject, channel, ts, body=body, shows=shows))
+
+    async def _refresh_briefing(self, subject: str) -> Sent:
+        """The briefing as posted, each approval settled since shown by its outcome."""
+        now = self._clock.now()
+        outcomes: dict[int, str] = {}
+        async with self._db.read() as session:
+            posted = await messages.get_message(session, subject)
+            if posted is None or posted.body is None:
+                return NOTHING
+            for approval_id in shown_approvals(posted.body):
+                found = await load_approval(session, approval_id, self._policies)
+                if found is not None and not found[1].is_pending:
+                    outcomes[approval_id] = outcome_line(*found, now)
+        if outcomes:
+            message = settle_briefing(posted.body, outcomes)
+            await self._slack.update(posted.channel, posted.ts, _Rendered(message))
+        return NOTHING
 
     async def _card(
         self, session: AsyncSession, deal: DealSnapshot, approval: ApprovalSnapshot

@@ -10,7 +10,7 @@ import pytest
 from bot.briefings.compose import compose_briefings
 from bot.briefings.timing import Recipient
 from bot.cards.blocks import SlackMessage
-from bot.cards.ids import CardAction
+from bot.cards.ids import CARD_DECISIONS
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
 from tests.briefings.seed import MONDAY_EIGHT, START, seed_week
@@ -92,7 +92,7 @@ def test_each_overdue_or_due_today_approval_has_the_cards_buttons(
     blocks = briefings[MARCUS].to_dict()["blocks"]
     shown = buttons(blocks)
     assert [b["action_id"] for b in shown] == [
-        str(action) for _ in range(3) for action in CardAction
+        str(action) for _ in range(3) for action in CARD_DECISIONS
     ]
     assert [b["text"]["text"] for b in shown[:3]] == ["Approve", "Reject", "Request changes"]
     assert len({b["value"] for b in shown}) == 3  # one approval id per item

@@ -137,6 +137,9 @@ async def test_each_person_gets_theirs_at_their_eight_and_can_decide_from_it(
     await app.requests.click(lisa, CardAction.APPROVE, user=LISA)
     decided = await updated(app.slack, card)
     assert "Approved by <@U0LISA>" in decided.visible_text
+    briefing = await updated(app.slack, lisa)  # decided there, its buttons go too
+    assert briefing.button_texts == []
+    assert "Approved by <@U0LISA>" in briefing.visible_text
     assert (await run_morning(app.deps, app.runtime.deps.gateway)).briefed == ()
     await settled(app)
     assert len([m for m in app.slack.dm(LISA) if "Good morning!" in m.visible_text]) == 1
