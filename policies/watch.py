@@ -27,6 +27,8 @@ from policies.limits import caps_of, shown_value
 from policies.model import Policy
 
 EVERYTHING = frozenset(CONDITION_FIELDS)
+ASKED_AGAIN = "; asked again: "
+"""Joins an approval's reason and why a new revision asks its approver again."""
 
 
 def watched_fields(

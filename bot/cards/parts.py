@@ -23,6 +23,7 @@ from bot.text.mrkdwn import (
 from policies.avatars.decision import AvatarDecision, Outcome
 from policies.duration import humanize
 from policies.vocabulary import ApprovalStatus, DealStatus
+from policies.watch import ASKED_AGAIN
 
 COMPANY_IN_LINE = 80
 """A company name inside a list line is cut to this; headers and facts show more."""
@@ -198,6 +199,22 @@ def _ended(deal: DealSnapshot, approval: ApprovalSnapshot) -> str:
         reason = f": {quote(approval.comment, COMMENT_MAX)}" if approval.comment else ""
         return f"Withdrawn by {decider(approval)}{reason}. This approval is no longer needed."
     return ENDED_BECAUSE.get(DealStatus(deal.status), "This approval is no longer needed.")
+
+
+def revision_lines(deal: DealSnapshot) -> str:
+    """On a revised deal, each sign-off the revision kept and each it asked for again, why."""
+    lines = []
+    for approval in deal.approvals:
+        if approval.carried_from is not None:
+            lines.append(f"♻️ Kept: {_named(approval)}: {quote(approval.reason, REASON_MAX)}")
+        elif ASKED_AGAIN in approval.reason:
+            why = approval.reason.split(ASKED_AGAIN, 1)[1]
+            lines.append(f"🔁 Asked again: {_named(approval)}: {quote(why, REASON_MAX)}")
+    return "\n".join(lines) if deal.revision > 1 else ""
+
+
+def _named(approval: ApprovalSnapshot) -> str:
+    return who_named(approval.assignee, approval.approver_name)
 
 
 def stage_marks(deal: DealSnapshot) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from bot.cards.parts import (
     outcome_line,
     pending_line,
     progress_line,
+    revision_lines,
     status_line,
     summary,
 )
@@ -73,6 +74,8 @@ def build_status_reply(deal: DealSnapshot, now: datetime) -> SlackMessage:
     if pending := deal.pending:
         lines = "\n".join(pending_line(a, now) for a in pending)
         blocks.append(section(f"*Waiting on*\n{lines}"))
+    if revision := revision_lines(deal):
+        blocks.append(section(f"*Revision {deal.revision}: which sign-offs it kept*\n{revision}"))
     if steps := _recent_steps(deal, now):
         blocks.append(section(f"*Latest steps*\n{steps}"))
     blocks.append(context(deal_context(deal)))

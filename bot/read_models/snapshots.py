@@ -50,6 +50,8 @@ class ApprovalSnapshot:
     successor_assignee: str | None = None
     """For a reassigned row: who holds the slot now."""
     successor_name: str | None = None
+    carried_from: int | None = None
+    """For a sign-off a new revision kept: the revision it was carried from."""
 
     @property
     def is_avatar(self) -> bool:
@@ -102,7 +104,10 @@ class DealSnapshot:
 
 
 def approval_snapshot(
-    row: Approval, policy: Policy, successor: Approval | None = None
+    row: Approval,
+    policy: Policy,
+    successor: Approval | None = None,
+    previous: Approval | None = None,
 ) -> ApprovalSnapshot:
     approver = policy.approvers.get(row.approver)
     return ApprovalSnapshot(
@@ -129,6 +134,7 @@ def approval_snapshot(
         recommendation=AvatarDecision.from_json(row.recommendation) if row.recommendation else None,
         successor_assignee=successor.assignee if successor else None,
         successor_name=_successor_name(policy, successor),
+        carried_from=previous.revision if previous and previous.revision < row.revision else None,
     )
 
 
@@ -151,6 +157,7 @@ def deal_snapshot(
     deal: Deal, rows: list[Approval] | tuple[Approval, ...], policy: Policy
 ) -> DealSnapshot:
     by_previous = {row.previous_id: row for row in rows if row.previous_id is not None}
+    by_id = {row.id: row for row in rows}
     return DealSnapshot(
         id=deal.id,
         ref=deal_ref(deal.id),
@@ -174,7 +181,7 @@ def deal_snapshot(
         updated_at=deal.updated_at,
         finished_at=deal.finished_at,
         approvals=tuple(
-            approval_snapshot(row, policy, by_previous.get(row.id))
+            approval_snapshot(row, policy, by_previous.get(row.id), by_id.get(row.previous_id or 0))
             for row in rows
             if row.revision == deal.revision
         ),

@@ -12,7 +12,7 @@ from bot.workflow.terms import terms_from_json, terms_of
 from policies.model import Policy
 from policies.routing import Plan, PlannedApproval, PlannedStage
 from policies.vocabulary import ApprovalStatus, DealStatus
-from policies.watch import Review, review_sign_off
+from policies.watch import ASKED_AGAIN, Review, review_sign_off
 from store import repositories as repo
 from store.models import Approval, Deal
 
@@ -70,7 +70,7 @@ async def _start_stage(uow: UnitOfWork, deal: Deal, policy: Policy, stage: Plann
                 _carry_over(uow, deal, stage, planned, earlier, verdict)
                 continue
             _reopen(uow, deal, stage, planned, earlier, verdict)
-            reason = f"{reason}; asked again: {verdict.why}"
+            reason = f"{reason}{ASKED_AGAIN}{verdict.why}"
         await assign(
             uow,
             deal,
@@ -182,6 +182,7 @@ def _carry_over(
         reason=(
             f"{_SIGNED_OFF[ApprovalStatus(earlier.status)]} in revision {verdict.given_on} "
             f"and still required ({planned.reason})"
+            + "".join(f"; kept: {change}" for change in verdict.review.kept)
         ),
         assigned_at=uow.now,
         decided_by=earlier.decided_by,

@@ -25,6 +25,7 @@ from tests.slack.flows import (
     updated,
 )
 from tests.support.app_server import RunningApp
+from tests.support.block_reading import visible_text
 from tests.support.slack_workspace import Message
 
 JAMES = "U0JAMES"
@@ -132,6 +133,11 @@ async def test_a_counter_offer_accepted_in_one_click_completes_the_deal(app: Run
     await settled(app)
     assert len(cards(app.slack, LISA)) == 1
     assert len(cards(app.slack, JAMES)) == 1
+    status = await _status(app)
+    assert (
+        "Kept: <@U0JAMES> (James Rodriguez): approved in revision 1 and still required "
+        "(discount &gt; 0); kept: discount 12% → 15% stays within the 15% limit"
+    ) in status
     kept = {e["approver"]: e["kept"] for e in await audit_actions(app, "approval_carried_over")}
     assert kept == {
         "finance": ["kept: discount 12% → 15% stays within the 15% limit"],
@@ -168,6 +174,12 @@ async def test_a_revision_past_a_limit_asks_again_with_the_diff(app: RunningApp)
     [parent] = app.slack.messages(DEAL_CHANNEL)
     replies = [m.visible_text for m in app.slack.thread(DEAL_CHANNEL, parent.ts)]
     assert sum("is now revision 2 (changed in the CRM)" in text for text in replies) == 1
+    status = await _status(app)
+    assert "Revision 2: which sign-offs it kept" in status
+    assert (
+        "Asked again: <@U0JAMES> (James Rodriguez): discount 12% → 18% crosses the 15% limit"
+        in status
+    )
     reopened = await audit_actions(app, "approval_reopened")
     assert [event["why"] for event in reopened] == [
         "discount 12% → 18% crosses the 15% limit",
@@ -263,3 +275,8 @@ async def _deal(app: RunningApp) -> dict[str, object]:
     async with app.session.get(app.api("/api/deals/D-1001"), headers=app.auth) as response:
         deal: dict[str, object] = await response.json()
     return deal
+
+
+async def _status(app: RunningApp) -> str:
+    reply = await app.requests.command("/deal", "status D-1001", user=OWNER)
+    return visible_text(reply.body["blocks"])
