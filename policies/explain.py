@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from policies.avatars import Outcome, run_avatar
@@ -11,7 +11,8 @@ from policies.deal import DealTerms
 from policies.duration import format_duration
 from policies.loader import LoadedPolicy
 from policies.model import Policy
-from policies.routing import build_plan
+from policies.routing import Plan, build_plan
+from policies.watch import review_sign_off
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class ExplainedApproval:
     why: str
     avatar: str
     then: str
+    revision: str = ""
+    """Against a deal signed off before (``--was``): whether that sign-off is kept, and why."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,23 @@ class Explanation:
         return asdict(self)
 
 
-def explain_plan(loaded: LoadedPolicy, terms: DealTerms) -> Explanation:
+def explain_plan(
+    loaded: LoadedPolicy, terms: DealTerms, was: DealTerms | None = None
+) -> Explanation:
+    """The deal's plan; with ``was`` (the values the approvers signed off), which of those
+    sign-offs a revision to ``terms`` keeps and which it asks for again."""
     policy = loaded.policy
     plan = build_plan(policy, terms)
+    before = build_plan(policy, was) if was is not None else None
     stages = []
     for stage in plan.stages:
-        approvals = [_explain(policy, terms, a.approver, a.reason) for a in stage.approvals]
+        approvals = [
+            replace(
+                _explain(policy, terms, a.approver, a.reason),
+                revision=_again(policy, before, stage.index, a.approver, was, terms),
+            )
+            for a in stage.approvals
+        ]
         skipped = [f"{a.approver} (when {a.reason})" for a in stage.not_required]
         stages.append(ExplainedStage(stage.index, stage.name, approvals, skipped))
     headline = (
@@ -55,6 +69,27 @@ def explain_plan(loaded: LoadedPolicy, terms: DealTerms) -> Explanation:
         f"{percent(terms.discount)} discount, {terms.term_months} months"
     )
     return Explanation(headline, policy.name, loaded.version, stages)
+
+
+def _again(
+    policy: Policy,
+    before: Plan | None,
+    stage_index: int,
+    approver_id: str,
+    was: DealTerms | None,
+    terms: DealTerms,
+) -> str:
+    if before is None or was is None:
+        return ""
+    if not policy.approvers[approver_id].is_human:
+        return "decides again on the new values"
+    if before.required(stage_index, approver_id) is None:
+        return "asked: not required before"
+    review = review_sign_off(policy, stage_index, approver_id, [approver_id], was, terms)
+    if review.stands:
+        kept = "; ".join(str(change) for change in review.kept)
+        return f"kept: {kept}" if kept else "kept: nothing it depends on changed"
+    return "asked again: " + "; ".join(str(change) for change in review.crossed)
 
 
 def _explain(policy: Policy, terms: DealTerms, approver_id: str, reason: str) -> ExplainedApproval:

@@ -126,6 +126,28 @@ def test_explain_revops_says_the_manager_avatar_hands_over(
     assert manager["avatar"].startswith("hand over: ACV $500,000 exceeds")
 
 
+def test_explain_was_says_which_sign_offs_a_change_keeps(tmp_path: Path) -> None:
+    """The contract policy: the CFO (`acv > 250000 or discount > 15`, no limit of her own)
+    is asked again when the discount goes from 12% to 18%; legal keeps its sign-off."""
+    was, now = tmp_path / "was.json", tmp_path / "now.json"
+    was.write_text(json.dumps(TECHCORP_JSON), encoding="utf-8")
+    now.write_text(json.dumps({**TECHCORP_JSON, "discount": 18}), encoding="utf-8")
+    args = ["policy", "explain", str(CONTRACT), "--deal", str(now), "--was", str(was), "--json"]
+
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == 0, result.output
+    stages = {stage["name"]: stage for stage in json.loads(result.stdout)["stages"]}
+    (cfo,) = stages["Deal approval"]["approvals"]
+    assert cfo["revision"] == "asked again: discount 12% → 18% crosses discount > 15"
+    legal, finance = stages["Reviews"]["approvals"]
+    assert legal["revision"].startswith("asked again: discount 12% → 18% changed")
+    assert finance["revision"] == "decides again on the new values"
+    table = runner.invoke(app, args[:-1])
+    assert "After" in table.stdout
+    assert "asked" in table.stdout
+
+
 @pytest.mark.parametrize(
     ("change", "field", "says"),
     [

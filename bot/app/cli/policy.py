@@ -43,12 +43,21 @@ def explain(
             "--deal", help="The deal as JSON (CONTRACT.md, Deal JSON).", show_default=False
         ),
     ],
+    was: Annotated[
+        Path | None,
+        typer.Option(
+            "--was",
+            help="The deal as it was signed off (JSON): show which sign-offs a change to "
+            "--deal keeps and which it asks for again.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
     """Print a deal's approval plan: each stage, who approves, and which rule put them there."""
     loaded = _load(file)
     terms = _read_deal(deal)
-    explanation = explain_plan(loaded, terms)
+    explanation = explain_plan(loaded, terms, _read_deal(was) if was else None)
     if as_json:
         typer.echo(json.dumps(explanation.to_json(), indent=2))
         return
@@ -99,10 +108,13 @@ def _print(explanation: Explanation) -> None:
             table = Table(
                 title=f"{stage.index + 1}. {stage.name}", title_justify="left", show_lines=False
             )
-            for column in ("Approver", "Who", "Why", "Avatar", "Then"):
+            revised = any(row.revision for row in stage.approvals)
+            columns = ("Approver", "Who", "Why", "Avatar", "Then", "After the change")
+            for column in columns if revised else columns[:-1]:
                 table.add_column(column, overflow="fold")
             for row in stage.approvals:
-                table.add_row(row.approver, row.who, row.why, row.avatar, row.then)
+                cells = (row.approver, row.who, row.why, row.avatar, row.then, row.revision)
+                table.add_row(*(cells if revised else cells[:-1]))
             console.print()
             console.print(table)
         for rule in stage.not_required:
