@@ -158,7 +158,7 @@ def build_counter_declined_notice(deal: DealSnapshot, counter: CounterSnapshot) 
     """To the approver who countered, when the owner keeps their own values."""
     by = mention(counter.resolved_by or deal.owner)
     return (
-        f"{by} declined your counter-offer on {company(deal)} ({deal.ref}). The deal stays "
+        f"↩️ {by} declined your counter-offer on *{company(deal)}* ({deal.ref}). The deal stays "
         "with its owner to change and resubmit; you will get a new card if you are needed again."
     )
 

@@ -22,7 +22,7 @@ from bot.cards.home import build_home
 from bot.cards.owner import build_owner_dm
 from bot.cards.parts import outcome_line
 from bot.cards.reminder import build_reminder_reply
-from bot.cards.replies import build_error_reply
+from bot.cards.replies import build_done_reply, build_error_reply
 from bot.cards.revision import build_revision_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
 from bot.core.clock import Clock
@@ -350,7 +350,7 @@ class SlackSender:
         if found is None:
             return NOTHING
         text = build_counter_declined_notice(*found)
-        await self._slack.post(await self._slack.open_dm(user), build_error_reply(text))
+        await self._slack.post(await self._slack.open_dm(user), build_done_reply(text))
         return POSTED
 
     async def _counter(

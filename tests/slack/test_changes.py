@@ -280,3 +280,32 @@ async def _deal(app: RunningApp) -> dict[str, object]:
 async def _status(app: RunningApp) -> str:
     reply = await app.requests.command("/deal", "status D-1001", user=OWNER)
     return visible_text(reply.body["blocks"])
+
+
+async def test_a_declined_counter_offer_stays_with_the_owner_and_the_approver_hears(
+    app: RunningApp,
+) -> None:
+    await submit(app)
+    lisa_card = await card_for(app.slack, LISA)
+    assert await _counter(app, lisa_card, LISA, discount="10", note="10% at most") == {}
+    [offer] = await eventually(
+        lambda: [m for m in app.slack.dm(OWNER) if "Counter-offer" in m.visible_text],
+        "the counter-offer in Sarah's DM",
+    )
+
+    stranger = await app.requests.click(offer, CounterAction.ACCEPT, user=PRIYA)
+    assert stranger.status == 200
+    reply = await app.requests.click(offer, CounterAction.DECLINE, user=OWNER)
+    assert reply.status == 200
+
+    answered = await updated(app.slack, offer)
+    assert "Declined by <@U0SARAH>" in answered.visible_text
+    told = await eventually(
+        lambda: [m for m in app.slack.dm(LISA) if "declined your counter-offer" in m.visible_text],
+        "Lisa told of the decline",
+    )
+    assert "<@U0SARAH> declined your counter-offer on *TechCorp* (D-1001)" in told[0].visible_text
+    refusals = [post.body["text"] for post in app.slack.responses]
+    assert any("Only the deal's owner can accept" in text for text in refusals)
+    deal = await _deal(app)
+    assert (deal["status"], deal["revision"], deal["discount"]) == ("changes_requested", 1, 12)

@@ -1,6 +1,7 @@
-"""Property: random sequences of submissions, decisions, resubmissions, timeouts, reminders,
-delegations and withdrawals never leave a deal in an impossible state, and the audit chain
-always verifies.
+"""Property: random sequences of submissions, decisions, counter-offers (accepted and
+declined), edits, resubmissions, timeouts, reminders, delegations and withdrawals never
+leave a deal in an impossible state, an approval never counts for values its approver did
+not see, and the audit chain always verifies.
 
 A sync state machine drives an asyncio.Runner it owns, on a fresh SQLite file per example
 (copied from one migrated template, so examples stay cheap). Every invariant is read back
@@ -15,6 +16,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -34,20 +36,25 @@ from bot.core.clock import VirtualClock
 from bot.core.deps import Deps, open_deps
 from bot.core.errors import NotAuthorized, UserInputError
 from bot.core.policy_book import PolicyBook
+from policies.avatars import AVATAR_READS
 from policies.deal import DealTerms
+from policies.limits import caps_of
 from policies.loader import LoadedPolicy, load_policy_text
 from policies.routing import Plan
-from policies.vocabulary import ApprovalStatus, DealStatus, Decision
+from policies.vocabulary import ApprovalStatus, CounterStatus, DealStatus, Decision
 from store import repositories as repo
 from store.audit import Verification, verify
 from store.db import Database
-from store.models import Approval, Deal
+from store.models import Approval, CounterOffer, Deal, DealRevision
 from tests.conftest import START
 from tests.support.databases import sqlite_url
 from tests.support.deals import (
+    answer_counter,
+    counter,
     decide_as,
     delegate,
     resubmit,
+    revise,
     run_remind,
     run_time_out,
     submit,
@@ -101,6 +108,8 @@ class View:
     decided: list[int] = field(default_factory=list)
     sent_back: list[int] = field(default_factory=list)
     open: list[int] = field(default_factory=list)
+    counters: list[int] = field(default_factory=list)
+    """Counter-offers waiting for the owner's answer."""
 
 
 class DealDesk(RuleBasedStateMachine):
@@ -191,6 +200,54 @@ class DealDesk(RuleBasedStateMachine):
         else:
             self.runner.run(step)
 
+    @precondition(lambda self: any(not who.startswith("avatar:") for _, who in self.view.pending))
+    @rule(
+        data=st.data(),
+        discount=st.sampled_from([0, 10, 12, 14, 15, 18, 25]),
+        term=st.sampled_from([12, 24, 36]),
+    )
+    def counter(self, data: st.DataObject, discount: int, term: int) -> None:
+        people = [(a, who) for a, who in self.view.pending if not who.startswith("avatar:")]
+        approval_id, assignee = data.draw(st.sampled_from(people))
+        step = counter(self.deps, approval_id, assignee, discount=discount, term_months=term)
+        try:
+            self.runner.run(step)
+        except NotAuthorized:
+            return  # the assignee owns the deal (the owner never decides)
+        except UserInputError as error:
+            refused = error.message
+        else:
+            return
+        assert "the deal's own values" in refused
+
+    @precondition(lambda self: bool(self.view.counters))
+    @rule(data=st.data(), accept=st.booleans(), actor=st.sampled_from(["U0SARAH", ADMIN, STRANGER]))
+    def answer_counter(self, data: st.DataObject, accept: bool, actor: str) -> None:
+        step = answer_counter(
+            self.deps, data.draw(st.sampled_from(self.view.counters)), accept, actor
+        )
+        if actor == STRANGER:
+            with pytest.raises(NotAuthorized):
+                self.runner.run(step)
+        else:
+            self.runner.run(step)
+
+    @precondition(lambda self: bool(self.view.open))
+    @rule(
+        data=st.data(),
+        discount=st.sampled_from([0, 12, 14, 18, 30]),
+        acv=st.sampled_from([100000, 300000, 500000, 6000000]),
+        actor=st.sampled_from(["U0SARAH", ADMIN, STRANGER]),
+    )
+    def edit(self, data: st.DataObject, discount: int, acv: int, actor: str) -> None:
+        deal_id = data.draw(st.sampled_from(self.view.open))
+        step = revise(self.deps, deal_id, actor, discount=discount, acv=acv)
+        if actor == STRANGER:
+            with pytest.raises(NotAuthorized):
+                self.runner.run(step)
+        else:
+            self.runner.run(step)
+
     @precondition(lambda self: bool(self.view.open))
     @rule(data=st.data())
     def withdraw(self, data: st.DataObject) -> None:
@@ -216,9 +273,12 @@ class DealDesk(RuleBasedStateMachine):
     @invariant()
     def no_impossible_state(self) -> None:
         deals, rows, chain = self.runner.run(self._load())
+        seen, revisions = self.runner.run(self._signed_off())
         assert chain.ok, chain.problem
         for deal in deals:
             _check_deal(deal, [row for row in rows if row.deal_id == deal.id])
+            now = revisions[(deal.id, deal.revision)]
+            _check_sign_offs(deal, [row for row in rows if row.deal_id == deal.id], seen, now)
         _check_reassigned_rows_carry_on(rows)
         for reached in {f"deal {d.status}" for d in deals} | {f"approval {r.status}" for r in rows}:
             event(reached)  # --hypothesis-show-statistics: which states the examples reached
@@ -226,12 +286,39 @@ class DealDesk(RuleBasedStateMachine):
             event("approval escalated")
         if any(r.reason.startswith("approved in revision") for r in rows):
             event("approval carried over")
+        if any(r.reason.startswith("approved with the changes") for r in rows):
+            event("counter-offer carried over")
         self.view = View(
             pending=[(r.id, r.assignee) for r in rows if r.status == ApprovalStatus.PENDING],
             decided=[r.id for r in rows if r.status != ApprovalStatus.PENDING],
             sent_back=[d.id for d in deals if d.status == DealStatus.CHANGES_REQUESTED],
             open=[d.id for d in deals if d.status not in _FINISHED],
+            counters=self.runner.run(self._open_counters()),
         )
+
+    async def _open_counters(self) -> list[int]:
+        async with self.deps.db.read() as session:
+            query = select(CounterOffer.id).where(CounterOffer.status == CounterStatus.OPEN)
+            return list((await session.execute(query)).scalars())
+
+    async def _signed_off(self) -> tuple[dict[int, DealTerms], dict[tuple[int, int], DealTerms]]:
+        """For each row, the values its decider saw and agreed to (its revision's terms,
+        with a counter-offer's own values on top); and each revision's terms."""
+        async with self.deps.db.read() as session:
+            revisions = {
+                (r.deal_id, r.revision): r.terms
+                for r in (await session.execute(select(DealRevision))).scalars()
+            }
+            counters = {
+                c.approval_id: c.proposed
+                for c in (await session.execute(select(CounterOffer))).scalars()
+            }
+            rows = list((await session.execute(select(Approval))).scalars())
+        seen = {}
+        for row in rows:
+            terms = {**revisions[(row.deal_id, row.revision)], **counters.get(row.id, {})}
+            seen[row.id] = DealTerms.model_validate(terms)
+        return seen, {key: DealTerms.model_validate(terms) for key, terms in revisions.items()}
 
     async def _load(self) -> tuple[list[Deal], list[Approval], Verification]:
         async with self.deps.db.read() as session:
@@ -265,6 +352,53 @@ def _check_deal(deal: Deal, rows: list[Approval]) -> None:
                 assert (stage.index, planned.approver) in approved, f"{stage.name} not approved"
         skipped = {stage.index for stage in plan.stages if stage.skipped}
         assert not any(row.stage_index in skipped for row in current)
+
+
+def _check_sign_offs(
+    deal: Deal, rows: list[Approval], seen: dict[int, DealTerms], now: DealTerms
+) -> None:
+    """A sign-off on the deal's current revision counts only for values its approver saw:
+    given on this revision, or carried from where it was given and still within it."""
+    by_id = {row.id: row for row in rows}
+    for row in rows:
+        if row.revision != deal.revision or row.status != ApprovalStatus.APPROVED:
+            continue
+        origin = row
+        while origin.previous_id in by_id and by_id[origin.previous_id].revision < origin.revision:
+            origin = by_id[origin.previous_id]
+        if origin is row:
+            continue  # decided on the values of this very revision
+        assert origin.decided_by == row.decided_by
+        problem = _beyond_sign_off(row, seen[origin.id], now)
+        assert problem is None, f"approval {row.id} kept although {problem}"
+
+
+def _beyond_sign_off(row: Approval, seen: DealTerms, now: DealTerms) -> str | None:
+    """The rule of policies.watch, written out again as the test's own oracle: every field
+    the approval depends on is unchanged, or within the approver's limit (or no more than
+    what they approved), and no comparison of its own condition flips."""
+    policy = _policy().policy
+    rules = policy.stages[row.stage_index].approvals
+    own = next(rule for rule in rules if rule.approver == row.slot)
+    depends: set[str] = set(own.watch or [])
+    if own.watch is None:
+        depends = {name for rule in rules if rule.when for name in rule.when.fields}
+        for approver_id in (row.slot, row.approver):
+            if (kind := policy.approvers[approver_id].avatar) is not None:
+                depends |= AVATAR_READS[kind]
+    caps = {**caps_of(policy.approvers[row.approver]), **caps_of(policy.approvers[row.slot])}
+    old, new = seen.facts(), now.facts()
+    for name in sorted(depends):
+        if old[name] == new[name]:
+            continue
+        flips = [c for c in (own.when.comparisons() if own.when else ()) if name in c.fields]
+        if any(c.evaluate(old) != c.evaluate(new) for c in flips):
+            return f"{name} crossed a threshold of its condition"
+        cap = caps.get(name)
+        before, after = Decimal(str(old[name])), Decimal(str(new[name]))
+        if cap is None or after > max(before, cap.value):
+            return f"{name} went from {old[name]} to {new[name]}"
+    return None
 
 
 def _check_reassigned_rows_carry_on(rows: list[Approval]) -> None:
