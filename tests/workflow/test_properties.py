@@ -14,11 +14,13 @@ import asyncio
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -194,11 +196,7 @@ class DealDesk(RuleBasedStateMachine):
         deal_id = data.draw(st.sampled_from(self.view.sent_back))
         changed = terms.model_copy(update={"external_id": None})
         step = resubmit(self.deps, deal_id, changed, actor)
-        if actor == STRANGER:
-            with pytest.raises(NotAuthorized):
-                self.runner.run(step)
-        else:
-            self.runner.run(step)
+        self._as(actor, step)
 
     @precondition(lambda self: any(not who.startswith("avatar:") for _, who in self.view.pending))
     @rule(
@@ -226,11 +224,7 @@ class DealDesk(RuleBasedStateMachine):
         step = answer_counter(
             self.deps, data.draw(st.sampled_from(self.view.counters)), accept, actor
         )
-        if actor == STRANGER:
-            with pytest.raises(NotAuthorized):
-                self.runner.run(step)
-        else:
-            self.runner.run(step)
+        self._as(actor, step)
 
     @precondition(lambda self: bool(self.view.open))
     @rule(
@@ -242,16 +236,20 @@ class DealDesk(RuleBasedStateMachine):
     def edit(self, data: st.DataObject, discount: int, acv: int, actor: str) -> None:
         deal_id = data.draw(st.sampled_from(self.view.open))
         step = revise(self.deps, deal_id, actor, discount=discount, acv=acv)
-        if actor == STRANGER:
-            with pytest.raises(NotAuthorized):
-                self.runner.run(step)
-        else:
-            self.runner.run(step)
+        self._as(actor, step)
 
     @precondition(lambda self: bool(self.view.open))
     @rule(data=st.data())
     def withdraw(self, data: st.DataObject) -> None:
         self.runner.run(withdraw(self.deps, data.draw(st.sampled_from(self.view.open))))
+
+    def _as(self, actor: str, step: Coroutine[Any, Any, object]) -> None:
+        """Run a step of the deal's owner or an admin; a stranger is refused, changing nothing."""
+        if actor == STRANGER:
+            with pytest.raises(NotAuthorized):
+                self.runner.run(step)
+        else:
+            self.runner.run(step)
 
     @rule(person=st.sampled_from([LISA, PRIYA, OMAR, DANIEL]), days=st.sampled_from([1, 3]))
     def delegate(self, person: str, days: int) -> None:
