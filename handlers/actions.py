@@ -1,5 +1,5 @@
 """Button clicks: decisions on approval cards, the escalation message and App Home;
-Approve with changes; the owner's Resubmit, Withdraw, and answer to a counter-offer;
+Approve with changes; I'm on it; the owner's Resubmit, Withdraw, and answer to a counter-offer;
 Home's New deal."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bot.interactions.changes import answer_counter, open_counter_modal, withdra
 from bot.interactions.deal_form import open_new_deal_modal, open_resubmit_modal
 from bot.interactions.decisions import journal_click, open_reason_modal
 from bot.interactions.payloads import ButtonClick
+from bot.interactions.snooze import snooze_from_button
 from handlers.context import deps_of
 
 APPROVE = (CardAction.APPROVE, HomeAction.APPROVE)
@@ -37,6 +38,7 @@ def register(app: AsyncApp) -> None:
     for answer in CounterAction:
         app.action(answer.value)(handle_counter_answer_click)
     app.action(OwnerAction.WITHDRAW.value)(handle_withdraw_click)
+    app.action(CardAction.SNOOZE.value)(handle_snooze_click)
 
 
 async def handle_approve_click(
@@ -100,5 +102,15 @@ async def handle_withdraw_click(
 ) -> None:
     deps, click = deps_of(context), ButtonClick.from_body(body)
     text, warning = await withdraw_from_button(deps, click)
+    await ack()
+    await tell(deps, click, text, warning=warning)
+
+
+async def handle_snooze_click(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """I'm on it: done before the answer, so a double click is told it was done once."""
+    deps, click = deps_of(context), ButtonClick.from_body(body)
+    text, warning = await snooze_from_button(deps, click)
     await ack()
     await tell(deps, click, text, warning=warning)

@@ -68,6 +68,8 @@ class Approver(_Strict):
     avatar: AvatarKind | None = None
     limits: Limits = Limits()
     sla: Duration | None = None
+    snooze: Duration | None = None
+    """How far "I'm on it" pushes this approver's timeout back, once (default half the SLA)."""
     backups: list[ApproverId] = []
 
     @model_validator(mode="after")
@@ -87,6 +89,10 @@ class Approver(_Strict):
     @property
     def effective_sla(self) -> timedelta:
         return self.sla or DEFAULT_HUMAN_SLA
+
+    @property
+    def effective_snooze(self) -> timedelta:
+        return self.snooze or self.effective_sla / 2
 
     @property
     def display(self) -> str:

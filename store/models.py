@@ -116,6 +116,8 @@ class Approval(Base):
     due_at: Mapped[datetime | None]
     remind_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
+    snoozed_at: Mapped[datetime | None]
+    """When its holder said "I'm on it" and pushed the timeout back (once)."""
     escalated_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(80))
     decided_at: Mapped[datetime | None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk.models.blocks import ActionsBlock, Block
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.cards.blocks import (
     SlackMessage,
@@ -22,6 +22,7 @@ from bot.cards.parts import (
     deadline_line,
     deal_context,
     fact_fields,
+    next_step_line,
     outcome_line,
     recommendation_line,
     use_case_line,
@@ -57,8 +58,9 @@ def build_approval_card(
         *([diff_block(changes)] if changes is not None else []),
         *_facts(deal, approval),
         *_optional(deadline_line(approval, now)),
+        *_optional(next_step_line(approval)),
         *_optional(escalation_note(approval)),
-        decision_buttons(approval, CardBlock.ACTIONS, counter=True),
+        decision_buttons(approval, CardBlock.ACTIONS, on_card=True),
         context(deal_context(deal)),
     ]
     due = (
@@ -94,10 +96,10 @@ def decision_buttons(
     block_id: str,
     ids: DecisionIds = CARD_DECISIONS,
     *,
-    counter: bool = False,
+    on_card: bool = False,
 ) -> ActionsBlock:
     """Approve (primary), Reject (danger, confirmed first), Request changes, and on the
-    card itself Approve with changes (a counter-offer)."""
+    card itself Approve with changes (a counter-offer) and I'm on it."""
     approve, reject, request_changes = ids
     value = str(approval.id)
     reject_confirm = confirm_dialog(
@@ -111,8 +113,17 @@ def decision_buttons(
         button("Approve", approve, value, style="primary"),
         button("Reject", reject, value, style="danger", confirm=reject_confirm),
         button("Request changes", request_changes, value),
-        *([button("Approve with changes", CardAction.COUNTER, value)] if counter else []),
+        *(_card_only(approval) if on_card else []),
     )
+
+
+def _card_only(approval: ApprovalSnapshot) -> list[ButtonElement]:
+    """Approve with changes, and I'm on it while a timeout lies ahead (not pushed back yet)."""
+    value = str(approval.id)
+    extras = [button("Approve with changes", CardAction.COUNTER, value)]
+    if approval.can_snooze:
+        extras.append(button("I'm on it", CardAction.SNOOZE, value))
+    return extras
 
 
 def escalation_note(approval: ApprovalSnapshot) -> str:

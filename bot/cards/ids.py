@@ -19,6 +19,8 @@ class CardAction(StrEnum):
     REQUEST_CHANGES = "approval_request_changes"
     COUNTER = "approval_counter_open"
     """Approve with changes: opens the counter-offer modal; the value is the approval id."""
+    SNOOZE = "approval_snooze"
+    """I'm on it: pushes the timeout back once; the value is the approval id."""
 
 
 class CardBlock(StrEnum):

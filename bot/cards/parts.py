@@ -153,6 +153,25 @@ def deadline_line(approval: ApprovalSnapshot, now: datetime) -> str:
     return f"⏰ *Due {due}* · in {humanize(approval.due_at - now)}"
 
 
+def next_step_line(approval: ApprovalSnapshot) -> str:
+    """What happens next and when: "⏭️ Reminder today at 2:30 PM · then it moves to Lisa Wong
+    (CFO) today at 3:00 PM", or "… escalates to #deal-escalations …"."""
+    if not approval.is_pending or approval.due_at is None or approval.escalated_at is not None:
+        return ""
+    steps = []
+    if approval.remind_at is not None and approval.reminded_at is None:
+        steps.append(f"Reminder {slack_date(approval.remind_at)}")
+    if approval.next_in_line is not None:
+        then = f"moves to {quote(approval.next_in_line, REASON_MAX)}"
+    elif approval.escalates_to is not None:
+        then = f"escalates to <#{approval.escalates_to}>"
+    else:
+        then = "escalates to the deal desk admins"
+    steps.append(f"{'then it ' if steps else 'It '}{then} {slack_date(approval.due_at)}")
+    pushed = " (pushed back once)" if approval.snoozed_at is not None else ""
+    return f"⏭️ {' · '.join(steps)}{pushed}"
+
+
 def decider(approval: ApprovalSnapshot) -> str:
     by = approval.decided_by or approval.assignee
     if by == approval.assignee:

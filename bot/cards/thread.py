@@ -46,6 +46,8 @@ class StepKind(StrEnum):
     """Timed out, delegated, moved by an admin, or handed over by an avatar."""
     ESCALATED = "escalated"
     REMINDED = "reminded"
+    SNOOZED = "snoozed"
+    """Its holder said "I'm on it": the timeout moved later."""
 
 
 def build_deal_parent(deal: DealSnapshot, now: datetime) -> SlackMessage:
@@ -89,6 +91,8 @@ def build_step_reply(
         return build_reassigned_reply(deal, approval, now)
     if kind is StepKind.ESCALATED:
         return build_escalated_reply(deal, approval, now, admins)
+    if kind is StepKind.SNOOZED:
+        return build_snoozed_reply(deal, approval, now)
     return build_reminded_reply(deal, approval, now)
 
 
@@ -178,6 +182,14 @@ def build_reminded_reply(
         else ""
     )
     line = f"⏰ Reminded {who(approval.assignee, approval.approver_name)} ({_stage(approval)}){due}"
+    return _reply(line)
+
+
+def build_snoozed_reply(
+    deal: DealSnapshot, approval: ApprovalSnapshot, now: datetime
+) -> SlackMessage:
+    due = f": now due {slack_date(approval.due_at)}" if approval.due_at else ""
+    line = f"🙋 {who(approval.assignee, approval.approver_name)} is on it ({_stage(approval)}){due}"
     return _reply(line)
 
 

@@ -92,6 +92,14 @@ class ApprovalCancelled:
 
 
 @dataclass(frozen=True)
+class ApprovalSnoozed:
+    """Its holder said "I'm on it": the timeout (and the reminder) moved later, once."""
+
+    deal_id: int
+    approval_id: int
+
+
+@dataclass(frozen=True)
 class ReminderDue:
     deal_id: int
     approval_id: int
@@ -148,6 +156,7 @@ DomainEvent = (
     | ApprovalReassigned
     | ApprovalEscalated
     | ApprovalCancelled
+    | ApprovalSnoozed
     | ReminderDue
     | DecisionRefused
     | DealFinished

@@ -29,6 +29,7 @@ from bot.core.deps import Deps
 from bot.core.events import (
     ApprovalAssigned,
     ApprovalReassigned,
+    ApprovalSnoozed,
     DelegationStarted,
     DomainEvent,
 )
@@ -50,7 +51,7 @@ MAX_ROUNDS = 50
 """Batches of due work per tick; the next tick picks up anything beyond."""
 RETRY_AFTER = timedelta(seconds=1)
 """When due work failed (logged), the next try: the rows stay due until it succeeds."""
-_NEW_DEADLINES = (ApprovalAssigned, ApprovalReassigned, DelegationStarted)
+_NEW_DEADLINES = (ApprovalAssigned, ApprovalReassigned, ApprovalSnoozed, DelegationStarted)
 
 
 class DeadlineScheduler:

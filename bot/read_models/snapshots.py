@@ -52,6 +52,24 @@ class ApprovalSnapshot:
     successor_name: str | None = None
     carried_from: int | None = None
     """For a sign-off a new revision kept: the revision it was carried from."""
+    remind_at: datetime | None = None
+    snoozed_at: datetime | None = None
+    next_in_line: str | None = None
+    """Who the approval moves to when its timeout passes ("Lisa Wong (CFO)"); None when
+    it escalates instead (see ``escalates_to``)."""
+    escalates_to: str | None = None
+    """The escalation channel a timeout with nobody left in line goes to (None: the admins)."""
+
+    @property
+    def can_snooze(self) -> bool:
+        """ "I'm on it" is offered while a timeout lies ahead and was not pushed back yet."""
+        return (
+            self.is_pending
+            and self.due_at is not None
+            and self.escalated_at is None
+            and self.snoozed_at is None
+            and not self.is_avatar
+        )
 
     @property
     def is_avatar(self) -> bool:
@@ -108,6 +126,7 @@ def approval_snapshot(
     policy: Policy,
     successor: Approval | None = None,
     previous: Approval | None = None,
+    next_in_line: str | None = None,
 ) -> ApprovalSnapshot:
     approver = policy.approvers.get(row.approver)
     return ApprovalSnapshot(
@@ -135,7 +154,27 @@ def approval_snapshot(
         successor_assignee=successor.assignee if successor else None,
         successor_name=_successor_name(policy, successor),
         carried_from=previous.revision if previous and previous.revision < row.revision else None,
+        remind_at=row.remind_at,
+        snoozed_at=row.snoozed_at,
+        next_in_line=next_in_line,
+        escalates_to=policy.escalation_channel,
     )
+
+
+def next_in_line(row: Approval, rows: Iterable[Approval], policy: Policy, owner: str) -> str | None:
+    """Who a timeout would hand ``row`` to: the first of its slot's backup chain who has not
+    held it and does not own the deal; None when the chain is spent (it escalates)."""
+    held = {
+        r.approver
+        for r in rows
+        if (r.revision, r.stage_index, r.slot) == (row.revision, row.stage_index, row.slot)
+    }
+    for candidate in policy.backup_chain(row.slot):
+        approver = policy.approvers.get(candidate)
+        if candidate in held or approver is None or approver.slack_user == owner:
+            continue
+        return approver.display
+    return None
 
 
 def _successor_name(policy: Policy, successor: Approval | None) -> str | None:
@@ -181,7 +220,13 @@ def deal_snapshot(
         updated_at=deal.updated_at,
         finished_at=deal.finished_at,
         approvals=tuple(
-            approval_snapshot(row, policy, by_previous.get(row.id), by_id.get(row.previous_id or 0))
+            approval_snapshot(
+                row,
+                policy,
+                by_previous.get(row.id),
+                by_id.get(row.previous_id or 0),
+                next_in_line(row, rows, policy, deal.owner) if row.status == "pending" else None,
+            )
             for row in rows
             if row.revision == deal.revision
         ),
@@ -224,6 +269,8 @@ async def load_approval(
     if row is None:
         return None
     deal = (await load_deals(session, [row.deal_id], policies))[row.deal_id]
+    if row.revision == deal.revision:
+        return deal, deal.approval(row.id)
     policy = await policies.get(session, deal.policy_version)
     successor = await repo.get_successor(session, row.id)
     return deal, approval_snapshot(row, policy, successor)

@@ -21,6 +21,7 @@ from bot.core.events import (
     ApprovalDecided,
     ApprovalEscalated,
     ApprovalReassigned,
+    ApprovalSnoozed,
     CounterOffered,
     CounterResolved,
     DealFinished,
@@ -200,6 +201,11 @@ async def _plan_event(
                 plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
                 await _briefings(session, plan, row)
                 plan.home(row.assignee)
+        case ApprovalSnoozed(approval_id=approval_id):
+            row = await _row(session, approval_id)
+            plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
+            plan.reply(policy, deal, "snoozed", approval_id=row.id)
+            plan.home(row.assignee)
         case ReminderDue(approval_id=approval_id):
             row = await _row(session, approval_id)
             plan.add(Work.REMINDER, approval_key(row.id), row.assignee, approval_id=row.id)

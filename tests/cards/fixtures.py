@@ -86,6 +86,9 @@ def cfo_approval(**changes: Any) -> ApprovalSnapshot:
             0.95,
             {"acv": "500000", "discount": "12", "max_discount": "15"},
         ),
+        remind_at=NOW + timedelta(hours=1, minutes=30),
+        next_in_line="Daniel Kim (Chief Executive Officer)",
+        escalates_to="C0ESCALATE",
     )
     return replace(base, **changes)
 

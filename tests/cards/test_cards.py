@@ -32,7 +32,7 @@ from tests.cards.fixtures import (
 from tests.cards.walk import all_text, blocks_of, buttons
 
 
-def test_the_card_offers_four_decisions_for_this_approval() -> None:
+def test_the_card_offers_four_decisions_and_im_on_it_for_this_approval() -> None:
     payload = build_approval_card(techcorp(), cfo_approval(), NOW).to_dict()
     found = buttons(payload)
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in found] == [
@@ -40,6 +40,7 @@ def test_the_card_offers_four_decisions_for_this_approval() -> None:
         ("Reject", CardAction.REJECT, "2"),
         ("Request changes", CardAction.REQUEST_CHANGES, "2"),
         ("Approve with changes", CardAction.COUNTER, "2"),
+        ("I'm on it", CardAction.SNOOZE, "2"),
     ]
     assert found[0]["style"] == "primary"
     assert found[1]["style"] == "danger"

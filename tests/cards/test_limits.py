@@ -46,6 +46,7 @@ def test_the_card_keeps_its_buttons_and_deadline_when_the_company_is_huge() -> N
         "Reject",
         "Request changes",
         "Approve with changes",
+        "I'm on it",
     ]
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.deps import open_deps
+from bot.workflow.snooze import snooze
 from store.db import Database
 from tests.api.conftest import deal
 from tests.deadlines.steps import LISA, MARCUS, posts
@@ -67,3 +69,39 @@ async def test_a_deadline_missed_while_down_is_kept_once_after_a_restart(
     assert len(posts(slack, f"D{MARCUS}")) == 1
     [marcus_card] = cards(slack, MARCUS)
     assert "Reassigned to <@U0LISA> (Lisa Wong): the 4s SLA passed" in marcus_card.visible_text
+
+
+async def test_im_on_it_moves_the_timeout_and_a_restart_keeps_the_new_time(
+    tmp_path: Path, slack: FakeSlack, deadline_policy: Callable[..., Path], db: Database
+) -> None:
+    """Marcus (4s SLA, `snooze: 6s`) says he is on it: his approval moves at 10s, not at
+    4s, even though the process that scheduled the 4s timeout was killed meanwhile."""
+    policy = deadline_policy(manager_sla="4s", cfo_sla="1h", threads=False)
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace(
+            "backups: [cfo]", "snooze: 6s\n    backups: [cfo]"
+        ),
+        encoding="utf-8",
+    )
+    url = sqlite_url(tmp_path)
+    async with serving(tmp_path, slack, policy, url, name="first") as first:
+        created = await first.submit(deal())
+        await eventually(lambda: cards(slack, MARCUS), "Marcus's card")
+        [pending] = [a for a in created["approvals"] if a["status"] == "pending"]
+        async with open_deps(url, policy, migrate=False) as deps, deps.unit_of_work() as uow:
+            snoozed = await snooze(uow, pending["id"], MARCUS)
+        was_due = datetime.fromisoformat(pending["due_at"].replace("Z", "+00:00"))
+        assert abs(snoozed.due_at - (was_due + timedelta(seconds=6))) < timedelta(seconds=1)
+        await first.kill()
+
+    await asyncio.sleep((was_due - datetime.now(UTC)).total_seconds() + 0.5)  # past the old time
+    async with serving(tmp_path, slack, policy, url, name="second"):
+        await asyncio.sleep(0.5)
+        assert datetime.now(UTC) < snoozed.due_at, "the restart took too long to prove it"
+        assert await audit_events(db, "approval_reassigned") == []
+        await eventually(lambda: cards(slack, LISA), "Lisa's card", timeout=RESTART)
+
+    [moved] = await audit_events(db, "approval_reassigned")
+    assert moved["at"] >= snoozed.due_at
+    [pushed] = await audit_events(db, "approval_snoozed")
+    assert (pushed["actor"], pushed["pushed_back"]) == (MARCUS, "6s")
