@@ -9,11 +9,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.cards.ids import CardAction, CounterAction, HomeAction, OwnerAction
+from bot.cards.ids import CardAction, CounterAction, HomeAction, OwnerAction, StatusAction
 from bot.interactions.answer import tell
 from bot.interactions.changes import answer_counter, open_counter_modal, withdraw_from_button
 from bot.interactions.deal_form import open_new_deal_modal, open_resubmit_modal
-from bot.interactions.decisions import journal_click, open_reason_modal
+from bot.interactions.decisions import journal_click, open_override_modal, open_reason_modal
 from bot.interactions.payloads import ButtonClick
 from bot.interactions.snooze import snooze_from_button
 from handlers.context import deps_of
@@ -39,6 +39,7 @@ def register(app: AsyncApp) -> None:
         app.action(answer.value)(handle_counter_answer_click)
     app.action(OwnerAction.WITHDRAW.value)(handle_withdraw_click)
     app.action(CardAction.SNOOZE.value)(handle_snooze_click)
+    app.action(StatusAction.OVERRIDE.value)(handle_override_click)
 
 
 async def handle_approve_click(
@@ -114,3 +115,13 @@ async def handle_snooze_click(
     text, warning = await snooze_from_button(deps, click)
     await ack()
     await tell(deps, click, text, warning=warning)
+
+
+async def handle_override_click(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    deps, click = deps_of(context), ButtonClick.from_body(body)
+    problem = await open_override_modal(deps, click)
+    if problem is not None:
+        await tell(deps, click, problem)

@@ -16,7 +16,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.cards.ids import ModalCallback
 from bot.interactions.changes import submit_counter
 from bot.interactions.deal_form import submit_deal_form
-from bot.interactions.decisions import journal_reason
+from bot.interactions.decisions import journal_override, journal_reason
 from bot.interactions.payloads import ViewSubmission
 from handlers.context import deps_of
 
@@ -27,6 +27,7 @@ def register(app: AsyncApp) -> None:
     app.view(ModalCallback.RESUBMIT.value)(handle_deal_submission)
     app.view(ModalCallback.EDIT.value)(handle_deal_submission)
     app.view(ModalCallback.COUNTER.value)(handle_counter_submission)
+    app.view(ModalCallback.OVERRIDE.value)(handle_override_submission)
 
 
 async def handle_reason_submission(
@@ -47,6 +48,13 @@ async def handle_counter_submission(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     errors = await submit_counter(deps_of(context), ViewSubmission.from_body(body))
+    await answer(ack, errors)
+
+
+async def handle_override_submission(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    errors = await journal_override(deps_of(context), ViewSubmission.from_body(body))
     await answer(ack, errors)
 
 

@@ -86,6 +86,24 @@ class BriefingBlock(StrEnum):
     """Followed by ``:<approval id>``: the card's decision buttons, once per approval."""
 
 
+class StatusAction(StrEnum):
+    """Buttons on a ``/deal status`` reply an admin asked for."""
+
+    OVERRIDE = "status_override_open"
+    """Decide for them: opens the override modal; the value is the approval id."""
+
+
+class OverrideInput(StrEnum):
+    """The override modal's inputs (block ids; the action id adds ``_input``)."""
+
+    DECISION = "override_decision"
+    REASON = "override_reason"
+
+    @property
+    def action_id(self) -> str:
+        return f"{self.value}_input"
+
+
 class OwnerAction(StrEnum):
     RESUBMIT = "deal_resubmit_open"
     """Opens the deal modal prefilled; the button's value is the deal id."""
@@ -103,6 +121,7 @@ class ModalCallback(StrEnum):
     RESUBMIT = "deal_resubmit"
     EDIT = "deal_edit"
     COUNTER = "approval_counter"
+    OVERRIDE = "approval_override"
 
 
 class ReasonInput(StrEnum):

@@ -19,16 +19,17 @@ from slack_sdk.models.blocks import (
     NumberInputElement,
     Option,
     PlainTextInputElement,
+    RadioButtonsElement,
 )
 from slack_sdk.models.views import View
 
 from bot.cards import limits
 from bot.cards.blocks import cap_blocks, context, plain, section
-from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback, ReasonInput
+from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback, OverrideInput, ReasonInput
 from bot.cards.parts import company
-from bot.read_models.snapshots import DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text import mrkdwn
-from bot.text.mrkdwn import money, percent
+from bot.text.mrkdwn import money, percent, quote, who
 from policies.avatars.formatting import plain as plain_number
 from policies.vocabulary import Decision, deal_ref
 
@@ -119,6 +120,64 @@ DEAL_FORM_COPY = {
         "a change goes beyond are asked again, with what changed; the rest stand.",
     ),
 }
+
+
+OVERRIDE_CHOICES = (
+    (Decision.APPROVE, "Approve"),
+    (Decision.REJECT, "Reject"),
+    (Decision.REQUEST_CHANGES, "Request changes"),
+)
+
+
+def build_override_modal(deal: DealSnapshot, approval: ApprovalSnapshot) -> View:
+    """An admin decides for an approval's holder: what, and why (required, audited)."""
+    metadata = json.dumps({"approval_id": approval.id})
+    return View(
+        type="modal",
+        callback_id=ModalCallback.OVERRIDE,
+        title=plain("Decide for them", limits.MODAL_TITLE_MAX),
+        submit=plain("Decide", limits.MODAL_SUBMIT_MAX),
+        close=plain("Cancel", limits.MODAL_CLOSE_MAX),
+        private_metadata=metadata,
+        blocks=[
+            section(
+                f"*{company(deal)}* · {deal.ref} · {quote(approval.stage_name, 80)}: waiting for "
+                f"{who(approval.assignee, approval.approver_name)}. Your decision is recorded as "
+                "an admin override on their behalf."
+            ),
+            InputBlock(
+                block_id=OverrideInput.DECISION,
+                label=plain("Decision", limits.INPUT_LABEL_MAX),
+                element=RadioButtonsElement(
+                    action_id=OverrideInput.DECISION.action_id,
+                    options=[
+                        Option(value=choice.value, text=plain(label, limits.OPTION_TEXT_MAX))
+                        for choice, label in OVERRIDE_CHOICES
+                    ],
+                ),
+            ),
+            InputBlock(
+                block_id=OverrideInput.REASON,
+                label=plain("Why you decide it for them", limits.INPUT_LABEL_MAX),
+                element=PlainTextInputElement(
+                    action_id=OverrideInput.REASON.action_id,
+                    multiline=True,
+                    min_length=1,
+                    max_length=limits.PLAIN_TEXT_INPUT_MAX,
+                ),
+            ),
+        ],
+    )
+
+
+def parse_override_modal(state_values: StateValues) -> tuple[str, str]:
+    """(the decision chosen, or "" for none; the reason as typed)."""
+    decision = state_values.get(OverrideInput.DECISION, {}).get(
+        OverrideInput.DECISION.action_id, {}
+    )
+    chosen = (decision.get("selected_option") or {}).get("value") or ""
+    reason = state_values.get(OverrideInput.REASON, {}).get(OverrideInput.REASON.action_id, {})
+    return str(chosen), str(reason.get("value") or "")
 
 
 def build_deal_modal(

@@ -12,7 +12,18 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards import limits
 from bot.cards.audit import build_audit_reply
-from bot.cards.blocks import SlackMessage, context, fit_list, header, message, more_line, section
+from bot.cards.blocks import (
+    SlackMessage,
+    actions,
+    button,
+    context,
+    fit_list,
+    header,
+    message,
+    more_line,
+    section,
+)
+from bot.cards.ids import StatusAction
 from bot.cards.parts import (
     COMMENT_IN_LINE,
     company,
@@ -57,6 +68,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "change a deal in review; approvers a change concerns are asked again",
     ),
     ("/deal withdraw <deal id> [reason]", "take your deal out of review"),
+    ("/deal reassign <deal id> <approver> @user [reason]", "admins: move a pending approval"),
     ("/deal stalled", "deals that have had no activity for a while"),
     ("/deal report slo [7d|30d]", "how often each approver and stage met its SLA"),
     ("/deal briefing on|off|time HH:MM", "your morning briefing of what waits for you"),
@@ -65,8 +77,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 """Every subcommand of CONTRACT.md, with one line each."""
 
 
-def build_status_reply(deal: DealSnapshot, now: datetime) -> SlackMessage:
-    """Stage, who is pending and the time left on each SLA, and the latest steps."""
+def build_status_reply(deal: DealSnapshot, now: datetime, *, admin: bool = False) -> SlackMessage:
+    """Stage, who is pending and the time left on each SLA, and the latest steps; for an
+    admin, a "Decide for them" button on each pending approval (an override)."""
     blocks: list[Block] = [
         header(f"{deal.company} · {deal.ref}"),
         section(f"{status_line(deal)}\n{progress_line(deal)}", fields=fact_fields(deal)),
@@ -74,6 +87,8 @@ def build_status_reply(deal: DealSnapshot, now: datetime) -> SlackMessage:
     if pending := deal.pending:
         lines = "\n".join(pending_line(a, now) for a in pending)
         blocks.append(section(f"*Waiting on*\n{lines}"))
+        if admin:
+            blocks.append(_override_buttons(pending))
     if revision := revision_lines(deal):
         blocks.append(section(f"*Revision {deal.revision}: which sign-offs it kept*\n{revision}"))
     if steps := _recent_steps(deal, now):
@@ -81,6 +96,21 @@ def build_status_reply(deal: DealSnapshot, now: datetime) -> SlackMessage:
     blocks.append(context(deal_context(deal)))
     text = f"{company(deal)} ({deal.ref}): {status_line(deal).removeprefix('*Status:* ')}"
     return message(text, blocks)
+
+
+def _override_buttons(pending: Sequence[ApprovalSnapshot]) -> Block:
+    shown = pending[: limits.ACTIONS_ELEMENTS_MAX]
+    return actions(
+        "status_overrides",
+        *(
+            button(
+                f"Decide for {approval.approver_name}",
+                StatusAction.OVERRIDE,
+                str(approval.id),
+            )
+            for approval in shown
+        ),
+    )
 
 
 def build_inbox_reply(

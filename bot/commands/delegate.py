@@ -15,18 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cards.blocks import SlackMessage
 from bot.cards.delegation import DelegationReply, build_delegation_reply
+from bot.commands.people import MENTION, find_person
 from bot.core.errors import UserInputError
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
-from bot.slack.gateway import Person, SlackTrouble
+from bot.slack.gateway import SlackTrouble
 from bot.workflow.delegation import end_delegation, start_delegation
 
 USAGE = (
     "write `/deal delegate @person until YYYY-MM-DD`, `/deal delegate @person` "
     "(until you turn it off) or `/deal delegate off`"
 )
-MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>")
-"""A mention as Slack sends it with ``should_escape``: ``<@U0LISA|lisa>`` or ``<@U0LISA>``."""
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -73,7 +72,7 @@ async def delegate(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     wanted = parse_delegate(command.argument)
     if wanted.delegate is None:
         return await _turn_off(deps, command.user)
-    person = await _person(deps, wanted.delegate)
+    person = await find_person(deps, wanted.delegate, "delegate")
     zone = await _zone(deps, command.user)
     ends_at = end_of_day(wanted.last_day, zone) if wanted.last_day else None
     async with deps.unit_of_work() as uow:
@@ -92,17 +91,6 @@ async def _turn_off(deps: ServeDeps, user: str) -> SlackMessage:
     return build_delegation_reply(
         DelegationReply(ended.delegate if ended else None, ended=True), today
     )
-
-
-async def _person(deps: ServeDeps, user: str) -> Person:
-    try:
-        return await deps.gateway.person(user)
-    except SlackTrouble as trouble:
-        if trouble.retryable:
-            raise UserInputError(
-                "delegate", "Slack didn't answer just now, so nothing changed. Try again soon."
-            ) from None
-        raise UserInputError("delegate", f"I can't find {user} in this workspace.") from None
 
 
 async def _zone(deps: ServeDeps, user: str) -> ZoneInfo:

@@ -17,6 +17,7 @@ from bot.cards.replies import (
     build_not_found_reply,
     build_status_reply,
 )
+from bot.commands.admin import reassign
 from bot.commands.audit_trail import audit_reply
 from bot.commands.briefing import briefing
 from bot.commands.changes import edit, withdraw
@@ -56,7 +57,8 @@ async def status(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
         found = await find_deal(session, deps.policies, query)
     if found.deal is None:
         return build_not_found_reply(query, found.suggestions)
-    return build_status_reply(found.deal, deps.clock.now())
+    admin = command.user in deps.policies.current.policy.admins
+    return build_status_reply(found.deal, deps.clock.now(), admin=admin)
 
 
 async def inbox(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
@@ -88,6 +90,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "new": new,
     "edit": edit,
     "withdraw": withdraw,
+    "reassign": reassign,
     "help": help_,
     "delegate": delegate,
     "stalled": stalled,

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import json
 
-from bot.cards.ids import DECISION_OF_ACTION, ReasonInput
-from bot.cards.modals import build_reason_modal, parse_reason_metadata, parse_reason_modal
+from bot.cards.ids import DECISION_OF_ACTION, OverrideInput, ReasonInput
+from bot.cards.modals import (
+    build_override_modal,
+    build_reason_modal,
+    parse_override_modal,
+    parse_reason_metadata,
+    parse_reason_modal,
+)
 from bot.interactions.answer import tell
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.read_models.snapshots import load_approval
 from bot.workflow.journal import Click
+from policies.vocabulary import Decision
 
 BROKEN_BUTTON = (
     "That button does not point at an approval I know, so nothing was decided. "
@@ -88,6 +95,56 @@ async def journal_reason(deps: ServeDeps, submission: ViewSubmission) -> dict[st
             channel=origin.get("channel"),
             message_ts=origin.get("ts"),
             response_url=origin.get("url"),
+        )
+    )
+    deps.metrics.decisions.inc()
+    return None
+
+
+NOT_ADMIN = "Only a deal desk admin (the policy's `admins:`) can decide for someone else."
+NO_DECISION = "Choose Approve, Reject or Request changes."
+
+
+async def open_override_modal(deps: ServeDeps, click: ButtonClick) -> str | None:
+    """An admin's "Decide for them" on /deal status: the override modal, or why not."""
+    if click.user not in deps.policies.current.policy.admins:
+        return NOT_ADMIN
+    approval_id = parse_id(click.value)
+    found = None
+    if approval_id is not None:
+        async with deps.db.read() as session:
+            found = await load_approval(session, approval_id, deps.policies)
+    if found is None:
+        return BROKEN_BUTTON
+    deal, approval = found
+    if not approval.is_pending:
+        return f"{deal.ref} no longer waits for this decision: it is settled."
+    await deps.gateway.open_view(click.trigger_id, build_override_modal(deal, approval).to_dict())
+    return None
+
+
+async def journal_override(deps: ServeDeps, submission: ViewSubmission) -> dict[str, str] | None:
+    """Journal the admin's decision for the holder, with its required reason; field errors
+    when either is missing. The journal applies it as any decision (refusals told)."""
+    chosen, reason = parse_override_modal(submission.state_values)
+    errors = {}
+    if chosen not in {decision.value for decision in Decision}:
+        errors[OverrideInput.DECISION.value] = NO_DECISION
+    if not reason.strip():
+        errors[OverrideInput.REASON.value] = "Give a reason: an override says why."
+    try:
+        approval_id = int(json.loads(submission.private_metadata)["approval_id"])
+    except (ValueError, KeyError, TypeError):
+        errors[OverrideInput.REASON.value] = STALE_FORM
+    if errors:
+        return errors
+    await deps.journal.record(
+        Click(
+            dedup_key=submission.dedup_key,
+            approval_id=approval_id,
+            actor=submission.user,
+            decision=Decision(chosen),
+            comment=reason.strip(),
         )
     )
     deps.metrics.decisions.inc()

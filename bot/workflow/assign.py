@@ -276,6 +276,15 @@ async def move_to_current_holder(
     )
 
 
+async def hand_over_to(
+    uow: UnitOfWork, deal: Deal, policy: Policy, row: Approval, person: str, *, actor: str, why: str
+) -> Approval:
+    """An admin moves ``row`` to ``person`` (who holds it for the same approver)."""
+    reason = f"{row.reason.split(_DELEGATED)[0]}; moved by an admin: {why}"
+    holder = _Holder(row.approver, person, reason)
+    return await _hand_over(uow, deal, policy, row, holder, cause="admin", actor=actor, why=why)
+
+
 async def _hand_over(
     uow: UnitOfWork,
     deal: Deal,

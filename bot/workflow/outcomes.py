@@ -42,6 +42,7 @@ async def record_decision(
         decision=status.value,
         comment=comment,
         capacity=capacity.value,
+        **({"on_behalf_of": row.assignee} if capacity is Capacity.ADMIN else {}),
     )
     uow.emit(ApprovalDecided(deal.id, row.id))
     if status in _DEAL_OUTCOME:

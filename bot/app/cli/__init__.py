@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.app.cli import audit, db, policy, report, serve, simulate
+from bot.app.cli import approval, audit, db, policy, report, serve, simulate
 
 app = typer.Typer(
     name="dealdesk",
@@ -18,6 +18,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 app.add_typer(report.app, name="report")
+app.add_typer(approval.app, name="approval")
 simulate.register(app)
 serve.register(app)
 
