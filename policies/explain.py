@@ -11,7 +11,7 @@ from policies.deal import DealTerms
 from policies.duration import format_duration
 from policies.loader import LoadedPolicy
 from policies.model import Policy
-from policies.routing import Plan, build_plan
+from policies.routing import Plan, PlannedApproval, build_plan
 from policies.watch import review_sign_off
 
 
@@ -57,7 +57,7 @@ def explain_plan(
     for stage in plan.stages:
         approvals = [
             replace(
-                _explain(policy, terms, a.approver, a.reason),
+                _explain(policy, terms, a.approver, _why(a)),
                 revision=_again(policy, before, stage.index, a.approver, was, terms),
             )
             for a in stage.approvals
@@ -69,6 +69,13 @@ def explain_plan(
         f"{percent(terms.discount)} discount, {terms.term_months} months"
     )
     return Explanation(headline, policy.name, loaded.version, stages)
+
+
+def _why(planned: PlannedApproval) -> str:
+    if planned.quorum is None:
+        return planned.reason
+    members = ", ".join(planned.quorum.members)
+    return f"{planned.reason}; one of a group, {planned.quorum.words} needed ({members})"
 
 
 def _again(

@@ -12,7 +12,7 @@ from datetime import time as time_of_day
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -112,12 +112,20 @@ def _condition(value: Any) -> Condition | None:
 class ApprovalRule(_Strict):
     """One approval a stage may require; ``when`` absent means always.
 
+    It names one ``approver``, or a ``group`` of them of whom ``quorum`` must approve
+    (``any``, ``all`` or a number; default ``all``): each member gets a card, with their
+    own SLA, reminders and backups. One rejection rejects the deal, unless ``reject:
+    quorum``: then it takes as many rejections as make the quorum impossible.
+
     ``watch`` names the deal fields whose change asks the approver again on a new
     revision (policies.watch); absent, the fields the stage's conditions and the
     approver's avatar read.
     """
 
-    approver: ApproverId
+    approver: ApproverId | None = None
+    group: list[ApproverId] | None = None
+    quorum: Literal["any", "all"] | Annotated[int, Field(ge=1)] = "all"
+    reject: Literal["any", "quorum"] = "any"
     when: Annotated[
         Condition | None,
         PlainSerializer(lambda c: c.source if c else None, return_type=str | None),
@@ -125,6 +133,44 @@ class ApprovalRule(_Strict):
     watch: list[str] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    @model_validator(mode="after")
+    def _one_approver_or_a_group(self) -> ApprovalRule:
+        if (self.approver is None) == (self.group is None):
+            raise ValueError(
+                "name one `approver: id`, or a `group: [id, id, …]` with a `quorum` "
+                "(any, all or a number), not both"
+            )
+        if self.group is not None:
+            if len(set(self.group)) != len(self.group):
+                raise ValueError("a group lists each approver once")
+            if isinstance(self.quorum, int) and self.quorum > len(self.group):
+                raise ValueError(
+                    f"quorum {self.quorum} is larger than the group ({len(self.group)} "
+                    f"member{'s' if len(self.group) != 1 else ''}); it could never be met"
+                )
+        elif self.quorum != "all" or self.reject != "any":
+            raise ValueError("`quorum` and `reject` go with a `group`, not with one approver")
+        return self
+
+    @property
+    def members(self) -> list[str]:
+        """Who this rule asks: the approver, or every member of the group."""
+        return [self.approver] if self.approver is not None else list(self.group or [])
+
+    @property
+    def needed(self) -> int:
+        """How many of the members must approve."""
+        if self.quorum == "any":
+            return 1
+        if self.quorum == "all":
+            return len(self.members)
+        return self.quorum
+
+    @property
+    def label(self) -> str:
+        """The rule's name in plans and audit: its approver, or ``group:a+b+c``."""
+        return self.approver if self.approver is not None else "group:" + "+".join(self.members)
 
     @field_validator("when", mode="before")
     @classmethod

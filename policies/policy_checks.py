@@ -42,19 +42,27 @@ def _stage_findings(stages: object, ids: list[str]) -> Iterator[Finding]:
         approvals = _get(stage, "approvals")
         first_index: dict[str, int] = {}
         for a, rule in enumerate(approvals if isinstance(approvals, list) else []):
-            name = _get(rule, "approver")
-            if not isinstance(name, str):
-                continue
-            path: KeyPath = ("stages", s, "approvals", a, "approver")
-            if name not in ids:
-                yield Finding(path, _undefined(name, ids))
-            elif name in first_index:
-                yield Finding(
-                    path,
-                    f"{name!r} is already in this stage (approvals[{first_index[name]}]); "
-                    "keep one approval and join the conditions with `or`",
-                )
-            first_index.setdefault(name, a)
+            for name, path in _named_in(rule, ("stages", s, "approvals", a)):
+                if name not in ids:
+                    yield Finding(path, _undefined(name, ids))
+                elif name in first_index:
+                    yield Finding(
+                        path,
+                        f"{name!r} is already in this stage (approvals[{first_index[name]}]); "
+                        "keep one approval and join the conditions with `or`",
+                    )
+                first_index.setdefault(name, a)
+
+
+def _named_in(rule: object, at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
+    """The approvers a rule names, with the key path of each: ``approver`` or ``group[i]``."""
+    name = _get(rule, "approver")
+    if isinstance(name, str):
+        yield name, (*at, "approver")
+    group = _get(rule, "group")
+    for index, member in enumerate(group if isinstance(group, list) else []):
+        if isinstance(member, str):
+            yield member, (*at, "group", index)
 
 
 def _backup_findings(backups: Backups, ids: list[str]) -> Iterator[Finding]:
@@ -103,7 +111,9 @@ def _simple_cycles(graph: dict[str, list[str]], order: dict[str, int]) -> Iterat
 
 def policy_warnings(policy: Policy) -> list[Finding]:
     """Valid, but probably a mistake: approvals with nowhere to go, approvers nobody uses."""
-    used = {rule.approver for stage in policy.stages for rule in stage.approvals}
+    used = {
+        member for stage in policy.stages for rule in stage.approvals for member in rule.members
+    }
     used |= {name for approver in policy.approvers.values() for name in approver.backups}
     findings = []
     for aid, approver in policy.approvers.items():

@@ -12,10 +12,62 @@ ALWAYS = "always required"
 
 
 @dataclass(frozen=True)
+class Quorum:
+    """A group's rule: ``needed`` of its members' approvals make it; with ``reject_any``
+    one rejection rejects the deal, otherwise only as many as make ``needed`` impossible."""
+
+    group: str
+    """The group's name in the plan: ``group:lead_a+lead_b+lead_c``."""
+    members: tuple[str, ...]
+    needed: int
+    reject_any: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "members": list(self.members),
+            "needed": self.needed,
+            "reject_any": self.reject_any,
+        }
+
+    @property
+    def words(self) -> str:
+        """ "2 of 3" or "all 3" or "any 1 of 3"."""
+        total = len(self.members)
+        if self.needed == total:
+            return f"all {total}"
+        return f"any {self.needed} of {total}" if self.needed == 1 else f"{self.needed} of {total}"
+
+
+@dataclass(frozen=True)
 class PlannedApproval:
     approver: str
     reason: str
     """The condition that matched, or "always required"."""
+    quorum: Quorum | None = None
+    """Set for a member of a group: the group it counts towards."""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"approver": self.approver, "reason": self.reason}
+        if self.quorum is not None:
+            data["quorum"] = self.quorum.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlannedApproval:
+        quorum = data.get("quorum")
+        return cls(
+            data["approver"],
+            data["reason"],
+            Quorum(
+                quorum["group"],
+                tuple(quorum["members"]),
+                quorum["needed"],
+                quorum["reject_any"],
+            )
+            if quorum
+            else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -39,12 +91,8 @@ class Plan:
         return [
             {
                 "name": stage.name,
-                "approvals": [
-                    {"approver": a.approver, "reason": a.reason} for a in stage.approvals
-                ],
-                "not_required": [
-                    {"approver": a.approver, "reason": a.reason} for a in stage.not_required
-                ],
+                "approvals": [a.to_json() for a in stage.approvals],
+                "not_required": [a.to_json() for a in stage.not_required],
             }
             for stage in self.stages
         ]
@@ -56,12 +104,19 @@ class Plan:
                 PlannedStage(
                     index=index,
                     name=stage["name"],
-                    approvals=tuple(PlannedApproval(**a) for a in stage["approvals"]),
-                    not_required=tuple(PlannedApproval(**a) for a in stage.get("not_required", [])),
+                    approvals=tuple(PlannedApproval.from_json(a) for a in stage["approvals"]),
+                    not_required=tuple(
+                        PlannedApproval.from_json(a) for a in stage.get("not_required", [])
+                    ),
                 )
                 for index, stage in enumerate(data)
             )
         )
+
+    def quorum_of(self, stage_index: int, approver: str) -> Quorum | None:
+        """The group ``approver`` counts towards in that stage, if any."""
+        planned = self.required(stage_index, approver)
+        return planned.quorum if planned is not None else None
 
     def required(self, stage_index: int, approver: str) -> PlannedApproval | None:
         """The planned approval for ``approver`` in that stage, if the plan requires one."""
@@ -79,13 +134,18 @@ def build_plan(policy: Policy, deal: DealTerms) -> Plan:
     facts = deal.facts()
     stages = []
     for index, stage in enumerate(policy.stages):
-        required, not_required = [], []
+        required: list[PlannedApproval] = []
+        not_required: list[PlannedApproval] = []
         for rule in stage.approvals:
-            if rule.when is None:
-                required.append(PlannedApproval(rule.approver, ALWAYS))
-            elif rule.when.evaluate(facts):
-                required.append(PlannedApproval(rule.approver, rule.when.source))
-            else:
-                not_required.append(PlannedApproval(rule.approver, rule.when.source))
+            quorum = (
+                Quorum(rule.label, tuple(rule.members), rule.needed, rule.reject == "any")
+                if rule.group is not None
+                else None
+            )
+            holds = rule.when is None or rule.when.evaluate(facts)
+            reason = ALWAYS if rule.when is None else rule.when.source
+            for member in rule.members:
+                planned = PlannedApproval(member, reason, quorum)
+                (required if holds else not_required).append(planned)
         stages.append(PlannedStage(index, stage.name, tuple(required), tuple(not_required)))
     return Plan(tuple(stages))

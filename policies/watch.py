@@ -41,7 +41,7 @@ def watched_fields(
     if not 0 <= stage_index < len(policy.stages):
         return EVERYTHING
     rules = policy.stages[stage_index].approvals
-    listed = next((rule.watch for rule in rules if rule.approver == slot), None)
+    listed = next((rule.watch for rule in rules if slot in rule.members), None)
     if listed is not None:
         return frozenset(listed)
     fields: set[str] = set()
@@ -154,6 +154,6 @@ def _own_thresholds(policy: Policy, stage_index: int, slot: str) -> list[Conditi
     if not 0 <= stage_index < len(policy.stages):
         return []
     for rule in policy.stages[stage_index].approvals:
-        if rule.approver == slot and rule.when is not None:
+        if slot in rule.members and rule.when is not None:
             return list(rule.when.comparisons())
     return []

@@ -22,6 +22,7 @@ from bot.cards.parts import (
     deadline_line,
     deal_context,
     fact_fields,
+    group_line,
     next_step_line,
     outcome_line,
     recommendation_line,
@@ -140,6 +141,7 @@ def _facts(deal: DealSnapshot, approval: ApprovalSnapshot) -> list[Block]:
     return [
         section(use_case_line(deal), fields=fact_fields(deal)),
         section(why_line(approval)),
+        *_optional(group_line(approval)),
         *_optional(recommendation_line(approval)),
     ]
 

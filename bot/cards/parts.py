@@ -123,6 +123,11 @@ def deal_context(deal: DealSnapshot) -> str:
     return f"{deal.ref}{revision} · owner {mention(deal.owner)}{crm}"
 
 
+def group_line(approval: ApprovalSnapshot) -> str:
+    """ "👥 One of a group: 2 of 3 needed, 1 approved so far"."""
+    return f"👥 One of a group: {approval.group}" if approval.group else ""
+
+
 def why_line(approval: ApprovalSnapshot, label: str = "Why you") -> str:
     return f"*{label}:* {quote(approval.stage_name, 80)} · {quote(approval.reason, REASON_MAX)}"
 
@@ -214,6 +219,9 @@ def _ended(deal: DealSnapshot, approval: ApprovalSnapshot) -> str:
             f"No longer needed: {deal.ref} changed (revision {deal.revision} now). "
             "If you are needed again, a new card says what changed."
         )
+    if deal.status == DealStatus.IN_REVIEW and approval.comment:  # a group's quorum was met
+        text = quote(approval.comment, REASON_MAX)
+        return text[:1].upper() + text[1:]
     if deal.status == DealStatus.WITHDRAWN and approval.decided_by:
         reason = f": {quote(approval.comment, COMMENT_MAX)}" if approval.comment else ""
         return f"Withdrawn by {decider(approval)}{reason}. This approval is no longer needed."
@@ -287,9 +295,10 @@ def pending_line(approval: ApprovalSnapshot, now: datetime) -> str:
         else ""
     )
     escalated = " · 🚨 escalated" if approval.escalated_at else ""
+    group = f" · 👥 {approval.group}" if approval.group else ""
     return (
         f"• {who(approval.assignee, approval.approver_name)} · "
-        f"{quote(approval.stage_name, 80)}{due}{escalated}"
+        f"{quote(approval.stage_name, 80)}{due}{escalated}{group}"
     )
 
 

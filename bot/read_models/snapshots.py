@@ -59,6 +59,8 @@ class ApprovalSnapshot:
     it escalates instead (see ``escalates_to``)."""
     escalates_to: str | None = None
     """The escalation channel a timeout with nobody left in line goes to (None: the admins)."""
+    group: str | None = None
+    """For a member of a group: how far its quorum is, "2 of 3 needed, 1 approved so far"."""
 
     @property
     def can_snooze(self) -> bool:
@@ -127,6 +129,7 @@ def approval_snapshot(
     successor: Approval | None = None,
     previous: Approval | None = None,
     next_in_line: str | None = None,
+    group: str | None = None,
 ) -> ApprovalSnapshot:
     approver = policy.approvers.get(row.approver)
     return ApprovalSnapshot(
@@ -158,7 +161,25 @@ def approval_snapshot(
         snoozed_at=row.snoozed_at,
         next_in_line=next_in_line,
         escalates_to=policy.escalation_channel,
+        group=group,
     )
+
+
+def group_progress(row: Approval, rows: Iterable[Approval], plan: Plan) -> str | None:
+    """ "2 of 3 needed, 1 approved so far" for a member of a group; None for anyone else."""
+    if row.stage_index >= len(plan.stages):
+        return None
+    quorum = plan.quorum_of(row.stage_index, row.slot)
+    if quorum is None:
+        return None
+    approved = {
+        r.slot
+        for r in rows
+        if r.stage_index == row.stage_index
+        and r.slot in quorum.members
+        and r.status == ApprovalStatus.APPROVED
+    }
+    return f"{quorum.words} needed, {len(approved)} approved so far"
 
 
 def next_in_line(row: Approval, rows: Iterable[Approval], policy: Policy, owner: str) -> str | None:
@@ -197,6 +218,8 @@ def deal_snapshot(
 ) -> DealSnapshot:
     by_previous = {row.previous_id: row for row in rows if row.previous_id is not None}
     by_id = {row.id: row for row in rows}
+    plan = Plan.from_json(deal.plan)
+    current = [row for row in rows if row.revision == deal.revision]
     return DealSnapshot(
         id=deal.id,
         ref=deal_ref(deal.id),
@@ -214,7 +237,7 @@ def deal_snapshot(
         status=deal.status,
         revision=deal.revision,
         stage_index=deal.stage_index,
-        stage_names=tuple(stage.name for stage in Plan.from_json(deal.plan).stages),
+        stage_names=tuple(stage.name for stage in plan.stages),
         policy_version=deal.policy_version,
         submitted_at=deal.submitted_at,
         updated_at=deal.updated_at,
@@ -226,9 +249,9 @@ def deal_snapshot(
                 by_previous.get(row.id),
                 by_id.get(row.previous_id or 0),
                 next_in_line(row, rows, policy, deal.owner) if row.status == "pending" else None,
+                group_progress(row, current, plan),
             )
-            for row in rows
-            if row.revision == deal.revision
+            for row in current
         ),
     )
 

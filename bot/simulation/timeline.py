@@ -52,7 +52,7 @@ class Names:
         """The approvers of the policy's stage of that name, as written."""
         for stage in self.policy.stages:
             if stage.name == stage_name:
-                return [rule.approver for rule in stage.approvals]
+                return [member for rule in stage.approvals for member in rule.members]
         return []
 
 

@@ -37,6 +37,7 @@ from bot.core.events import (
 from bot.core.policy_book import PolicyBook
 from bot.slack.kinds import Work, approval_key, counter_key, deal_key, new_row, notice_row
 from policies.model import Policy
+from policies.routing import Plan
 from policies.vocabulary import AVATAR_PREFIX, CounterStatus, DealStatus, Refusal
 from store import messages, outbox
 from store import repositories as repo
@@ -171,6 +172,7 @@ async def _plan_event(
             if not row.is_avatar:
                 plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
                 await _briefings(session, plan, row)
+            await _group_cards(session, plan, deal, row)
             plan.reply(policy, deal, "decided", approval_id=row.id)
             plan.parent(policy, deal)
             plan.home(row.assignee, row.decided_by)
@@ -243,6 +245,16 @@ async def _plan_delegation(
             user=person,
         )
     plan.home(delegation.delegator, delegation.delegate)
+
+
+async def _group_cards(session: AsyncSession, plan: _Plan, deal: Deal, row: Approval) -> None:
+    """The other members of ``row``'s group see how far the quorum is on their cards."""
+    quorum = Plan.from_json(deal.plan).quorum_of(row.stage_index, row.slot)
+    if quorum is None:
+        return
+    for other in await repo.list_stage(session, deal, row.stage_index):
+        if other.id != row.id and other.slot in quorum.members and not other.is_avatar:
+            plan.add(Work.CARD_REFRESH, approval_key(other.id), None, approval_id=other.id)
 
 
 async def _briefings(session: AsyncSession, plan: _Plan, row: Approval) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.events import ApprovalCancelled, ApprovalDecided, DealFinished
 from bot.core.uow import UnitOfWork
 from policies.authority import Capacity
+from policies.routing import Plan
 from policies.vocabulary import ApprovalStatus, DealStatus
 from store import repositories as repo
 from store.models import Approval, Deal
@@ -45,8 +46,21 @@ async def record_decision(
         **({"on_behalf_of": row.assignee} if capacity is Capacity.ADMIN else {}),
     )
     uow.emit(ApprovalDecided(deal.id, row.id))
+    if status is ApprovalStatus.REJECTED and await _quorum_still_possible(uow, deal, row):
+        return  # a group that rejects only when its quorum can no longer be met
     if status in _DEAL_OUTCOME:
         await close_deal(uow, deal, _DEAL_OUTCOME[status], actor, because=row)
+
+
+async def _quorum_still_possible(uow: UnitOfWork, deal: Deal, row: Approval) -> bool:
+    quorum = Plan.from_json(deal.plan).quorum_of(row.stage_index, row.slot)
+    if quorum is None or quorum.reject_any:
+        return False
+    rows = await repo.list_stage(uow.session, deal, row.stage_index)
+    rejected = {
+        r.slot for r in rows if r.slot in quorum.members and r.status == ApprovalStatus.REJECTED
+    }
+    return len(quorum.members) - len(rejected) >= quorum.needed
 
 
 async def close_deal(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.events import StageStarted
+from bot.core.events import ApprovalCancelled, StageStarted
 from bot.core.uow import UnitOfWork
 from bot.workflow.assign import assign
 from bot.workflow.outcomes import close_deal
@@ -28,6 +29,7 @@ async def advance(uow: UnitOfWork, deal: Deal, policy: Policy) -> None:
             next_index = 0
         else:
             rows = await repo.list_stage(uow.session, deal, deal.stage_index)
+            await _settle_groups(uow, deal, policy, plan.stages[deal.stage_index], rows)
             if any(row.status == ApprovalStatus.PENDING for row in rows):
                 return
             next_index = deal.stage_index + 1
@@ -35,6 +37,41 @@ async def advance(uow: UnitOfWork, deal: Deal, policy: Policy) -> None:
             await close_deal(uow, deal, DealStatus.APPROVED, "system")
             return
         await _start_stage(uow, deal, policy, plan.stages[next_index])
+
+
+async def _settle_groups(
+    uow: UnitOfWork, deal: Deal, policy: Policy, stage: PlannedStage, rows: Sequence[Approval]
+) -> None:
+    """A group whose quorum is met needs no one else: their cards end, saying so."""
+    quorums = {planned.quorum for planned in stage.approvals if planned.quorum is not None}
+    for quorum in sorted(quorums, key=lambda q: q.group):
+        members = [row for row in rows if row.slot in quorum.members]
+        approved = [row for row in members if row.status == ApprovalStatus.APPROVED]
+        waiting = [row for row in members if row.status == ApprovalStatus.PENDING]
+        if len(approved) < quorum.needed or not waiting:
+            continue
+        names = ", ".join(_name(policy, row.approver) for row in approved)
+        why = f"no longer needed: {len(approved)} of {len(quorum.members)} approved ({names})"
+        for row in waiting:
+            row.status = ApprovalStatus.CANCELLED
+            row.decided_at = uow.now
+            row.decided_by = "system"
+            row.comment = why
+            uow.emit(ApprovalCancelled(deal.id, row.id))
+        uow.audit(
+            "system",
+            "group_quorum_reached",
+            deal,
+            group=quorum.group,
+            needed=quorum.needed,
+            approved_by=[row.decided_by for row in approved],
+            cancelled_approvals=[row.id for row in waiting],
+        )
+
+
+def _name(policy: Policy, approver_id: str) -> str:
+    approver = policy.approvers.get(approver_id)
+    return approver.name if approver else approver_id
 
 
 async def _start_stage(uow: UnitOfWork, deal: Deal, policy: Policy, stage: PlannedStage) -> None:

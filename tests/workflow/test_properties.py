@@ -43,7 +43,7 @@ from policies.deal import DealTerms
 from policies.limits import caps_of
 from policies.loader import LoadedPolicy, load_policy_text
 from policies.routing import Plan
-from policies.vocabulary import ApprovalStatus, CounterStatus, DealStatus, Decision
+from policies.vocabulary import DECISIONS, ApprovalStatus, CounterStatus, DealStatus, Decision
 from store import repositories as repo
 from store.audit import Verification, verify
 from store.db import Database
@@ -69,17 +69,34 @@ _ENDED = {ApprovalStatus.REASSIGNED, ApprovalStatus.CANCELLED}
 _FINISHED = {DealStatus.APPROVED, DealStatus.REJECTED, DealStatus.WITHDRAWN}
 
 
-@cache
-def _policy() -> LoadedPolicy:
-    return load_policy_text(MATRIX, source="test matrix")
+GROUP_MATRIX = MATRIX.replace(
+    """      - approver: legal
+      - approver: finance
+        when: discount > 0
+      - approver: counsel
+        when: custom_terms""",
+    """      - group: [legal, counsel, ceo]
+        quorum: 2
+        reject: quorum
+      - approver: finance
+        when: discount > 0""",
+)
+"""The test matrix with the reviews done by any two of legal, counsel and the CEO (a
+rejection counts only once the quorum can no longer be met)."""
+assert GROUP_MATRIX != MATRIX, "the group matrix must differ from the test matrix"
 
 
 @cache
-def _template() -> Path:
+def _policy(text: str = MATRIX) -> LoadedPolicy:
+    return load_policy_text(text, source="test matrix")
+
+
+@cache
+def _template(text: str = MATRIX) -> Path:
     """A migrated SQLite file with the policy version stored, copied for each example."""
     directory = Path(tempfile.mkdtemp(prefix="dealdesk-template-"))
     policy_path = directory / "policy.yml"
-    policy_path.write_text(MATRIX, encoding="utf-8")
+    policy_path.write_text(text, encoding="utf-8")
 
     async def build() -> None:
         async with open_deps(sqlite_url(directory), policy_path, VirtualClock(START)):
@@ -115,15 +132,17 @@ class View:
 
 
 class DealDesk(RuleBasedStateMachine):
+    POLICY = MATRIX
+
     def __init__(self) -> None:
         super().__init__()
         self.directory = Path(tempfile.mkdtemp(prefix="dealdesk-example-"))
-        shutil.copy(_template(), self.directory / "dealdesk.db")
+        shutil.copy(_template(self.POLICY), self.directory / "dealdesk.db")
         self.runner = asyncio.Runner()
         self.clock = VirtualClock(START)
         self.deps = Deps(
             db=Database.connect(sqlite_url(self.directory)),
-            policies=PolicyBook(_policy()),
+            policies=PolicyBook(_policy(self.POLICY)),
             clock=self.clock,
         )
         self.view = View()
@@ -275,8 +294,11 @@ class DealDesk(RuleBasedStateMachine):
         assert chain.ok, chain.problem
         for deal in deals:
             _check_deal(deal, [row for row in rows if row.deal_id == deal.id])
+            _check_no_owner_decides(deal, [row for row in rows if row.deal_id == deal.id])
             now = revisions[(deal.id, deal.revision)]
-            _check_sign_offs(deal, [row for row in rows if row.deal_id == deal.id], seen, now)
+            _check_sign_offs(
+                deal, [row for row in rows if row.deal_id == deal.id], seen, now, self.POLICY
+            )
         _check_reassigned_rows_carry_on(rows)
         for reached in {f"deal {d.status}" for d in deals} | {f"approval {r.status}" for r in rows}:
             event(reached)  # --hypothesis-show-statistics: which states the examples reached
@@ -347,13 +369,20 @@ def _check_deal(deal: Deal, rows: list[Approval]) -> None:
         plan = Plan.from_json(deal.plan)
         for stage in plan.stages:
             for planned in stage.approvals:
-                assert (stage.index, planned.approver) in approved, f"{stage.name} not approved"
+                if planned.quorum is None:
+                    assert (stage.index, planned.approver) in approved, f"{stage.name} not approved"
+                    continue
+                members = {(stage.index, member) for member in planned.quorum.members}
+                assert len(members & approved) >= planned.quorum.needed, (
+                    f"{planned.quorum.group} approved by {len(members & approved)} of "
+                    f"{planned.quorum.needed} needed"
+                )
         skipped = {stage.index for stage in plan.stages if stage.skipped}
         assert not any(row.stage_index in skipped for row in current)
 
 
 def _check_sign_offs(
-    deal: Deal, rows: list[Approval], seen: dict[int, DealTerms], now: DealTerms
+    deal: Deal, rows: list[Approval], seen: dict[int, DealTerms], now: DealTerms, text: str
 ) -> None:
     """A sign-off on the deal's current revision counts only for values its approver saw:
     given on this revision, or carried from where it was given and still within it."""
@@ -367,17 +396,17 @@ def _check_sign_offs(
         if origin is row:
             continue  # decided on the values of this very revision
         assert origin.decided_by == row.decided_by
-        problem = _beyond_sign_off(row, seen[origin.id], now)
+        problem = _beyond_sign_off(row, seen[origin.id], now, text)
         assert problem is None, f"approval {row.id} kept although {problem}"
 
 
-def _beyond_sign_off(row: Approval, seen: DealTerms, now: DealTerms) -> str | None:
+def _beyond_sign_off(row: Approval, seen: DealTerms, now: DealTerms, text: str) -> str | None:
     """The rule of policies.watch, written out again as the test's own oracle: every field
     the approval depends on is unchanged, or within the approver's limit (or no more than
     what they approved), and no comparison of its own condition flips."""
-    policy = _policy().policy
+    policy = _policy(text).policy
     rules = policy.stages[row.stage_index].approvals
-    own = next(rule for rule in rules if rule.approver == row.slot)
+    own = next(rule for rule in rules if row.slot in rule.members)
     depends: set[str] = set(own.watch or [])
     if own.watch is None:
         depends = {name for rule in rules if rule.when for name in rule.when.fields}
@@ -399,6 +428,14 @@ def _beyond_sign_off(row: Approval, seen: DealTerms, now: DealTerms) -> str | No
     return None
 
 
+def _check_no_owner_decides(deal: Deal, rows: list[Approval]) -> None:
+    """Whatever the path (assignee, delegate, group member, backup, admin), the deal's
+    owner never decides an approval of it."""
+    for row in rows:
+        if row.status in (*DECISIONS, ApprovalStatus.COUNTERED):
+            assert row.decided_by != deal.owner, f"the owner decided approval {row.id}"
+
+
 def _check_reassigned_rows_carry_on(rows: list[Approval]) -> None:
     successors = {row.previous_id for row in rows}
     for row in rows:
@@ -413,3 +450,13 @@ DealDesk.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestDealDesk = DealDesk.TestCase
+
+
+class GroupDesk(DealDesk):
+    """The same random steps with a 2-of-3 group (`reject: quorum`) in the reviews."""
+
+    POLICY = GROUP_MATRIX
+
+
+GroupDesk.TestCase.settings = DealDesk.TestCase.settings
+TestGroupDesk = GroupDesk.TestCase
