@@ -229,6 +229,9 @@ class Policy(_Strict):
     reminder_at: Annotated[float, Field(gt=0, lt=1)] = 0.75
     briefing: Briefing = Briefing()
     stalled_after: Duration = timedelta(days=7)
+    one_person_one_approval: bool = True
+    """A person holds at most one approval of a deal: reached again (through backups,
+    delegation or a group), they are passed over to the next in line."""
     approvers: Annotated[dict[ApproverId, Approver], Field(min_length=1)]
     stages: Annotated[list[Stage], Field(min_length=1)]
 

@@ -285,6 +285,19 @@ async def get_carried_approval(
     return latest if latest is not None and latest.status in SIGN_OFFS else None
 
 
+async def holds_other_approval(session: AsyncSession, deal: Deal, person: str, slot: str) -> bool:
+    """Whether ``person`` holds (or gave) an approval of the deal's current revision other
+    than ``slot``'s."""
+    query = select(Approval.id).where(
+        Approval.deal_id == deal.id,
+        Approval.revision == deal.revision,
+        Approval.assignee == person,
+        Approval.slot != slot,
+        Approval.status.in_((ApprovalStatus.PENDING, *SIGN_OFFS)),
+    )
+    return (await session.execute(query.limit(1))).first() is not None
+
+
 async def get_origin(session: AsyncSession, approval: Approval) -> Approval:
     """The row where a carried approval was actually given: carrying it to a new revision
     copies who decided it and when onto a row pointing back at it."""

@@ -48,7 +48,7 @@ async def assign(
     next in line does, or, when nobody is left, the admins are asked (escalation).
     """
     candidates = [approver_id, *policy.backup_chain(approver_id)]
-    holder, passed = await _next_holder(uow, deal, policy, candidates, reason)
+    holder, passed = await _next_holder(uow, deal, policy, candidates, reason, slot)
     exhausted = holder is None
     if holder is None:  # the approver the policy names keeps it, and the admins are asked
         person = policy.approvers[approver_id].slack_user
@@ -94,7 +94,7 @@ async def reassign(
     if reason is None:
         holder_approver = policy.approvers[row.approver]
         reason = _handover_reason(holder_approver, why) if cause == "handover" else why
-    holder, passed = await _next_holder(uow, deal, policy, candidates, reason)
+    holder, passed = await _next_holder(uow, deal, policy, candidates, reason, row.slot)
     if holder is None:
         await escalate(uow, deal, row, "; ".join([why, *passed]))
         return None
@@ -114,30 +114,45 @@ async def escalate(uow: UnitOfWork, deal: Deal, row: Approval, why: str) -> None
 
 
 async def _next_holder(
-    uow: UnitOfWork, deal: Deal, policy: Policy, candidates: list[str], reason: str
+    uow: UnitOfWork, deal: Deal, policy: Policy, candidates: list[str], reason: str, slot: str
 ) -> tuple[_Holder | None, list[str]]:
     """The first of ``candidates`` whose decider may hold an approval of this deal, and
-    why each one before it was passed over (the deal's owner never decides it)."""
+    why each one before it was passed over: the deal's owner never decides it, and (with
+    ``one_person_one_approval``) nobody holds two of its approvals."""
     passed: list[str] = []
     for approver_id in candidates:
         approver = policy.approvers[approver_id]
         if approver.slack_user is None:
             return _Holder(approver_id, AVATAR_PREFIX + approver_id, reason), passed
         person, note = await _resolve_delegation(uow, approver)
-        if person == deal.owner:
-            whose = "" if person == approver.slack_user else "the delegate of "
-            passed.append(f"{whose}{approver.name} owns this deal")
+        why = await _passed_over(uow, deal, policy, approver, person, slot)
+        if why is not None:
+            passed.append(why)
             uow.audit(
                 "system",
                 "approver_passed_over",
                 deal,
                 approver=approver_id,
                 person=person,
-                why="owns the deal",
+                why="owns the deal" if person == deal.owner else "holds another approval",
             )
             continue
         return _Holder(approver_id, person, reason + note), passed
     return None, passed
+
+
+async def _passed_over(
+    uow: UnitOfWork, deal: Deal, policy: Policy, approver: Approver, person: str, slot: str
+) -> str | None:
+    """Why ``person`` may not hold ``slot`` of this deal, or None when they may."""
+    whose = "" if person == approver.slack_user else "the delegate of "
+    if person == deal.owner:
+        return f"{whose}{approver.name} owns this deal"
+    if policy.one_person_one_approval and await repo.holds_other_approval(
+        uow.session, deal, person, slot
+    ):
+        return f"{whose}{approver.name} already holds an approval of this deal"
+    return None
 
 
 def _noted(holder: _Holder, passed: list[str]) -> _Holder:

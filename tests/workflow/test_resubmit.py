@@ -25,6 +25,7 @@ from tests.support.deals import (
 )
 from tests.support.matrix import (
     ADMIN,
+    DANIEL,
     DEAL_APPROVAL,
     LISA,
     MARCUS,
@@ -140,8 +141,12 @@ async def test_avatars_decide_again_on_the_new_values(deps: Deps) -> None:
     assert (sdr.decided_by, sdr.reason) == ("avatar:sdr", "always required")
     finance, backup = (r for r in rows if r.slot == "finance")
     assert finance.comment == "20% discount exceeds the 15% finance authority"
-    assert (backup.approver, backup.assignee, backup.status) == ("cfo", LISA, "pending")
+    # Lisa, finance's backup, approved this deal already: one person, one approval.
+    assert (backup.approver, backup.assignee, backup.status) == ("ceo", DANIEL, "pending")
     assert backup.reason.startswith("handed over by James Rodriguez (avatar): 20% discount")
+    assert backup.reason.endswith(
+        "(next in line: Lisa Wong already holds an approval of this deal)"
+    )
     first_finance = next(
         r for r in await approvals_of(deps, deal.deal_id, revision=1) if r.slot == "finance"
     )

@@ -1,0 +1,52 @@
+"""One person, one approval: someone reached a second time on a deal (through a backup chain,
+a delegation or a group) is passed over to the next in line, and the audit says why;
+`one_person_one_approval: false` turns it off."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
+from tests.support.deals import audit_events, details, pending_for, run_time_out, submit
+from tests.support.matrix import LISA, MATRIX, OMAR
+
+
+async def test_a_backup_who_holds_another_approval_is_passed_over(
+    deps: Deps, clock: VirtualClock
+) -> None:
+    """Marcus times out; his first backup, Lisa, holds the cfo approval of the same deal."""
+    deal = await submit(deps)
+    manager = await pending_for(deps, deal.deal_id, "manager")
+    clock.advance(timedelta(hours=24, seconds=1))
+
+    moved = await run_time_out(deps, manager.id)
+
+    assert moved is not None
+    assert (moved.approver, moved.assignee) == ("counsel", OMAR)
+    assert moved.reason.endswith("(next in line: Lisa Wong already holds an approval of this deal)")
+    (event,) = await audit_events(deps, "approver_passed_over")
+    assert (details(event)["person"], details(event)["why"]) == (LISA, "holds another approval")
+
+
+@pytest.fixture
+def policy_file(write_policy: Callable[[str], Path], request: pytest.FixtureRequest) -> Path:
+    flag = getattr(request, "param", None)
+    prefix = f"one_person_one_approval: {flag}\n" if flag is not None else ""
+    return write_policy(prefix + MATRIX)
+
+
+@pytest.mark.parametrize("policy_file", ["false"], indirect=True)
+async def test_the_rule_can_be_turned_off(deps: Deps, clock: VirtualClock) -> None:
+    deal = await submit(deps)
+    manager = await pending_for(deps, deal.deal_id, "manager")
+    clock.advance(timedelta(hours=24, seconds=1))
+
+    moved = await run_time_out(deps, manager.id)
+
+    assert moved is not None
+    assert (moved.approver, moved.assignee) == ("cfo", LISA)
