@@ -4,17 +4,27 @@ Home's New deal."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.cards.ids import CardAction, CounterAction, HomeAction, OwnerAction, StatusAction
+from bot.cards.ids import (
+    BULK_SELECT,
+    CardAction,
+    CounterAction,
+    HomeAction,
+    HomeBlock,
+    OwnerAction,
+    StatusAction,
+)
 from bot.interactions.answer import tell
 from bot.interactions.changes import answer_counter, open_counter_modal, withdraw_from_button
 from bot.interactions.deal_form import open_new_deal_modal, open_resubmit_modal
 from bot.interactions.decisions import journal_click, open_override_modal, open_reason_modal
-from bot.interactions.payloads import ButtonClick
+from bot.interactions.home import journal_bulk, sum_up_bulk
+from bot.interactions.payloads import ButtonClick, ticked_approvals
 from bot.interactions.snooze import snooze_from_button
 from handlers.context import deps_of
 
@@ -40,6 +50,8 @@ def register(app: AsyncApp) -> None:
     app.action(OwnerAction.WITHDRAW.value)(handle_withdraw_click)
     app.action(CardAction.SNOOZE.value)(handle_snooze_click)
     app.action(StatusAction.OVERRIDE.value)(handle_override_click)
+    app.action(re.compile(f"^{BULK_SELECT}"))(handle_tick)
+    app.action(HomeAction.BULK_APPROVE.value)(handle_bulk_approve_click)
 
 
 async def handle_approve_click(
@@ -125,3 +137,18 @@ async def handle_override_click(
     problem = await open_override_modal(deps, click)
     if problem is not None:
         await tell(deps, click, problem)
+
+
+async def handle_tick(ack: AsyncAck) -> None:
+    """A checkbox ticked on Home: nothing to do until Approve selected."""
+    await ack()
+
+
+async def handle_bulk_approve_click(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """Journal first (durable), then answer Slack; then Home sums up what was approved."""
+    deps, click = deps_of(context), ButtonClick.from_body(body)
+    keys = await journal_bulk(deps, click, ticked_approvals(body, HomeBlock.BULK, BULK_SELECT))
+    await ack()
+    await sum_up_bulk(deps, click.user, keys)

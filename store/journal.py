@@ -50,3 +50,13 @@ async def backlog(session: AsyncSession) -> int:
         .where(DecisionRequest.processed_at.is_(None))
     )
     return int((await session.execute(query)).scalar_one())
+
+
+async def list_results(
+    session: AsyncSession, dedup_keys: Sequence[str]
+) -> dict[str, dict[str, Any] | None]:
+    """Each journaled decision's result by its key: None while it waits to be applied."""
+    query = select(DecisionRequest.dedup_key, DecisionRequest.result).where(
+        DecisionRequest.dedup_key.in_(list(dedup_keys))
+    )
+    return {key: result for key, result in (await session.execute(query)).all()}

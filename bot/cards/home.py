@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import ActionsBlock, Block, CheckboxesElement, Option
 from slack_sdk.models.views import View
 
 from bot.cards import limits
@@ -14,14 +14,16 @@ from bot.cards.blocks import (
     actions,
     button,
     cap_blocks,
+    confirm_dialog,
     context,
     divider,
     fit_list,
     header,
     more_line,
+    plain,
     section,
 )
-from bot.cards.ids import HOME_DECISIONS, HomeAction, HomeBlock
+from bot.cards.ids import BULK_SELECT, HOME_DECISIONS, HomeAction, HomeBlock
 from bot.cards.parts import (
     COMMENT_IN_LINE,
     REASON_MAX,
@@ -38,9 +40,12 @@ RECENT_SHOWN = 5
 OWN_SHOWN = 10
 DELEGATED_BLOCKS_MAX = 21
 """Up to ten delegated approvals (two blocks each) and a "…and N more" line."""
-FIXED_BLOCKS = 13
+FIXED_BLOCKS = 15
 """Header, greeting and top buttons (3); a divider and a title per list (8); the recent
-decisions' and own deals' one section each (2)."""
+decisions' and own deals' one section each (2); a notice and the bulk approve block (2)."""
+BULK_MAX = 40
+"""Approvals offered for bulk approval at once (ten per checkboxes element); the rest come
+with the next page, as these are decided."""
 MORE_HINT = "They show up here as you decide these."
 
 
@@ -68,10 +73,11 @@ def build_home(home: HomeData) -> View:
     blocks: list[Block] = [
         header("Your deal desk"),
         context(f"Hi {mention(home.user)}! Updated {slack_date(home.now)}."),
+        *([section(home.notice)] if home.notice else []),
         actions(HomeBlock.TOP_ACTIONS, button("New deal", HomeAction.NEW_DEAL, "new")),
         *_titled(
             f"⏳ *Waiting for you* ({_total(home.waiting, home.waiting_total)})",
-            waiting,
+            [*_bulk(home.waiting), *waiting],
             "Nothing waits for you. 🎉",
         ),
         *_titled(
@@ -87,6 +93,39 @@ def build_home(home: HomeData) -> View:
         ),
     ]
     return View(type="home", blocks=cap_blocks(blocks, limits.VIEW_BLOCKS_MAX))
+
+
+def _bulk(waiting: Sequence[Item]) -> list[Block]:
+    """Tick several, approve them together (after one confirm); each is its own decision."""
+    items = list(waiting[:BULK_MAX])
+    if len(items) < 2:
+        return []
+    boxes = [
+        CheckboxesElement(
+            action_id=f"{BULK_SELECT}{index // 10}",
+            options=[
+                Option(
+                    value=str(approval.id),
+                    text=plain(
+                        f"{deal.ref} · {deal.company} · {approval.stage_name}",
+                        limits.OPTION_TEXT_MAX,
+                    ),
+                )
+                for deal, approval in items[index : index + 10]
+            ],
+        )
+        for index in range(0, len(items), 10)
+    ]
+    confirm = confirm_dialog(
+        title="Approve the ticked ones?",
+        text="Each is approved as its own decision, in your name.",
+        yes="Approve",
+        no="Cancel",
+    )
+    approve = button(
+        "Approve selected", HomeAction.BULK_APPROVE, "bulk", style="primary", confirm=confirm
+    )
+    return [ActionsBlock(block_id=HomeBlock.BULK, elements=[*boxes, approve])]
 
 
 def _total(items: Sequence[Item], total: int | None) -> int:

@@ -72,6 +72,8 @@ class HomeAction(StrEnum):
     REJECT = "home_reject"
     REQUEST_CHANGES = "home_request_changes"
     NEW_DEAL = "home_new_deal"
+    BULK_APPROVE = "home_bulk_approve"
+    """Approve the approvals ticked in the bulk checkboxes, each as its own decision."""
 
 
 class HomeBlock(StrEnum):
@@ -79,6 +81,12 @@ class HomeBlock(StrEnum):
     WAITING_ACTIONS = "home_waiting_actions"
     """Followed by ``:<approval id>``: one actions block per waiting approval."""
     DELEGATED_ACTIONS = "home_delegated_actions"
+    BULK = "home_bulk"
+    """The checkboxes (``home_bulk_select_<n>``, ten approvals each) and Approve selected."""
+
+
+BULK_SELECT = "home_bulk_select_"
+"""Prefix of the bulk checkboxes' action ids: ``home_bulk_select_0``, ``_1``…"""
 
 
 class BriefingBlock(StrEnum):

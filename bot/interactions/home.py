@@ -1,11 +1,26 @@
-"""The App Home tab: the approval inbox of the person looking at it."""
+"""The App Home tab: the approval inbox of the person looking at it, and approving several
+of its approvals at once."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import time
+
 from bot.cards.home import build_home
 from bot.interactions.deps import ServeDeps
+from bot.interactions.payloads import ButtonClick
 from bot.read_models.approval_inbox import load_inbox
+from bot.text.mrkdwn import quote
+from bot.workflow.journal import BULK, Click
+from policies.vocabulary import Decision, deal_ref
+from store import journal
 from store.people import upsert_person
+
+BULK_WAIT = 8.0
+"""Seconds the sum-up waits for the journal to apply the decisions (usually well under one)."""
+REFUSALS_SHOWN = 5
+NOTHING_TICKED = "☑️ Tick the approvals to approve first, then *Approve selected*."
 
 
 async def open_home(deps: ServeDeps, user: str) -> None:
@@ -16,8 +31,58 @@ async def open_home(deps: ServeDeps, user: str) -> None:
     await publish_home(deps, user)
 
 
-async def publish_home(deps: ServeDeps, user: str) -> None:
-    """Render ``user``'s inbox now and publish it (idempotent: a repeat shows the same)."""
+async def publish_home(deps: ServeDeps, user: str, notice: str | None = None) -> None:
+    """Render ``user``'s inbox now and publish it (idempotent: a repeat shows the same);
+    ``notice`` is said on top, once."""
     async with deps.db.read() as session:
         home = await load_inbox(session, deps.policies, user, deps.clock.now())
+    if notice:
+        home = dataclasses.replace(home, notice=notice)
     await deps.gateway.publish_home(user, build_home(home).to_dict())
+
+
+async def journal_bulk(deps: ServeDeps, click: ButtonClick, selected: list[int]) -> list[str]:
+    """Journal an approval of each ticked approval (durable before Slack is answered), each
+    its own decision, checked on its own; the keys to follow them by."""
+    keys = []
+    for approval_id in dict.fromkeys(selected):
+        key = f"{BULK}{click.dedup_key}:{approval_id}"
+        await deps.journal.record(Click(key, approval_id, click.user, Decision.APPROVE))
+        keys.append(key)
+    deps.metrics.decisions.inc(len(keys))
+    return keys
+
+
+async def sum_up_bulk(deps: ServeDeps, user: str, keys: list[str]) -> None:
+    """Once the journal applied them, Home says how many were approved and why any were not."""
+    if not keys:
+        await publish_home(
+            deps, user, "☑️ Tick the approvals to approve first, then *Approve selected*."
+        )
+        return
+    deadline = time.monotonic() + BULK_WAIT
+    while True:
+        async with deps.db.read() as session:
+            results = await journal.list_results(session, keys)
+        if all(results.get(key) for key in keys) or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(0.05)
+    await publish_home(deps, user, _summary([results.get(key) for key in keys]))
+
+
+def _summary(results: list[dict[str, object] | None]) -> str:
+    applied = [r for r in results if r and r.get("applied")]
+    refused = [r for r in results if r and not r.get("applied")]
+    waiting = len(results) - len(applied) - len(refused)
+    line = f"✅ Approved {len(applied)}"
+    if refused:
+        reasons = "; ".join(
+            f"{deal_ref(int(str(r['deal_id'])))}: {quote(str(r['message']), 160)}"
+            if r.get("deal_id")
+            else quote(str(r["message"]), 160)
+            for r in refused[:REFUSALS_SHOWN]
+        )
+        line += f"; {len(refused)} could not be: {reasons}"
+    if waiting:
+        line += f"; {waiting} still being applied (refresh Home in a moment)"
+    return line + "."

@@ -127,3 +127,18 @@ def unescape(text: str) -> str:
 def ephemeral(reply: SlackMessage) -> dict[str, Any]:
     """Keyword arguments for ``ack`` of a slash command: a reply only the asker sees."""
     return {**reply.to_dict(), "response_type": "ephemeral"}
+
+
+def ticked_approvals(body: Mapping[str, Any], block_id: str, prefix: str) -> list[int]:
+    """The approval ids ticked in a Home view's checkboxes (``block_id``, action ids starting
+    with ``prefix``), read from the view's state as the click delivers it."""
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    ticked: list[int] = []
+    for action_id, state in (values.get(block_id) or {}).items():
+        if not str(action_id).startswith(prefix):
+            continue
+        for option in state.get("selected_options") or []:
+            approval_id = parse_id(str(option.get("value")))
+            if approval_id is not None:
+                ticked.append(approval_id)
+    return ticked

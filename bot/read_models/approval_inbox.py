@@ -35,6 +35,8 @@ class HomeData:
     waiting_total: int | None = None
     """How many wait in all, when ``waiting`` holds only the first (None: all are there)."""
     delegated_total: int | None = None
+    notice: str | None = None
+    """A line to show on top once (the outcome of a bulk approve), in mrkdwn."""
 
 
 SHOWN = 60

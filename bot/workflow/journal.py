@@ -181,9 +181,15 @@ async def _apply(uow: UnitOfWork, request: DecisionRequest) -> Outcome:
         return Unapplied(request.approval_id, "invalid", str(error))
 
 
+BULK = "bulk:"
+"""Prefix of the keys of decisions taken together (App Home's Approve selected): their
+outcome is told at once on Home, not one message per refusal."""
+
+
 def _worth_telling(request: DecisionRequest, result: Outcome) -> bool:
-    """Everyone refused hears why, except someone whose own earlier click already won."""
-    if result.applied:
+    """Everyone refused hears why, except someone whose own earlier click already won, and
+    a bulk approval (Home sums them up)."""
+    if result.applied or request.dedup_key.startswith(BULK):
         return False
     return not (result.refusal == Refusal.ALREADY_DECIDED and result.decided_by == request.actor)
 

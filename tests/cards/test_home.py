@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.cards.home import build_home
-from bot.cards.ids import HomeAction
+from bot.cards.ids import HomeAction, HomeBlock
 from bot.read_models.approval_inbox import HomeData
 from tests.cards.fixtures import LISA, NOW, cfo_approval, rejected_deal, techcorp
 from tests.cards.walk import all_text, buttons
@@ -24,7 +24,9 @@ def test_waiting_approvals_show_in_the_given_order_with_their_buttons() -> None:
     view = build_home(HomeData(user=LISA, now=NOW, waiting=[(deal, overdue), (deal, later)]))
     payload = view.to_dict()
     found = buttons(payload)
-    decisions = [b for b in found if b["action_id"] != HomeAction.NEW_DEAL]
+    decisions = [
+        b for b in found if b["action_id"] not in (HomeAction.NEW_DEAL, HomeAction.BULK_APPROVE)
+    ]
     assert [b["value"] for b in decisions] == ["7", "7", "7", "8", "8", "8"]
     assert [b["action_id"] for b in decisions[:3]] == [
         HomeAction.APPROVE,
@@ -46,3 +48,22 @@ def test_recent_decisions_and_own_deals_are_listed() -> None:
     )
     assert "*TechCorp* · ❌ Rejected by <@U0LISA>" in text
     assert "waiting on <@U0LISA>" in text
+
+
+def test_two_or_more_waiting_can_be_ticked_and_approved_together() -> None:
+    deal = techcorp()
+    waiting = [(deal, cfo_approval(id=n)) for n in range(1, 14)]
+    payload = build_home(HomeData(user=LISA, now=NOW, waiting=waiting)).to_dict()
+
+    [bulk] = [b for b in payload["blocks"] if b.get("block_id") == HomeBlock.BULK]
+    boxes = [e for e in bulk["elements"] if e["type"] == "checkboxes"]
+    assert [len(box["options"]) for box in boxes] == [10, 3]
+    assert boxes[0]["options"][0]["value"] == "1"
+    [approve] = [e for e in bulk["elements"] if e["type"] == "button"]
+    assert (approve["text"]["text"], approve["action_id"]) == (
+        "Approve selected",
+        HomeAction.BULK_APPROVE,
+    )
+    assert approve["confirm"]["title"]["text"] == "Approve the ticked ones?"
+    one = build_home(HomeData(user=LISA, now=NOW, waiting=waiting[:1])).to_dict()
+    assert not [b for b in one["blocks"] if b.get("block_id") == HomeBlock.BULK]

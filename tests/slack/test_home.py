@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.cards.ids import HomeAction, HomeBlock, ModalCallback
+from bot.cards.ids import CardAction, HomeAction, HomeBlock, ModalCallback
 from tests.slack.flows import (
     LISA,
     OWNER,
     audit_actions,
     card_for,
     click_home,
+    click_payload,
     eventually,
     settled,
     submit,
@@ -91,3 +92,47 @@ async def test_home_opens_the_deal_form(app: RunningApp) -> None:
 
     await app.slack.wait_for("views.open")
     assert app.slack.opened_views[-1]["callback_id"] == ModalCallback.NEW_DEAL
+
+
+async def test_bulk_approve_decides_each_and_sums_up(app: RunningApp) -> None:
+    """Twelve approvals wait for Lisa; she approves one from its card, then ticks all twelve
+    on Home: eleven are approved, each its own decision, and Home says the twelfth could not be."""
+    for number in range(12):
+        await submit(app, external_id=f"OPP-{number}", company=f"Company {number}")
+    first = await card_for(app.slack, LISA)
+    await settled(app)
+    await app.requests.app_home_opened(LISA)
+    await eventually(lambda: publishes(app, LISA) == 1, "Home published on opening")
+    home = app.slack.home(LISA)
+    [bulk] = [b for b in home["blocks"] if b.get("block_id") == HomeBlock.BULK]
+    boxes = [e for e in bulk["elements"] if e["type"] == "checkboxes"]
+    options = [option for box in boxes for option in box["options"]]
+    assert len(options) == 12
+    await app.requests.click(first, CardAction.APPROVE, user=LISA)  # decided elsewhere first
+    await settled(app)
+
+    payload = click_payload(home["blocks"], HomeAction.BULK_APPROVE, LISA)
+    for key in ("channel", "message", "response_url"):
+        payload.pop(key)
+    state = {
+        box["action_id"]: {"type": "checkboxes", "selected_options": box["options"]}
+        for box in boxes
+    }
+    payload.update(
+        container={"type": "view", "view_id": home["id"]},
+        view={**home, "state": {"values": {HomeBlock.BULK: state}}},
+    )
+    reply = await app.requests.send_payload(payload)
+    assert reply.status == 200
+
+    notice = await eventually(
+        lambda: [
+            b["text"]["text"]
+            for b in app.slack.home(LISA)["blocks"]
+            if b.get("type") == "section" and "Approved 11" in b.get("text", {}).get("text", "")
+        ],
+        "Home's sum-up",
+    )
+    assert notice[0].startswith("✅ Approved 11; 1 could not be: D-1001: Already decided: you")
+    decided = [e for e in await audit_actions(app, "approval_decided") if e["actor"] == LISA]
+    assert len(decided) == 12
