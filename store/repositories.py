@@ -203,6 +203,22 @@ async def list_pending_for(
     return rows, int(total)
 
 
+async def list_escalated(session: AsyncSession, viewer: str, limit: int) -> list[Approval]:
+    """Pending approvals escalated to the admins (no backup was left), oldest first; the
+    viewer's own deals left out (they may not decide those)."""
+    query = (
+        select(Approval)
+        .where(
+            Approval.status == ApprovalStatus.PENDING,
+            Approval.escalated_at.is_not(None),
+            ~exists().where(Deal.id == Approval.deal_id, Deal.owner == viewer),
+        )
+        .order_by(Approval.escalated_at, Approval.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def list_decided_by(session: AsyncSession, user: str, limit: int) -> list[Approval]:
     """``user``'s latest decisions, newest first."""
     query = (

@@ -23,7 +23,7 @@ from bot.cards.blocks import (
     plain,
     section,
 )
-from bot.cards.ids import BULK_SELECT, HOME_DECISIONS, HomeAction, HomeBlock
+from bot.cards.ids import BULK_SELECT, HOME_DECISIONS, HomeAction, HomeBlock, StatusAction
 from bot.cards.parts import (
     COMMENT_IN_LINE,
     REASON_MAX,
@@ -40,9 +40,12 @@ RECENT_SHOWN = 5
 OWN_SHOWN = 10
 DELEGATED_BLOCKS_MAX = 21
 """Up to ten delegated approvals (two blocks each) and a "…and N more" line."""
-FIXED_BLOCKS = 15
+FIXED_BLOCKS = 28
 """Header, greeting and top buttons (3); a divider and a title per list (8); the recent
-decisions' and own deals' one section each (2); a notice and the bulk approve block (2)."""
+decisions' and own deals' one section each (2); a notice and the bulk approve block (2);
+an admin's escalated approvals (a divider, a title and up to ten blocks: 13)."""
+ESCALATED_SHOWN = 5
+"""An admin's escalated approvals on Home (two blocks each); /deal status has the rest."""
 BULK_MAX = 40
 """Approvals offered for bulk approval at once (ten per checkboxes element); the rest come
 with the next page, as these are decided."""
@@ -85,6 +88,7 @@ def build_home(home: HomeData) -> View:
             delegated,
             "Nobody has handed you their approvals.",
         ),
+        *_escalated(home),
         *_titled("🕘 *Your recent decisions*", _recent(home), "Your decisions will show up here."),
         *_titled(
             "📁 *Your deals in review*",
@@ -93,6 +97,32 @@ def build_home(home: HomeData) -> View:
         ),
     ]
     return View(type="home", blocks=cap_blocks(blocks, limits.VIEW_BLOCKS_MAX))
+
+
+def _escalated(home: HomeData) -> list[Block]:
+    """For an admin: what no backup was left to take, each with "Decide for …" (an override,
+    with a reason); nothing for anyone else."""
+    if home.escalated is None:
+        return []
+    rows: list[Block] = [
+        block
+        for deal, approval in home.escalated[:ESCALATED_SHOWN]
+        for block in (
+            section(
+                f"{summary(deal)}\n{quote(approval.stage_name, 80)} · waiting for "
+                f"{who(approval.assignee, approval.approver_name)} · 🚨 escalated"
+            ),
+            actions(
+                f"{HomeBlock.ESCALATED_ACTIONS}:{approval.id}",
+                button(
+                    f"Decide for {approval.approver_name}",
+                    StatusAction.OVERRIDE,
+                    str(approval.id),
+                ),
+            ),
+        )
+    ]
+    return _titled("🚨 *Escalated to the admins*", rows, "Nothing is escalated. 🎉")
 
 
 def _bulk(waiting: Sequence[Item]) -> list[Block]:

@@ -81,6 +81,8 @@ class HomeBlock(StrEnum):
     WAITING_ACTIONS = "home_waiting_actions"
     """Followed by ``:<approval id>``: one actions block per waiting approval."""
     DELEGATED_ACTIONS = "home_delegated_actions"
+    ESCALATED_ACTIONS = "home_escalated_actions"
+    """Followed by ``:<approval id>``: an admin's "Decide for …" on an escalated approval."""
     BULK = "home_bulk"
     """The checkboxes (``home_bulk_select_<n>``, ten approvals each) and Approve selected."""
 

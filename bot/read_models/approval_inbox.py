@@ -37,11 +37,15 @@ class HomeData:
     delegated_total: int | None = None
     notice: str | None = None
     """A line to show on top once (the outcome of a bulk approve), in mrkdwn."""
+    escalated: Sequence[Item] | None = None
+    """For an admin: approvals escalated to the admins, to decide for their holder (None:
+    the viewer is not an admin)."""
 
 
 SHOWN = 60
 """More than Home's 100 blocks can show (two blocks each)."""
 RECENT = 10
+ESCALATED = 10
 OWN_DEALS = 25
 _FAR = datetime.max.replace(tzinfo=UTC)
 
@@ -55,12 +59,14 @@ def deadline_order(item: Item, now: datetime) -> tuple[bool, datetime]:
 async def load_inbox(
     session: AsyncSession, policies: PolicyBook, user: str, now: datetime
 ) -> HomeData:
+    admin = user in policies.current.policy.admins
+    escalated_rows = await repo.list_escalated(session, user, ESCALATED) if admin else []
     delegators = await repo.list_delegators(session, user, now)
     waiting_rows, waiting_total = await repo.list_pending_for(session, [user], user, SHOWN)
     delegated_rows, delegated_total = await repo.list_pending_for(session, delegators, user, SHOWN)
     recent_rows = await repo.list_decided_by(session, user, RECENT)
     own = await repo.list_open_deals_of(session, user, OWN_DEALS)
-    rows = [*waiting_rows, *delegated_rows, *recent_rows]
+    rows = [*waiting_rows, *delegated_rows, *recent_rows, *escalated_rows]
     deals = await load_deals(session, [row.deal_id for row in rows] + own, policies)
 
     def items(selected: list[Approval]) -> list[Item]:
@@ -83,4 +89,5 @@ async def load_inbox(
         own_deals=tuple(deals[deal_id] for deal_id in own),
         waiting_total=waiting_total,
         delegated_total=delegated_total,
+        escalated=tuple(items(escalated_rows)) if admin else None,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.cards.home import build_home
-from bot.cards.ids import HomeAction, HomeBlock
+from bot.cards.ids import HomeAction, HomeBlock, StatusAction
 from bot.read_models.approval_inbox import HomeData
 from tests.cards.fixtures import LISA, NOW, cfo_approval, rejected_deal, techcorp
 from tests.cards.walk import all_text, buttons
@@ -67,3 +67,17 @@ def test_two_or_more_waiting_can_be_ticked_and_approved_together() -> None:
     assert approve["confirm"]["title"]["text"] == "Approve the ticked ones?"
     one = build_home(HomeData(user=LISA, now=NOW, waiting=waiting[:1])).to_dict()
     assert not [b for b in one["blocks"] if b.get("block_id") == HomeBlock.BULK]
+
+
+def test_an_admin_sees_escalated_approvals_to_decide_for_their_holder() -> None:
+    escalated = cfo_approval(id=9, escalated_at=NOW)
+    admin = build_home(
+        HomeData(user="U0REVOPS", now=NOW, escalated=[(techcorp(), escalated)])
+    ).to_dict()
+    text = all_text(admin)
+    assert "🚨 *Escalated to the admins*" in text
+    [button] = [b for b in buttons(admin) if b["action_id"] == StatusAction.OVERRIDE]
+    assert (button["text"]["text"], button["value"]) == ("Decide for Lisa Wong", "9")
+
+    someone = build_home(HomeData(user=LISA, now=NOW)).to_dict()
+    assert "Escalated to the admins" not in all_text(someone)
