@@ -130,7 +130,28 @@ def policy_warnings(policy: Policy) -> list[Finding]:
             message = _dead_end(policy, aid)
             if message:
                 findings.append(Finding(path, message))
-    return findings
+    return findings + list(_chains_passed_over(policy))
+
+
+def _chains_passed_over(policy: Policy) -> Iterator[Finding]:
+    """With one person, one approval: a backup chain made only of people always asked in the
+    same stage is always passed over, so a timeout there goes straight to the admins."""
+    if not policy.one_person_one_approval:
+        return
+    for s, stage in enumerate(policy.stages):
+        always = [m for rule in stage.approvals if rule.when is None for m in rule.members]
+        for a, rule in enumerate(stage.approvals):
+            for member in rule.members:
+                chain = policy.backup_chain(member)
+                others = {m for m in always if m != member and policy.approvers[m].is_human}
+                if chain and all(backup in others for backup in chain):
+                    names = ", ".join(policy.approvers[b].name for b in chain)
+                    yield Finding(
+                        ("stages", s, "approvals", a),
+                        f"every backup of {member!r} ({names}) also approves in "
+                        f"{stage.name!r}, so with one_person_one_approval they are passed "
+                        "over and a timeout goes to the admins; add a backup outside this stage",
+                    )
 
 
 def _dead_end(policy: Policy, aid: str) -> str | None:

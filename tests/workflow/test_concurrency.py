@@ -17,8 +17,10 @@ from sqlalchemy import delete
 
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
+from bot.core.errors import DealdeskError, NotFound
 from bot.core.policy_book import PolicyBook
 from bot.workflow import Refusal
+from bot.workflow.admin import admin_reassign
 from policies.vocabulary import Decision
 from store.db import Database
 from store.models import AuditEvent, AuditHead
@@ -35,7 +37,7 @@ from tests.support.deals import (
     techcorp,
     verify_log,
 )
-from tests.support.matrix import ADMIN, LISA, MARCUS, OMAR, PRIYA, REVIEWS
+from tests.support.matrix import ADMIN, DANIEL, LISA, MARCUS, OMAR, PRIYA, REVIEWS
 
 REPEATS = 20
 
@@ -189,3 +191,43 @@ async def test_the_first_events_of_a_new_log_chain_in_one_order(pair: Pair) -> N
         assert (await verify_log(first)).ok
         refs = {event.deal_id for event in await audit_events(first, "deal_submitted")}
         assert refs == {result.deal_ref for result in results}
+
+
+async def _reassign(deps: Deps, approval_deal: int, person: str) -> str:
+    async with deps.unit_of_work() as uow:
+        return (await admin_reassign(uow, approval_deal, "cfo", person, ADMIN, "board")).assignee
+
+
+async def test_a_decision_racing_an_admin_reassignment_applies_once(pair: Pair) -> None:
+    """Lisa approves while an admin moves her approval to Daniel: one of the two wins and
+    the other changes nothing (a refused click, or an error saying nothing is pending)."""
+    first, second = pair
+    for attempt in range(REPEATS):
+        deal = await submit(first, techcorp(external_id=None))
+        cfo = await pending_for(first, deal.deal_id, "cfo")
+
+        decided, moved = await race(
+            decide_as(first, cfo.id, LISA),
+            _safely(_reassign(second, deal.deal_id, DANIEL)),
+            attempt,
+        )
+
+        rows = [r for r in await approvals_of(first, deal.deal_id) if r.slot == "cfo"]
+        if decided.applied:
+            assert isinstance(moved, NotFound)
+            assert [(r.assignee, r.status) for r in rows] == [(LISA, "approved")]
+        else:
+            assert moved == DANIEL
+            assert decided.refusal == Refusal.MOVED
+            assert [(r.assignee, r.status) for r in rows] == [
+                (LISA, "reassigned"),
+                (DANIEL, "pending"),
+            ]
+    assert (await verify_log(first)).ok
+
+
+async def _safely(step: Awaitable[A]) -> A | DealdeskError:
+    try:
+        return await step
+    except DealdeskError as error:
+        return error

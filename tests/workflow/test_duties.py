@@ -12,6 +12,7 @@ import pytest
 
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
+from policies.loader import load_policy_text
 from tests.support.deals import audit_events, details, pending_for, run_time_out, submit
 from tests.support.matrix import LISA, MATRIX, OMAR
 
@@ -50,3 +51,29 @@ async def test_the_rule_can_be_turned_off(deps: Deps, clock: VirtualClock) -> No
 
     assert moved is not None
     assert (moved.approver, moved.assignee) == ("cfo", LISA)
+
+
+def test_policy_check_warns_of_a_backup_chain_always_passed_over() -> None:
+    text = """\
+name: Leads back each other up
+escalation_channel: C0ESCALATE
+approvers:
+  lead_a: {name: Anna, slack_user: U0ANNA, backups: [lead_b]}
+  lead_b: {name: Ben, slack_user: U0BEN, backups: [legal]}
+  legal: {name: Priya, slack_user: U0PRIYA}
+  cfo: {name: Lisa, slack_user: U0LISA, backups: [lead_a]}
+stages:
+  - name: Deal desk
+    approvals:
+      - approver: lead_a
+      - approver: lead_b
+      - approver: cfo
+        when: acv > 250000
+"""
+    warnings = [str(w) for w in load_policy_text(text).warnings]
+
+    assert not any("every backup of" in w for w in warnings)  # Priya, outside the stage, ends it
+    text_two = text.replace("backups: [legal]", "backups: []")
+    warned = [str(w) for w in load_policy_text(text_two).warnings]
+    assert any("every backup of 'lead_a' (Ben) also approves in 'Deal desk'" in w for w in warned)
+    assert any("every backup of 'cfo' (Anna, Ben) also approves" in w for w in warned), warned
