@@ -5,6 +5,7 @@ Home's New deal."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -23,6 +24,7 @@ from bot.interactions.answer import tell
 from bot.interactions.changes import answer_counter, open_counter_modal, withdraw_from_button
 from bot.interactions.deal_form import open_new_deal_modal, open_resubmit_modal
 from bot.interactions.decisions import journal_click, open_override_modal, open_reason_modal
+from bot.interactions.deps import ServeDeps
 from bot.interactions.home import journal_bulk, sum_up_bulk
 from bot.interactions.payloads import ButtonClick, ticked_approvals
 from bot.interactions.snooze import snooze_from_button
@@ -72,31 +74,11 @@ async def handle_reason_click(
     await open_reason_modal(deps_of(context), ButtonClick.from_body(body))
 
 
-async def handle_resubmit_click(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-) -> None:
-    await ack()
-    deps, click = deps_of(context), ButtonClick.from_body(body)
-    problem = await open_resubmit_modal(deps, click)
-    if problem is not None:
-        await tell(deps, click, problem)
-
-
 async def handle_new_deal_click(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     await ack()
     await open_new_deal_modal(deps_of(context), ButtonClick.from_body(body).trigger_id)
-
-
-async def handle_counter_click(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-) -> None:
-    await ack()
-    deps, click = deps_of(context), ButtonClick.from_body(body)
-    problem = await open_counter_modal(deps, click)
-    if problem is not None:
-        await tell(deps, click, problem)
 
 
 async def handle_counter_answer_click(
@@ -106,35 +88,6 @@ async def handle_counter_answer_click(
     deps, click = deps_of(context), ButtonClick.from_body(body)
     problem = await answer_counter(deps, click)
     await ack()
-    if problem is not None:
-        await tell(deps, click, problem)
-
-
-async def handle_withdraw_click(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-) -> None:
-    deps, click = deps_of(context), ButtonClick.from_body(body)
-    text, warning = await withdraw_from_button(deps, click)
-    await ack()
-    await tell(deps, click, text, warning=warning)
-
-
-async def handle_snooze_click(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-) -> None:
-    """I'm on it: done before the answer, so a double click is told it was done once."""
-    deps, click = deps_of(context), ButtonClick.from_body(body)
-    text, warning = await snooze_from_button(deps, click)
-    await ack()
-    await tell(deps, click, text, warning=warning)
-
-
-async def handle_override_click(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-) -> None:
-    await ack()
-    deps, click = deps_of(context), ButtonClick.from_body(body)
-    problem = await open_override_modal(deps, click)
     if problem is not None:
         await tell(deps, click, problem)
 
@@ -152,3 +105,42 @@ async def handle_bulk_approve_click(
     keys = await journal_bulk(deps, click, ticked_approvals(body, HomeBlock.BULK, BULK_SELECT))
     await ack()
     await sum_up_bulk(deps, click.user, keys)
+
+
+Listener = Callable[[AsyncAck, dict[str, Any], AsyncBoltContext], Awaitable[None]]
+
+
+def opens_modal(open_modal: Callable[[ServeDeps, ButtonClick], Awaitable[str | None]]) -> Listener:
+    """A button that opens a modal: answered at once (the trigger expires in 3 seconds),
+    then the modal, or why not in a message only the clicker sees."""
+
+    async def handle(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        deps, click = deps_of(context), ButtonClick.from_body(body)
+        problem = await open_modal(deps, click)
+        if problem is not None:
+            await tell(deps, click, problem)
+
+    return handle
+
+
+def changes_first(
+    change: Callable[[ServeDeps, ButtonClick], Awaitable[tuple[str, bool]]],
+) -> Listener:
+    """A button that changes something: done before Slack is answered (a retry or a
+    double click finds it done), then the clicker is told what happened."""
+
+    async def handle(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        deps, click = deps_of(context), ButtonClick.from_body(body)
+        text, warning = await change(deps, click)
+        await ack()
+        await tell(deps, click, text, warning=warning)
+
+    return handle
+
+
+handle_resubmit_click = opens_modal(open_resubmit_modal)
+handle_counter_click = opens_modal(open_counter_modal)
+handle_override_click = opens_modal(open_override_modal)
+handle_withdraw_click = changes_first(withdraw_from_button)
+handle_snooze_click = changes_first(snooze_from_button)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from bot.cards.counter import build_counter_modal, parse_counter_metadata, parse_counter_modal
 from bot.cards.ids import CounterAction, CounterInput
 from bot.core.errors import DealdeskError, InvalidTerms, UserInputError
+from bot.interactions.decisions import clicked_approval
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
-from bot.read_models.snapshots import load_approval
 from bot.workflow import withdraw_deal
 from bot.workflow.counter import accept_counter, counter_offer, decline_counter
 
@@ -21,11 +21,7 @@ ERROR_MAX = 150
 
 async def open_counter_modal(deps: ServeDeps, click: ButtonClick) -> str | None:
     """The modal behind "Approve with changes", prefilled with the deal's values."""
-    approval_id = parse_id(click.value)
-    found = None
-    if approval_id is not None:
-        async with deps.db.read() as session:
-            found = await load_approval(session, approval_id, deps.policies)
+    found = await clicked_approval(deps, click)
     if found is None:
         return BROKEN_BUTTON
     deal, approval = found

@@ -21,7 +21,7 @@ from bot.cards.modals import (
 from bot.interactions.answer import tell
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
-from bot.read_models.snapshots import load_approval
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_approval
 from bot.workflow.journal import Click
 from policies.vocabulary import Decision
 
@@ -31,6 +31,17 @@ BROKEN_BUTTON = (
 )
 EMPTY_REASON = "Give a reason: it cannot be empty or only spaces."
 STALE_FORM = "This form is out of date. Close it and click the button on the card again."
+
+
+async def clicked_approval(
+    deps: ServeDeps, click: ButtonClick
+) -> tuple[DealSnapshot, ApprovalSnapshot] | None:
+    """The approval (with its deal) a button's value points at; None for a malformed one."""
+    approval_id = parse_id(click.value)
+    if approval_id is None:
+        return None
+    async with deps.db.read() as session:
+        return await load_approval(session, approval_id, deps.policies)
 
 
 async def journal_click(deps: ServeDeps, click: ButtonClick) -> str | None:
@@ -56,12 +67,8 @@ async def journal_click(deps: ServeDeps, click: ButtonClick) -> str | None:
 async def open_reason_modal(deps: ServeDeps, click: ButtonClick) -> None:
     """Reject / Request changes: ask for the reason (the click's origin rides along in
     the modal's metadata, so a refusal is told where the click came from)."""
-    approval_id = parse_id(click.value)
     decision = DECISION_OF_ACTION.get(click.action_id)
-    found = None
-    if approval_id is not None:
-        async with deps.db.read() as session:
-            found = await load_approval(session, approval_id, deps.policies)
+    found = await clicked_approval(deps, click)
     if found is None or decision is None:
         await tell(deps, click, BROKEN_BUTTON)
         return
@@ -109,11 +116,7 @@ async def open_override_modal(deps: ServeDeps, click: ButtonClick) -> str | None
     """An admin's "Decide for them" on /deal status: the override modal, or why not."""
     if click.user not in deps.policies.current.policy.admins:
         return NOT_ADMIN
-    approval_id = parse_id(click.value)
-    found = None
-    if approval_id is not None:
-        async with deps.db.read() as session:
-            found = await load_approval(session, approval_id, deps.policies)
+    found = await clicked_approval(deps, click)
     if found is None:
         return BROKEN_BUTTON
     deal, approval = found
