@@ -1,12 +1,14 @@
-"""Durations as written in policies and scenarios: ``90s``, ``30m``, ``24h``, ``2d``, ``1h30m``."""
+"""Durations as written in policies and scenarios: ``90s``, ``30m``, ``24h``, ``2d``, ``1h30m``;
+and SLAs, which may also count business time: ``8bh``, ``2bd``."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from typing import Annotated, Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Protocol
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, PlainValidator
 
 _PART = re.compile(r"(\d+)([smhdw])")
 _WHOLE = re.compile(r"(?:\d+[smhdw])+")
@@ -79,3 +81,111 @@ Duration = Annotated[
     PlainSerializer(format_duration, return_type=str),
 ]
 """A pydantic field type for policy durations."""
+
+
+_BUSINESS = re.compile(r"(\d+)(bh|bd)")
+
+
+@dataclass(frozen=True)
+class Span:
+    """An SLA: wall-clock time (``24h``), working hours (``8bh``) or working days (``2bd``)
+    in the approver's calendar (policies.calendar)."""
+
+    wall: timedelta | None = None
+    working: timedelta | None = None
+    """Business hours: only working time counts."""
+    days: int | None = None
+    """Business days: the same local time that many working days later."""
+
+    @property
+    def is_business(self) -> bool:
+        return self.wall is None
+
+    @property
+    def approx(self) -> timedelta:
+        """Roughly how long, for display and for rules that need one number."""
+        if self.wall is not None:
+            return self.wall
+        if self.working is not None:
+            return self.working
+        return timedelta(days=self.days or 0)
+
+    def until(self, start: datetime, calendar: WorkingCalendar | None) -> datetime:
+        """When a span starting at ``start`` ends."""
+        if self.wall is not None:
+            return start + self.wall
+        if calendar is None:
+            raise ValueError(f"{self} counts business time: the approver needs a calendar")
+        if self.working is not None:
+            return calendar.add_working_time(start, self.working)
+        return calendar.add_working_days(start, self.days or 0)
+
+    def share(self, start: datetime, calendar: WorkingCalendar | None, fraction: float) -> datetime:
+        """When ``fraction`` of the span starting at ``start`` has passed (the reminder)."""
+        if self.wall is not None:
+            return start + self.wall * fraction
+        assert calendar is not None  # until() would have said so
+        total = calendar.working_time_between(start, self.until(start, calendar))
+        return calendar.add_working_time(start, total * fraction)
+
+    def scaled(self, factor: float) -> Span:
+        """``factor`` of this span, in the same kind of time (working days become hours)."""
+        if self.wall is not None:
+            return Span(wall=self.wall * factor)
+        if self.working is not None:
+            return Span(working=self.working * factor)
+        return Span(working=timedelta(hours=8) * (self.days or 0) * factor)
+
+    def __str__(self) -> str:
+        if self.wall is not None:
+            return format_duration(self.wall)
+        if self.working is not None:
+            return (
+                format_duration(self.working).replace("h", "bh", 1)
+                if _whole_hours(self.working)
+                else f"{format_duration(self.working)} of working time"
+            )
+        return f"{self.days}bd"
+
+
+class WorkingCalendar(Protocol):
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime: ...
+    def add_working_days(self, start: datetime, days: int) -> datetime: ...
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta: ...
+
+
+def parse_span(text: str) -> Span:
+    """``24h``, ``1h30m`` (wall-clock), ``8bh`` (business hours) or ``2bd`` (business days)."""
+    compact = text.strip().lower().replace(" ", "")
+    found = _BUSINESS.fullmatch(compact)
+    if found is None:
+        return Span(wall=parse_duration(text))
+    amount, unit = int(found[1]), found[2]
+    if amount <= 0:
+        raise ValueError(f"{text!r} is not a positive duration")
+    return Span(working=timedelta(hours=amount)) if unit == "bh" else Span(days=amount)
+
+
+def _whole_hours(value: timedelta) -> bool:
+    return value.total_seconds() % 3600 == 0
+
+
+def _coerce_span(value: Any) -> Span:
+    if isinstance(value, Span):
+        return value
+    if isinstance(value, timedelta):
+        return Span(wall=value)
+    if isinstance(value, str):
+        try:
+            return parse_span(value)
+        except ValueError as error:
+            raise (
+                ValueError(f"{error}; business time is written 8bh (hours) or 2bd (days)")
+                if "is not a duration" in str(error)
+                else error
+            ) from None
+    return Span(wall=_coerce(value))
+
+
+Sla = Annotated[Span, PlainValidator(_coerce_span), PlainSerializer(str, return_type=str)]
+"""A pydantic field type for SLAs: wall-clock or business time."""

@@ -8,7 +8,6 @@ from typing import Any
 from policies.avatars import Outcome, run_avatar
 from policies.avatars.formatting import money, percent
 from policies.deal import DealTerms
-from policies.duration import format_duration
 from policies.loader import LoadedPolicy
 from policies.model import Policy
 from policies.routing import Plan, PlannedApproval, build_plan
@@ -109,7 +108,7 @@ def _explain(policy: Policy, terms: DealTerms, approver_id: str, reason: str) ->
         advice = f"{decision.outcome.value.replace('_', ' ')}: {decision.reasoning}"
     if approver.slack_user is not None:
         who = f"{approver.display}, Slack {approver.slack_user}"
-        then = f"card in Slack; SLA {format_duration(approver.effective_sla)}; backups: {backups}"
+        then = f"card in Slack; SLA {approver.effective_sla}; backups: {backups}"
         if approver.avatar is not None:
             advice = f"recommends {advice}"
     else:

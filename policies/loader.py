@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from policies.calendar import Calendar, Holidays
 from policies.model import ApprovalRule, Approver, AvatarKind, Briefing, Limits, Policy, Stage
 from policies.policy_checks import check_references, policy_warnings
 from policies.problems import (
@@ -111,7 +112,12 @@ def _validate(data: dict[object, Any]) -> tuple[Policy | None, list[Finding]]:
 
 # --- the model's errors, in the words of the file ---------------------------------------
 
+_NAMED = ("approvers", "calendars")
+"""Top-level keys whose entries are named by the policy's author."""
+
 _MODELS: dict[tuple[str, ...], type[BaseModel]] = {
+    ("calendars", "*"): Calendar,
+    ("calendars", "*", "holidays"): Holidays,
     (): Policy,
     ("briefing",): Briefing,
     ("approvers", "*"): Approver,
@@ -180,7 +186,7 @@ def _model_message(error: ErrorDetails, path: KeyPath) -> str:
 
 def _unknown_key(path: KeyPath) -> str:
     parent = tuple(
-        "*" if isinstance(part, int) or (index == 1 and path[0] == "approvers") else str(part)
+        "*" if isinstance(part, int) or (index == 1 and path[0] in _NAMED) else str(part)
         for index, part in enumerate(path[:-1])
     )
     model = _MODELS.get(parent)

@@ -25,9 +25,10 @@ from pydantic import (
     model_validator,
 )
 
+from policies.calendar import Calendar
 from policies.conditions import Condition, compile_condition
 from policies.deal import CONDITION_FIELDS, SLACK_USER_ID
-from policies.duration import Duration
+from policies.duration import Duration, Sla, Span
 
 DEFAULT_HUMAN_SLA = timedelta(hours=24)
 
@@ -67,9 +68,12 @@ class Approver(_Strict):
     slack_user: SlackUser | None = None
     avatar: AvatarKind | None = None
     limits: Limits = Limits()
-    sla: Duration | None = None
-    snooze: Duration | None = None
+    sla: Sla | None = None
+    """Wall-clock (``24h``) or business time (``8bh``, ``2bd``) in the approver's calendar."""
+    snooze: Sla | None = None
     """How far "I'm on it" pushes this approver's timeout back, once (default half the SLA)."""
+    calendar: str | None = None
+    """The calendar their business time counts in (default: the policy's ``calendar``)."""
     backups: list[ApproverId] = []
 
     @model_validator(mode="after")
@@ -87,12 +91,12 @@ class Approver(_Strict):
         return self.slack_user is not None
 
     @property
-    def effective_sla(self) -> timedelta:
-        return self.sla or DEFAULT_HUMAN_SLA
+    def effective_sla(self) -> Span:
+        return self.sla or Span(wall=DEFAULT_HUMAN_SLA)
 
     @property
-    def effective_snooze(self) -> timedelta:
-        return self.snooze or self.effective_sla / 2
+    def effective_snooze(self) -> Span:
+        return self.snooze or self.effective_sla.scaled(0.5)
 
     @property
     def display(self) -> str:
@@ -229,6 +233,10 @@ class Policy(_Strict):
     reminder_at: Annotated[float, Field(gt=0, lt=1)] = 0.75
     briefing: Briefing = Briefing()
     stalled_after: Duration = timedelta(days=7)
+    calendars: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], Calendar] = {}
+    """Named working calendars (policies.calendar) that business-time SLAs count in."""
+    calendar: str | None = None
+    """The calendar of every approver who names none."""
     one_person_one_approval: bool = True
     """A person holds at most one approval of a deal: reached again (through backups,
     delegation or a group), they are passed over to the next in line."""
@@ -243,6 +251,33 @@ class Policy(_Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @model_validator(mode="after")
+    def _calendars_known(self) -> Policy:
+        names = list(self.calendars)
+        wanted = [("calendar", self.calendar)] + [
+            (f"approvers.{aid}.calendar", a.calendar) for aid, a in self.approvers.items()
+        ]
+        for where, name in wanted:
+            if name is not None and name not in self.calendars:
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                known = ", ".join(names) or "none are defined under calendars:"
+                raise ValueError(f"{where}: unknown calendar {name!r}{hint} (calendars: {known})")
+        for aid, approver in self.approvers.items():
+            business = [s for s in (approver.sla, approver.snooze) if s and s.is_business]
+            if business and self.calendar_of(aid) is None:
+                raise ValueError(
+                    f"approvers.{aid}: {business[0]} counts business time, so it needs a "
+                    "calendar: set calendar: on the approver, or the policy's calendar:"
+                )
+        return self
+
+    def calendar_of(self, approver_id: str) -> Calendar | None:
+        """The calendar ``approver_id``'s business time counts in, if any."""
+        approver = self.approvers.get(approver_id)
+        name = (approver.calendar if approver else None) or self.calendar
+        return self.calendars.get(name) if name else None
 
     def approver(self, approver_id: str) -> Approver:
         return self.approvers[approver_id]

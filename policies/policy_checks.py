@@ -10,7 +10,6 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.duration import format_duration
 from policies.model import AvatarKind, Policy
 from policies.yaml_lines import Finding, KeyPath
 
@@ -160,7 +159,7 @@ def _dead_end(policy: Policy, aid: str) -> str | None:
     if approver.is_human:
         return (
             f"if {approver.name} does not decide within the SLA "
-            f"({format_duration(approver.effective_sla)}), the approval has nowhere "
+            f"({approver.effective_sla}), the approval has nowhere "
             f"to go and waits for an admin; {fix}"
         )
     if approver.avatar in HANDING_AVATARS:

@@ -28,7 +28,7 @@ def approval_sla(
     """The row's SLA: from ``due_at`` for a person, the policy's ``sla`` for an avatar."""
     if due_at is not None:
         return due_at - assigned_at
-    return approver.sla if approver is not None else None
+    return approver.sla.approx if approver is not None and approver.sla is not None else None
 
 
 def within_sla(sla: timedelta | None, elapsed: timedelta | None) -> bool | None:

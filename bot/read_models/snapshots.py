@@ -210,7 +210,8 @@ def _sla(policy: Policy, approver_id: str) -> timedelta | None:
     approver = policy.approvers.get(approver_id)
     if approver is None:
         return None
-    return approver.effective_sla if approver.is_human else approver.sla
+    sla = approver.effective_sla if approver.is_human else approver.sla
+    return sla.approx if sla is not None else None
 
 
 def deal_snapshot(

@@ -190,9 +190,9 @@ async def _create_row(
         previous_id=previous.id if previous else None,
     )
     if approver.slack_user is not None:
-        sla = approver.effective_sla
-        row.due_at = uow.now + sla
-        row.remind_at = uow.now + sla * policy.reminder_at
+        sla, calendar = approver.effective_sla, policy.calendar_of(holder.approver_id)
+        row.due_at = sla.until(uow.now, calendar)
+        row.remind_at = sla.share(uow.now, calendar, policy.reminder_at)
     if approver.avatar is not None:
         row.recommendation = run_avatar(approver.avatar, terms_of(deal), approver.limits).to_json()
     uow.session.add(row)

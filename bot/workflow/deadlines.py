@@ -6,7 +6,6 @@ from bot.core.events import ReminderDue
 from bot.core.uow import UnitOfWork
 from bot.workflow.assign import reassign
 from bot.workflow.progress import advance
-from policies.duration import format_duration
 from policies.vocabulary import ApprovalStatus
 from store import repositories as repo
 from store.models import Approval
@@ -51,7 +50,7 @@ async def time_out(uow: UnitOfWork, approval_id: int) -> Approval | None:
         return None
     policy = await uow.policy_for(deal)
     holder = policy.approvers[row.approver]
-    sla = format_duration(holder.effective_sla)
+    sla = str(holder.effective_sla)
     new = await reassign(
         uow,
         deal,

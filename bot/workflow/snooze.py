@@ -9,7 +9,6 @@ from bot.core.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.core.events import ApprovalSnoozed
 from bot.core.uow import UnitOfWork
 from policies.authority import Capacity, authority_to_decide
-from policies.duration import format_duration
 from policies.vocabulary import ApprovalStatus, DealStatus
 from store import repositories as repo
 
@@ -49,10 +48,11 @@ async def snooze(uow: UnitOfWork, approval_id: int, actor: str) -> SnoozeResult:
             "it can't be pushed back again."
         )
     pushed = policy.approvers[row.approver].effective_snooze
+    calendar = policy.calendar_of(row.approver)
     before = row.due_at
-    row.due_at = before + pushed
+    row.due_at = pushed.until(before, calendar)
     if row.reminded_at is None and row.remind_at is not None:
-        row.remind_at = row.remind_at + pushed
+        row.remind_at = pushed.until(row.remind_at, calendar)
     row.snoozed_at = uow.now
     deal.updated_at = uow.now
     uow.audit(
@@ -61,7 +61,7 @@ async def snooze(uow: UnitOfWork, approval_id: int, actor: str) -> SnoozeResult:
         deal,
         approval_id=row.id,
         assignee=row.assignee,
-        pushed_back=format_duration(pushed),
+        pushed_back=str(pushed),
         due_at=row.due_at,
         was_due_at=before,
     )

@@ -138,7 +138,7 @@ def test_three_mistakes_are_all_reported_with_their_lines() -> None:
     ]
     assert [str(issue) for issue in problems(text)] == [
         "line 22: approvers.cfo.sla: '2 hours' is not a duration; write a number and a unit, "
-        "such as 90s, 30m, 24h or 2d",
+        "such as 90s, 30m, 24h or 2d; business time is written 8bh (hours) or 2bd (days)",
         "line 31: stages[1].approvals[1].approver: 'cfoo' is not a defined approver; "
         "did you mean 'cfo'?",
         "line 36: stages[2].approvals[0].when: unknown field 'discont'; did you mean "
