@@ -16,8 +16,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 WEEK = {day: "08:00-17:00" for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
-def ny(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=NEW_YORK)
+def ny(year: int, month: int, day: int, hour: int) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=NEW_YORK)
 
 
 def calendar(**holidays: object) -> Calendar:

@@ -50,8 +50,8 @@ def policy_file(write_policy: Callable[[str], Path], request: pytest.FixtureRequ
     return write_policy(POLICY.format(dates=request.param))
 
 
-def ny(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=NEW_YORK).astimezone(UTC)
+def ny(year: int, month: int, day: int, hour: int) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=NEW_YORK).astimezone(UTC)
 
 
 async def test_friday_afternoon_falls_due_on_monday(deps: Deps) -> None:
