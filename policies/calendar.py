@@ -142,6 +142,35 @@ class Calendar(_Strict):
                     return datetime.combine(day, local.time(), self.zone).astimezone(UTC)
         raise ValueError("the calendar has no working days ahead")
 
+    def subtract_working_time(self, end: datetime, amount: timedelta) -> datetime:
+        """The moment ``amount`` of working time before ``end``."""
+        left = amount
+        moment = end.astimezone(self.zone)
+        for opened, closed in self._intervals_back_from(moment.date()):
+            if opened >= moment:
+                continue
+            finish = min(closed, moment)
+            if finish - left >= opened:
+                return (finish - left).astimezone(UTC)
+            left -= finish - opened
+        raise ValueError("the calendar has no working time before that")
+
+    def subtract_working_days(self, end: datetime, days: int) -> datetime:
+        """The same local time ``days`` working days before ``end``."""
+        local = end.astimezone(self.zone)
+        day, counted = local.date(), 0
+        for _ in range(SEARCH_DAYS):
+            day -= timedelta(days=1)
+            if self.open_on(day):
+                counted += 1
+                if counted == days:
+                    return datetime.combine(day, local.time(), self.zone).astimezone(UTC)
+        raise ValueError("the calendar has no working days before that")
+
+    def _intervals_back_from(self, last: date) -> Iterator[tuple[datetime, datetime]]:
+        for offset in range(SEARCH_DAYS):
+            yield from reversed(self.open_on(last - timedelta(days=offset)))
+
     def _intervals_from(self, first: date) -> Iterator[tuple[datetime, datetime]]:
         for offset in range(SEARCH_DAYS):
             yield from self.open_on(first + timedelta(days=offset))

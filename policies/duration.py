@@ -120,6 +120,16 @@ class Span:
             return calendar.add_working_time(start, self.working)
         return calendar.add_working_days(start, self.days or 0)
 
+    def before(self, end: datetime, calendar: WorkingCalendar | None) -> datetime:
+        """When a span ending at ``end`` began (how far back "idle for 5bd" reaches)."""
+        if self.wall is not None:
+            return end - self.wall
+        if calendar is None:
+            raise ValueError(f"{self} counts business time: it needs a calendar")
+        if self.working is not None:
+            return calendar.subtract_working_time(end, self.working)
+        return calendar.subtract_working_days(end, self.days or 0)
+
     def share(self, start: datetime, calendar: WorkingCalendar | None, fraction: float) -> datetime:
         """When ``fraction`` of the span starting at ``start`` has passed (the reminder)."""
         if self.wall is not None:
@@ -151,6 +161,8 @@ class Span:
 class WorkingCalendar(Protocol):
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime: ...
     def add_working_days(self, start: datetime, days: int) -> datetime: ...
+    def subtract_working_time(self, end: datetime, amount: timedelta) -> datetime: ...
+    def subtract_working_days(self, end: datetime, days: int) -> datetime: ...
     def working_time_between(self, start: datetime, end: datetime) -> timedelta: ...
 
 

@@ -8,8 +8,8 @@ problem by key path and line.
 from __future__ import annotations
 
 import difflib
+from datetime import datetime, timedelta
 from datetime import time as time_of_day
-from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -28,7 +28,7 @@ from pydantic import (
 from policies.calendar import Calendar
 from policies.conditions import Condition, compile_condition
 from policies.deal import CONDITION_FIELDS, SLACK_USER_ID
-from policies.duration import Duration, Sla, Span
+from policies.duration import Sla, Span
 
 DEFAULT_HUMAN_SLA = timedelta(hours=24)
 
@@ -232,7 +232,9 @@ class Policy(_Strict):
     admins: list[SlackUser] = []
     reminder_at: Annotated[float, Field(gt=0, lt=1)] = 0.75
     briefing: Briefing = Briefing()
-    stalled_after: Duration = timedelta(days=7)
+    stalled_after: Sla = Span(wall=timedelta(days=7))
+    """No activity this long makes a deal stalled; business time (``5bd``) counts in the
+    policy's calendar."""
     calendars: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], Calendar] = {}
     """Named working calendars (policies.calendar) that business-time SLAs count in."""
     calendar: str | None = None
@@ -264,6 +266,11 @@ class Policy(_Strict):
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 known = ", ".join(names) or "none are defined under calendars:"
                 raise ValueError(f"{where}: unknown calendar {name!r}{hint} (calendars: {known})")
+        if self.stalled_after.is_business and self.calendar is None:
+            raise ValueError(
+                f"stalled_after: {self.stalled_after} counts business time, so it needs the "
+                "policy's calendar: (the name of one under calendars:)"
+            )
         for aid, approver in self.approvers.items():
             business = [s for s in (approver.sla, approver.snooze) if s and s.is_business]
             if business and self.calendar_of(aid) is None:
@@ -272,6 +279,10 @@ class Policy(_Strict):
                     "calendar: set calendar: on the approver, or the policy's calendar:"
                 )
         return self
+
+    def stalled_since(self, now: datetime) -> datetime:
+        """Deals with no activity since this moment are stalled."""
+        return self.stalled_after.before(now, self.calendars.get(self.calendar or ""))
 
     def calendar_of(self, approver_id: str) -> Calendar | None:
         """The calendar ``approver_id``'s business time counts in, if any."""

@@ -20,6 +20,7 @@ from bot.cards.briefing import Briefing, Item, build_briefing_dm
 from bot.core.policy_book import PolicyBook
 from bot.read_models.approval_inbox import deadline_order
 from bot.read_models.snapshots import DealSnapshot, approval_snapshot, deal_snapshot
+from policies.duration import Span
 from policies.vocabulary import DealStatus
 from store import briefing_reads as reads
 from store.models import Approval
@@ -51,7 +52,7 @@ async def load_briefings(
     wanted = {deal_id for _, deal_id, _ in pending} | {row.deal_id for row in decided} | set(own)
     deals = await load_current_deals(session, wanted, policies)
     stalled_after = policies.current.policy.stalled_after
-    world = _World(deals, now, now - stalled_after)
+    world = _World(deals, now, policies.current.policy.stalled_since(now))
     for approval_id, _, assignee in pending:
         world.add_pending(approval_id, assignee)
     for row in decided:
@@ -102,7 +103,7 @@ class _World:
         policy = await policies.get(session, deal.policy_version)
         self.decided[row.decided_by].append((deal, approval_snapshot(row, policy)))
 
-    def briefing(self, person: Recipient, stalled_after: timedelta) -> Briefing:
+    def briefing(self, person: Recipient, stalled_after: Span) -> Briefing:
         now, zone, today = self.now, person.zone, person.local_date
         mine = sorted(self.pending[person.user], key=lambda item: deadline_order(item, now))
         overdue = [item for item in mine if item[1].overdue(now)]

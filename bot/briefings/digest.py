@@ -58,7 +58,7 @@ async def load_digest(
     due = await reads.list_due_before(session, day_ends)
     overdue = [row for row in due if row.due_at <= now]
     today = [row for row in due if row.due_at > now]
-    idle_since = now - policy.stalled_after
+    idle_since = policy.stalled_since(now)
     stalled_ids = await claims.list_stalled(session, idle_since, SHOWN)
     shown = [*overdue[:SHOWN], *today[:SHOWN]]
     deals = await load_current_deals(

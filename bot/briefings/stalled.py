@@ -29,7 +29,7 @@ async def list_stalled_deals(
     session: AsyncSession, policies: PolicyBook, now: datetime, limit: int = SHOWN
 ) -> tuple[list[DealSnapshot], int]:
     """The longest idle stalled deals first (up to ``limit``), and how many there are."""
-    idle_since = now - policies.current.policy.stalled_after
+    idle_since = policies.current.policy.stalled_since(now)
     ids = await claims.list_stalled(session, idle_since, limit)
     deals = await load_current_deals(session, ids, policies)
     total = await claims.count_stalled(session, idle_since)
@@ -38,7 +38,7 @@ async def list_stalled_deals(
 
 async def nudge_stalled(deps: Deps, now: datetime) -> list[int]:
     """Nudge the owner of each newly stalled deal, once; return the deals nudged."""
-    idle_since = now - deps.policies.current.policy.stalled_after
+    idle_since = deps.policies.current.policy.stalled_since(now)
     async with deps.db.read() as session:
         ids = await claims.list_stalled(session, idle_since, NUDGES_PER_ROUND, unnudged=True)
         deals = await load_current_deals(session, ids, deps.policies)

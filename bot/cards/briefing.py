@@ -24,6 +24,7 @@ from bot.cards.ids import BriefingBlock
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import who
 from bot.text.prose import render_part
+from policies.duration import Span
 from policies.vocabulary import DealStatus
 
 TEMPLATE = "briefing.j2"
@@ -31,6 +32,9 @@ LINES_SHOWN = 10
 """Entries per list (coming up, decided, own deals, stalled) before "…and N more"."""
 
 Item = tuple[DealSnapshot, ApprovalSnapshot]
+
+WEEK = Span(wall=timedelta(days=7))
+"""The policy's default ``stalled_after``."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Briefing:
     """Their deals in review or sent back to them, not stalled, the longest waiting first."""
     stalled: Sequence[DealSnapshot] = ()
     """Stalled deals they own or must decide on, the longest idle first."""
-    stalled_after: timedelta = timedelta(days=7)
+    stalled_after: Span = WEEK
 
     @property
     def waiting(self) -> int:

@@ -21,10 +21,14 @@ from bot.cards.briefing import waiting_on
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import who
 from bot.text.prose import render_part
+from policies.duration import Span
 
 TEMPLATE = "digest.j2"
 
 Item = tuple[DealSnapshot, ApprovalSnapshot]
+
+WEEK = Span(wall=timedelta(days=7))
+"""The policy's default ``stalled_after``."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Digest:
     stalled: Sequence[DealSnapshot] = ()
     """The first of the stalled deals, the longest idle first."""
     stalled_total: int = 0
-    stalled_after: timedelta = timedelta(days=7)
+    stalled_after: Span = WEEK
     decisions: int = 0
     """Decisions in the last 7 days."""
     decided_by_avatars: int = 0

@@ -4,7 +4,7 @@ word comes from ``bot/text/templates/stalled.j2``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -14,6 +14,7 @@ from bot.cards.blocks import SlackMessage, context, fit_list, message, section
 from bot.cards.briefing import waiting_on
 from bot.read_models.snapshots import DealSnapshot
 from bot.text.prose import render_part
+from policies.duration import Span
 
 TEMPLATE = "stalled.j2"
 
@@ -29,7 +30,7 @@ def build_stalled_nudge(deal: DealSnapshot, now: datetime) -> SlackMessage:
 
 
 def build_stalled_reply(
-    deals: Sequence[DealSnapshot], now: datetime, total: int, stalled_after: timedelta
+    deals: Sequence[DealSnapshot], now: datetime, total: int, stalled_after: Span
 ) -> SlackMessage:
     """``/deal stalled``: the longest idle first, each with who it waits on."""
     total = max(total, len(deals))

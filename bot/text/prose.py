@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from bot.text.mrkdwn import escape_mrkdwn, mention, slack_date
 from policies.avatars.formatting import money, percent
-from policies.duration import humanize
+from policies.duration import Span, humanize
 
 
 class _Mrkdwn(Markup):
@@ -66,13 +66,20 @@ def environment() -> Environment:
         money=lambda value: money(Decimal(value)),
         percent=lambda value: percent(Decimal(value)),
         date=_safe(lambda moment, fmt="{date_short_pretty} at {time}": slack_date(moment, fmt)),
-        duration=lambda value: humanize(
-            value if isinstance(value, timedelta) else timedelta(seconds=float(value))
-        ),
+        duration=_duration,
         mention=_safe(mention),
         plural=_plural,
     )
     return env
+
+
+def _duration(value: object) -> str:
+    """A duration as people read it: ``7d``, ``2h 5m``; business time as written (``5bd``)."""
+    if isinstance(value, Span):
+        return humanize(value.wall) if value.wall is not None else str(value)
+    if isinstance(value, timedelta):
+        return humanize(value)
+    return humanize(timedelta(seconds=float(str(value))))
 
 
 def render(template: str, **values: Any) -> str:

@@ -14,6 +14,7 @@ from bot.cards.briefing import Briefing, Item, build_briefing_dm
 from bot.cards.digest import Digest, build_digest_message
 from bot.cards.stalled import build_stalled_nudge, build_stalled_reply
 from bot.text.prose import environment
+from policies.duration import Span
 from tests.cards.fixtures import NOW, cfo_approval, techcorp
 from tests.support.block_reading import buttons, visible_text
 from tests.support.blockkit import block_kit_problems
@@ -123,7 +124,7 @@ def test_stalled_list_and_nudge_stay_within_limits() -> None:
         techcorp(id=n, ref=f"D-{1000 + n}", updated_at=NOW - timedelta(days=30 - n / 10))
         for n in range(1, 120)
     ]
-    reply = build_stalled_reply(deals[:48], NOW, 119, timedelta(days=7)).to_dict()
+    reply = build_stalled_reply(deals[:48], NOW, 119, Span(wall=timedelta(days=7))).to_dict()
     assert block_kit_problems("message", reply) == []
     assert "*⏸️ Stalled deals (119)*" in visible_text(reply["blocks"])
     assert "…and 71 more stalled deals" in visible_text(reply["blocks"])

@@ -111,3 +111,24 @@ def test_a_policy_with_calendars_loads_and_names_each_approvers() -> None:
     assert found.timezone == "America/New_York"
     assert str(policy.approvers["cfo"].effective_sla) == "8bh"
     assert str(policy.approvers["cfo"].effective_snooze) == "4bh"
+
+
+def test_stalled_after_counts_business_days_back() -> None:
+    text = POLICY.format(extra="", approver="").replace(
+        "calendar: us\n", "calendar: us\nstalled_after: 2bd\n", 1
+    )
+    policy = load_policy_text(text).policy
+    tuesday_ten = ny(2026, 12, 8, 10).astimezone(UTC)
+
+    # The calendar works Mondays and Tuesdays: two working days before Tuesday 10:00 is
+    # the previous Tuesday 10:00.
+    assert policy.stalled_since(tuesday_ten) == ny(2026, 12, 1, 10).astimezone(UTC)
+    assert str(policy.stalled_after) == "2bd"
+
+
+def test_working_time_runs_backwards_too() -> None:
+    """8 working hours before Monday 11:00: 3 on Monday morning, 5 on Friday from 12:00."""
+    monday_eleven = ny(2026, 12, 7, 11).astimezone(UTC)
+    friday_noon = ny(2026, 12, 4, 12).astimezone(UTC)
+
+    assert parse_span("8bh").before(monday_eleven, calendar()) == friday_noon
