@@ -309,6 +309,9 @@ class Person(Base):
     last_briefing_on: Mapped[date | None]
     """The local date of the last briefing claimed for them: at most one a day."""
     home_seen_at: Mapped[datetime | None]
+    home_notice: Mapped[str | None] = mapped_column(Text)
+    """A line Home shows on top for a while (the sum-up of a bulk approve), in mrkdwn."""
+    home_notice_at: Mapped[datetime | None]
     """When they last opened the App Home tab: only then is it worth refreshing it."""
     updated_at: Mapped[datetime]
 

@@ -32,3 +32,13 @@ async def home_seen_since(session: AsyncSession, user_id: str, since: datetime) 
     query = select(Person.home_seen_at).where(Person.user_id == user_id)
     seen: datetime | None = (await session.execute(query)).scalar_one_or_none()
     return seen is not None and seen >= since
+
+
+async def get_home_notice(session: AsyncSession, user_id: str, since: datetime) -> str | None:
+    """The notice Home shows ``user_id`` on top, when it was set after ``since``."""
+    query = select(Person.home_notice, Person.home_notice_at).where(Person.user_id == user_id)
+    row = (await session.execute(query)).first()
+    if row is None or row.home_notice_at is None or row.home_notice_at < since:
+        return None
+    notice: str | None = row.home_notice
+    return notice

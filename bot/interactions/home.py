@@ -4,7 +4,6 @@ of its approvals at once."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 
 from bot.cards.home import build_home
@@ -31,14 +30,20 @@ async def open_home(deps: ServeDeps, user: str) -> None:
     await publish_home(deps, user)
 
 
-async def publish_home(deps: ServeDeps, user: str, notice: str | None = None) -> None:
-    """Render ``user``'s inbox now and publish it (idempotent: a repeat shows the same);
-    ``notice`` is said on top, once."""
+async def publish_home(deps: ServeDeps, user: str) -> None:
+    """Render ``user``'s inbox now and publish it (idempotent: a repeat shows the same)."""
     async with deps.db.read() as session:
         home = await load_inbox(session, deps.policies, user, deps.clock.now())
-    if notice:
-        home = dataclasses.replace(home, notice=notice)
     await deps.gateway.publish_home(user, build_home(home).to_dict())
+
+
+async def tell_on_home(deps: ServeDeps, user: str, notice: str) -> None:
+    """Say ``notice`` on top of ``user``'s Home, kept there for a while: a refresh from
+    the outbox a moment later shows it too."""
+    now = deps.clock.now()
+    async with deps.db.transaction() as session:
+        await upsert_person(session, user, now, home_notice=notice, home_notice_at=now)
+    await publish_home(deps, user)
 
 
 async def journal_bulk(deps: ServeDeps, click: ButtonClick, selected: list[int]) -> list[str]:
@@ -56,9 +61,7 @@ async def journal_bulk(deps: ServeDeps, click: ButtonClick, selected: list[int])
 async def sum_up_bulk(deps: ServeDeps, user: str, keys: list[str]) -> None:
     """Once the journal applied them, Home says how many were approved and why any were not."""
     if not keys:
-        await publish_home(
-            deps, user, "☑️ Tick the approvals to approve first, then *Approve selected*."
-        )
+        await tell_on_home(deps, user, NOTHING_TICKED)
         return
     deadline = time.monotonic() + BULK_WAIT
     while True:
@@ -67,7 +70,7 @@ async def sum_up_bulk(deps: ServeDeps, user: str, keys: list[str]) -> None:
         if all(results.get(key) for key in keys) or time.monotonic() >= deadline:
             break
         await asyncio.sleep(0.05)
-    await publish_home(deps, user, _summary([results.get(key) for key in keys]))
+    await tell_on_home(deps, user, _summary([results.get(key) for key in keys]))
 
 
 def _summary(results: list[dict[str, object] | None]) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_deals
+from store import people
 from store import repositories as repo
 from store.models import Approval
 
@@ -45,6 +46,8 @@ class HomeData:
 SHOWN = 60
 """More than Home's 100 blocks can show (two blocks each)."""
 RECENT = 10
+NOTICE_KEPT = timedelta(minutes=10)
+"""How long Home keeps showing a notice (a bulk approve's sum-up), whoever refreshes it."""
 ESCALATED = 10
 OWN_DEALS = 25
 _FAR = datetime.max.replace(tzinfo=UTC)
@@ -66,6 +69,7 @@ async def load_inbox(
     delegated_rows, delegated_total = await repo.list_pending_for(session, delegators, user, SHOWN)
     recent_rows = await repo.list_decided_by(session, user, RECENT)
     own = await repo.list_open_deals_of(session, user, OWN_DEALS)
+    notice = await people.get_home_notice(session, user, now - NOTICE_KEPT)
     rows = [*waiting_rows, *delegated_rows, *recent_rows, *escalated_rows]
     deals = await load_deals(session, [row.deal_id for row in rows] + own, policies)
 
@@ -90,4 +94,5 @@ async def load_inbox(
         waiting_total=waiting_total,
         delegated_total=delegated_total,
         escalated=tuple(items(escalated_rows)) if admin else None,
+        notice=notice,
     )

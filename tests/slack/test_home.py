@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.cards.ids import CardAction, HomeAction, HomeBlock, ModalCallback
 from tests.slack.flows import (
     LISA,
@@ -125,14 +127,21 @@ async def test_bulk_approve_decides_each_and_sums_up(app: RunningApp) -> None:
     reply = await app.requests.send_payload(payload)
     assert reply.status == 200
 
-    notice = await eventually(
-        lambda: [
-            b["text"]["text"]
-            for b in app.slack.home(LISA)["blocks"]
-            if b.get("type") == "section" and "Approved 11" in b.get("text", {}).get("text", "")
-        ],
-        "Home's sum-up",
-    )
+    def sum_ups() -> list[str]:
+        published = [
+            c.params["view"]
+            for c in app.slack.delivered("views.publish")
+            if c.params["user_id"] == LISA
+        ]
+        views = [json.loads(v) if isinstance(v, str) else v for v in published]
+        return [
+            block["text"]["text"]
+            for view in views
+            for block in view["blocks"]
+            if block.get("type") == "section" and "Approved 11" in block["text"]["text"]
+        ]
+
+    notice = await eventually(sum_ups, "Home's sum-up", timeout=20)
     assert notice[0].startswith("✅ Approved 11; 1 could not be: D-1001: Already decided: you")
     decided = [e for e in await audit_actions(app, "approval_decided") if e["actor"] == LISA]
     assert len(decided) == 12
