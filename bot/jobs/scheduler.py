@@ -135,6 +135,10 @@ class DeadlineScheduler:
             return
         try:
             await self._morning()
+        except asyncio.CancelledError:
+            # Shutting down mid-round: what was claimed is kept, what was not is picked up
+            # at the next start (briefings go out up to two hours late). Nothing to report.
+            log.info("the morning round was stopped by shutdown; the next start picks it up")
         except Exception:
             log.exception("the morning round failed; the next minute tries again")
 

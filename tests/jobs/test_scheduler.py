@@ -61,3 +61,21 @@ async def test_without_a_morning_round_there_is_no_job(deps: Deps) -> None:
     assert scheduler.job(MORNING) is None
     stop.set()
     await running
+
+
+async def test_a_round_cut_short_by_shutdown_is_no_error(
+    deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGTERM while the minute's round waits on Slack: no traceback in the log (a clean
+    stop), and the round is picked up at the next start."""
+
+    async def cut_short() -> None:
+        raise asyncio.CancelledError
+
+    scheduler = DeadlineScheduler(deps, morning=cut_short)
+    with caplog.at_level(logging.INFO, logger="bot.jobs.scheduler"):
+        await scheduler.morning()
+
+    assert [(r.levelname, r.message) for r in caplog.records] == [
+        ("INFO", "the morning round was stopped by shutdown; the next start picks it up")
+    ]
