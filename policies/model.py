@@ -74,6 +74,9 @@ class Approver(_Strict):
     """How far "I'm on it" pushes this approver's timeout back, once (default half the SLA)."""
     calendar: str | None = None
     """The calendar their business time counts in (default: the policy's ``calendar``)."""
+    delegates: list[ApproverId] | Literal["any"] | None = None
+    """Who may stand in for them (``/deal delegate``) besides their backups and the admins:
+    approver ids, or ``any`` (anyone in the workspace)."""
     backups: list[ApproverId] = []
 
     @model_validator(mode="after")
@@ -283,6 +286,23 @@ class Policy(_Strict):
     def stalled_since(self, now: datetime) -> datetime:
         """Deals with no activity since this moment are stalled."""
         return self.stalled_after.before(now, self.calendars.get(self.calendar or ""))
+
+    def stand_ins(self, person: str) -> tuple[set[str] | None, list[str]]:
+        """Who may hold ``person``'s approvals while they delegate: the Slack users of their
+        roles' backup chains and ``delegates``, and the admins (None: anyone, when a role
+        says ``delegates: any`` or ``person`` holds no role); and the names of those roles."""
+        roles = [aid for aid, a in self.approvers.items() if a.slack_user == person]
+        if not roles:
+            return None, []
+        allowed = set(self.admins)
+        for role in roles:
+            approver = self.approvers[role]
+            if approver.delegates == "any":
+                return None, roles
+            for other in [*self.backup_chain(role), *(approver.delegates or [])]:
+                if (stand_in := self.approvers.get(other)) and stand_in.slack_user:
+                    allowed.add(stand_in.slack_user)
+        return allowed, roles
 
     def calendar_of(self, approver_id: str) -> Calendar | None:
         """The calendar ``approver_id``'s business time counts in, if any."""

@@ -117,6 +117,17 @@ async def _check(
             "decision, and nobody decides "
             "their own deal. Decide it first, or delegate to someone else.",
         )
+    policy = uow.policies.current.policy
+    allowed, roles = policy.stand_ins(delegator)
+    if allowed is not None and delegate not in allowed:
+        names = ", ".join(f"<@{user}>" for user in sorted(allowed)) or "nobody yet"
+        role = " and ".join(policy.approvers[r].name for r in roles)
+        raise UserInputError(
+            "delegate",
+            f"{delegate} may not hold {role}'s approvals: only the backups, the deal desk "
+            f"admins or the policy's `delegates:` for {role} may ({names}). Pick one of them, "
+            "or ask RevOps to add them under delegates:.",
+        )
     person = delegate
     for _ in range(_MAX_CHAIN):
         onward = await repo.get_active_delegation(uow.session, person, uow.now)

@@ -29,6 +29,7 @@ approvers:
     slack_user: U0MARCUS
     sla: {manager_sla}
     backups: [cfo]
+    delegates: any
   cfo:
     name: Lisa Wong
     slack_user: U0LISA

@@ -47,6 +47,7 @@ approvers:
     avatar: cfo
     sla: 2h
     backups: [ceo]
+    delegates: [legal]
   ceo:
     name: Daniel Kim
     slack_user: U0DANIEL

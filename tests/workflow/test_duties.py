@@ -12,9 +12,18 @@ import pytest
 
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
+from bot.core.errors import UserInputError
+from bot.workflow.delegation import start_delegation
 from policies.loader import load_policy_text
-from tests.support.deals import audit_events, details, pending_for, run_time_out, submit
-from tests.support.matrix import LISA, MATRIX, OMAR
+from tests.support.deals import (
+    audit_events,
+    details,
+    pending_for,
+    run_time_out,
+    snapshot,
+    submit,
+)
+from tests.support.matrix import BOB, LISA, MARCUS, MATRIX, OMAR, PRIYA
 
 
 async def test_a_backup_who_holds_another_approval_is_passed_over(
@@ -77,3 +86,25 @@ stages:
     warned = [str(w) for w in load_policy_text(text_two).warnings]
     assert any("every backup of 'lead_a' (Ben) also approves in 'Deal desk'" in w for w in warned)
     assert any("every backup of 'cfo' (Anna, Ben) also approves" in w for w in warned), warned
+
+
+async def _delegate(deps: Deps, delegator: str, delegate: str) -> None:
+    async with deps.unit_of_work() as uow:
+        await start_delegation(uow, delegator, delegate, None)
+
+
+async def test_a_delegation_goes_only_to_someone_with_the_authority(deps: Deps) -> None:
+    """Lisa (CFO: backup Daniel, `delegates: [legal]`) may hand her approvals to Daniel,
+    Priya or an admin, not to Bob; someone who approves nothing may delegate to anyone."""
+    before = await snapshot(deps)
+    with pytest.raises(UserInputError) as refused:
+        await _delegate(deps, LISA, BOB)
+    assert refused.value.message == (
+        "U0BOB may not hold Lisa Wong's approvals: only the backups, the deal desk admins or "
+        "the policy's `delegates:` for Lisa Wong may (<@U0DANIEL>, <@U0PRIYA>, <@U0REVOPS>). "
+        "Pick one of them, or ask RevOps to add them under delegates:."
+    )
+    assert await snapshot(deps) == before
+
+    await _delegate(deps, LISA, PRIYA)
+    await _delegate(deps, BOB, MARCUS)
