@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -34,7 +33,8 @@ from bot.cards.parts import COMMENT_MAX, blockquote, company, deal_context
 from bot.cards.revision import LABELS, shown
 from bot.read_models.revisions import CounterSnapshot
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
-from bot.text.mrkdwn import ON_DATE, mention, money, percent, quote, slack_date
+from bot.text.mrkdwn import ON_DATE, mention, quote, slack_date
+from policies.limits import shown_value
 from policies.vocabulary import CounterStatus
 
 NOTE_MAX = 3000
@@ -148,7 +148,7 @@ def build_counter_offer_dm(
         blocks.append(section(_outcome(counter), block_id=CounterBlock.OUTCOME))
     blocks.append(context(deal_context(deal)))
     summary = ", ".join(
-        f"{LABELS[field].lower()} {_plain(field, value)}"
+        f"{LABELS[field].lower()} {shown_value(field, value)}"
         for field, value in counter.proposed.items()
     )
     return message(f"Counter-offer on {deal.ref}: {summary}.", blocks)
@@ -171,14 +171,6 @@ def _outcome(counter: CounterSnapshot) -> str:
     if counter.status == CounterStatus.DECLINED:
         return f"↩️ Declined by {by}{when}: the deal keeps its values and waits for changes."
     return "🚫 No longer applies: the deal changed another way before it was answered."
-
-
-def _plain(field: str, value: Any) -> str:
-    if field == "acv":
-        return money(value)
-    if field == "discount":
-        return percent(value)
-    return f"{value} months" if field == "term_months" else str(value)
 
 
 def _number(

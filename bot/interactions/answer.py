@@ -7,6 +7,15 @@ from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick
 from bot.slack.planner import queue_notice
 
+FIELD_ERROR_MAX = 150
+"""Slack shows a modal field's error on one or two lines."""
+BROKEN_BUTTON = "That button does not point at anything I know, so nothing changed."
+
+
+def field_error(text: str) -> str:
+    """``text`` cut to fit under a modal field (``response_action: errors``)."""
+    return text if len(text) <= FIELD_ERROR_MAX else text[: FIELD_ERROR_MAX - 1] + "…"
+
 
 async def tell(deps: ServeDeps, click: ButtonClick, text: str, *, warning: bool = True) -> None:
     """Through the click's response_url (ephemeral), else chat.postEphemeral in its

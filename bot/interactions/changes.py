@@ -7,16 +7,14 @@ from __future__ import annotations
 from bot.cards.counter import build_counter_modal, parse_counter_metadata, parse_counter_modal
 from bot.cards.ids import CounterAction, CounterInput
 from bot.core.errors import DealdeskError, InvalidTerms, UserInputError
+from bot.interactions.answer import BROKEN_BUTTON, field_error
 from bot.interactions.decisions import clicked_approval
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.workflow import withdraw_deal
 from bot.workflow.counter import accept_counter, counter_offer, decline_counter
 
-BROKEN_BUTTON = "That button does not point at anything I know, so nothing changed."
 STALE_FORM = "This form is out of date. Close it and use the latest card."
-ERROR_MAX = 150
-"""Slack shows a modal field's error on one or two lines."""
 
 
 async def open_counter_modal(deps: ServeDeps, click: ButtonClick) -> str | None:
@@ -43,11 +41,11 @@ async def submit_counter(deps: ServeDeps, submission: ViewSubmission) -> dict[st
         async with deps.unit_of_work() as uow:
             await counter_offer(uow, approval_id, submission.user, values, note)
     except InvalidTerms as invalid:
-        return {_block(field): _cut(message) for field, message in invalid.errors}
+        return {_block(field): field_error(message) for field, message in invalid.errors}
     except UserInputError as error:
-        return {_block(error.field): _cut(error.message)}
+        return {_block(error.field): field_error(error.message)}
     except DealdeskError as error:
-        return {CounterInput.NOTE.value: _cut(str(error))}
+        return {CounterInput.NOTE.value: field_error(str(error))}
     deps.metrics.decisions.inc()
     return None
 
@@ -85,7 +83,3 @@ def _block(field: str) -> str:
         if block.field == field:
             return block.value
     return CounterInput.NOTE.value
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"

@@ -17,6 +17,7 @@ from bot.cards.modals import (
 )
 from bot.core.errors import DealdeskError, InvalidTerms, NotFound, UserInputError
 from bot.core.uow import UnitOfWork
+from bot.interactions.answer import field_error
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
 from bot.read_models.snapshots import load_deals
@@ -29,8 +30,6 @@ from store.models import Deal
 
 FieldErrors = dict[str, str]
 """Block id → message, as ``response_action: errors`` takes them."""
-
-ERROR_MAX = 150
 
 
 class InvalidForm(Exception):
@@ -102,11 +101,11 @@ async def submit_deal_form(deps: ServeDeps, submission: ViewSubmission) -> Field
     except InvalidForm as invalid:
         return invalid.errors
     except InvalidTerms as invalid:
-        return {block_of(field): _cut(message) for field, message in invalid.errors}
+        return {block_of(field): field_error(message) for field, message in invalid.errors}
     except UserInputError as error:
-        return {block_of(error.field): _cut(error.message)}
+        return {block_of(error.field): field_error(error.message)}
     except DealdeskError as error:
-        return {DealField.COMPANY.block_id: _cut(str(error))}
+        return {DealField.COMPANY.block_id: field_error(str(error))}
     return None
 
 
@@ -150,7 +149,9 @@ def _terms(values: Mapping[str, Any], *, owner: str) -> DealTerms:
         errors: FieldErrors = {}
         for field, message in field_errors(error):
             block = block_of(field)
-            errors[block] = _cut(f"{errors[block]}; {message}" if block in errors else message)
+            errors[block] = field_error(
+                f"{errors[block]}; {message}" if block in errors else message
+            )
         raise InvalidForm(errors) from None
 
 
@@ -162,7 +163,3 @@ def block_of(field: str) -> str:
         return DealField(field).block_id
     except ValueError:
         return DealField.COMPANY.block_id
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bot.core.errors import DealdeskError
+from bot.interactions.answer import BROKEN_BUTTON
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, parse_id
 from bot.text.mrkdwn import slack_date
 from bot.workflow.snooze import snooze
-
-BROKEN_BUTTON = "That button does not point at an approval I know, so nothing changed."
 
 
 async def snooze_from_button(deps: ServeDeps, click: ButtonClick) -> tuple[str, bool]:
