@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from policies.away import OutOfOffice
 from policies.calendar import Calendar
 from policies.conditions import Condition, compile_condition
 from policies.deal import CONDITION_FIELDS, SLACK_USER_ID
@@ -242,6 +243,8 @@ class Policy(_Strict):
     """Named working calendars (policies.calendar) that business-time SLAs count in."""
     calendar: str | None = None
     """The calendar of every approver who names none."""
+    out_of_office: OutOfOffice = OutOfOffice()
+    """Which Slack statuses mean an approver is away (policies.away)."""
     one_person_one_approval: bool = True
     """A person holds at most one approval of a deal: reached again (through backups,
     delegation or a group), they are passed over to the next in line."""

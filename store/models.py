@@ -118,6 +118,8 @@ class Approval(Base):
     reminded_at: Mapped[datetime | None]
     snoozed_at: Mapped[datetime | None]
     """When its holder said "I'm on it" and pushed the timeout back (once)."""
+    away_waited_at: Mapped[datetime | None]
+    """When its card waited for a holder whose Slack status said back soon (once)."""
     escalated_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(80))
     decided_at: Mapped[datetime | None]

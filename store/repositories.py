@@ -416,6 +416,17 @@ async def claim_reminder(session: AsyncSession, approval_id: int, now: datetime)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def claim_away_wait(session: AsyncSession, approval_id: int, now: datetime) -> bool:
+    """Note that the approval waits for its away holder; True for the first caller only."""
+    result = await session.execute(
+        update(Approval)
+        .where(Approval.id == approval_id, Approval.away_waited_at.is_(None))
+        .values(away_waited_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def list_due(
     session: AsyncSession,
     now: datetime,

@@ -14,6 +14,8 @@ from functools import partial
 from typing import Any
 
 from bot.app.settings import Settings
+from bot.availability.gate import AwayCheck
+from bot.availability.statuses import StatusBook
 from bot.briefings.morning import run_morning
 from bot.core.deps import Deps
 from bot.core.traffic import Traffic
@@ -57,7 +59,8 @@ def build_runtime(
     ``briefings``: run the morning round every minute."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     gateway = SlackGateway(web_client(token, settings.slack_api_url))
-    sender = SlackSender(deps.db, deps.policies, deps.clock, gateway)
+    away = AwayCheck(deps, StatusBook(gateway, deps.clock))
+    sender = SlackSender(deps.db, deps.policies, deps.clock, gateway, away=away)
     traffic = Traffic()
     delivery = Delivery(deps.db, deps.clock, sender, traffic, interval=post_interval)
     deps.bus.in_transaction.append(OutboxPlanner(deps.policies, deps.clock))
@@ -67,7 +70,7 @@ def build_runtime(
 
     deps.bus.after_commit.append(wake_delivery)
     morning = partial(run_morning, deps, gateway) if briefings else None
-    scheduler = DeadlineScheduler(deps, morning=morning)
+    scheduler = DeadlineScheduler(deps, morning=morning, away=away)
     deps.bus.after_commit.append(scheduler.poke)
     serve_deps = ServeDeps(
         db=deps.db,

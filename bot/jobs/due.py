@@ -8,8 +8,9 @@ is logged and the rest still happen (the rows stay due and are retried next time
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.core.deps import Deps
 from bot.workflow.deadlines import remind, time_out
@@ -29,16 +30,29 @@ class DueSummary:
     failed: tuple[int, ...] = ()
     """Approvals whose reminder or timeout raised (logged with the traceback)."""
     delegations_ended: tuple[int, ...] = ()
+    handed_over: tuple[int, ...] = ()
+    """Approvals whose holder was away when their reminder came: a stand-in has them."""
 
     @property
     def count(self) -> int:
-        return len(self.reminded) + len(self.timed_out)
+        return len(self.reminded) + len(self.timed_out) + len(self.handed_over)
 
 
-async def run_due(deps: Deps, *, deal_ids: Collection[int] | None = None) -> DueSummary:
+class AwayAtReminder(Protocol):
+    def __call__(self, approval_id: int, *, reminder: bool = False) -> Awaitable[bool]: ...
+
+
+async def run_due(
+    deps: Deps,
+    *,
+    deal_ids: Collection[int] | None = None,
+    away: AwayAtReminder | None = None,
+) -> DueSummary:
     """Send due reminders, then move approvals whose SLA has passed, at the clock's time.
 
-    ``deal_ids`` limits the work to those deals. One call handles one batch of
+    ``deal_ids`` limits the work to those deals. ``away`` checks a holder's Slack status
+    before their reminder (bot.availability): one who is out of office gets none, and
+    their approval goes to a stand-in. One call handles one batch of
     :func:`store.repositories.list_due`; call again while it keeps finding work.
     """
     async with deps.db.read() as session:
@@ -46,8 +60,12 @@ async def run_due(deps: Deps, *, deal_ids: Collection[int] | None = None) -> Due
     reminded: list[int] = []
     timed_out: list[int] = []
     failed: list[int] = []
+    handed_over: list[int] = []
     for approval_id in reminders:
         try:
+            if away is not None and await away(approval_id, reminder=True):
+                handed_over.append(approval_id)
+                continue
             async with deps.unit_of_work() as uow:
                 if await remind(uow, approval_id):
                     reminded.append(approval_id)
@@ -69,4 +87,6 @@ async def run_due(deps: Deps, *, deal_ids: Collection[int] | None = None) -> Due
                 ended = await expire_delegations(uow)
         except Exception:
             log.exception("ending expired delegations failed")
-    return DueSummary(tuple(reminded), tuple(timed_out), tuple(failed), tuple(ended))
+    return DueSummary(
+        tuple(reminded), tuple(timed_out), tuple(failed), tuple(ended), tuple(handed_over)
+    )

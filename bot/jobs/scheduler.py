@@ -33,7 +33,7 @@ from bot.core.events import (
     DelegationStarted,
     DomainEvent,
 )
-from bot.jobs.due import run_due
+from bot.jobs.due import AwayAtReminder, run_due
 from store import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,12 @@ class DeadlineScheduler:
         *,
         sweep_every: float = SWEEP_EVERY,
         morning: Callable[[], Awaitable[object]] | None = None,
+        away: AwayAtReminder | None = None,
     ) -> None:
-        """``morning``: the morning round (bot.briefings.morning.run_morning), every minute."""
+        """``morning``: the morning round (bot.briefings.morning.run_morning), every minute.
+        ``away``: the out-of-office check before each reminder (bot.availability)."""
         self._deps = deps
+        self._away = away
         self._sweep_every = sweep_every
         self._morning = morning
         self._scheduler = AsyncIOScheduler(
@@ -112,7 +115,7 @@ class DeadlineScheduler:
             failed = False
             try:
                 for _ in range(MAX_ROUNDS):
-                    summary = await run_due(self._deps)
+                    summary = await run_due(self._deps, away=self._away)
                     failed = failed or bool(summary.failed)
                     if not summary.count:
                         break

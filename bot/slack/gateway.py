@@ -12,6 +12,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from policies.away import SlackStatus
+
 log = logging.getLogger(__name__)
 
 PERMANENT_ERRORS = frozenset(
@@ -82,6 +84,14 @@ class Person:
     name: str
     tz: str | None
     is_bot: bool
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Who someone is and what their Slack status says now."""
+
+    person: Person
+    status: SlackStatus
 
 
 def web_client(token: str, api_url: str) -> AsyncWebClient:
@@ -177,14 +187,21 @@ class SlackGateway:
         """Name and time zone from users.info (cached for the process's life; ``fresh``
         asks Slack again)."""
         if fresh or user not in self._people:
-            data = (await self._call("users_info", user=user))["user"]
-            self._people[user] = Person(
-                user=user,
-                name=data.get("real_name") or data.get("name") or user,
-                tz=data.get("tz"),
-                is_bot=bool(data.get("is_bot")),
-            )
+            await self.presence(user)
         return self._people[user]
+
+    async def presence(self, user: str) -> Presence:
+        """users.info now, for the status (which changes by the hour); the name and time
+        zone it gives refresh :meth:`person`'s cache."""
+        data = (await self._call("users_info", user=user))["user"]
+        person = Person(
+            user=user,
+            name=data.get("real_name") or data.get("name") or user,
+            tz=data.get("tz"),
+            is_bot=bool(data.get("is_bot")),
+        )
+        self._people[user] = person
+        return Presence(person, SlackStatus.from_profile(data.get("profile") or {}))
 
     async def _call(self, method: str, **arguments: Any) -> Any:
         """``method`` as slack_sdk names it (``chat_postMessage``)."""

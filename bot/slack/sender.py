@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +60,14 @@ class _Rendered:
         return self.body
 
 
+class AwayGate(Protocol):
+    """Checks an approval's holder before their card goes out (bot.availability)."""
+
+    async def __call__(self, approval_id: int, *, reminder: bool = False) -> bool:
+        """True when the holder is away and the approval went to a stand-in."""
+        ...
+
+
 class SlackSender:
     """The outbox's sender: ``await senders(row)`` delivers one row or raises SlackTrouble;
     it says whether it posted a message (a post spends its lane's turn, an update or a
@@ -67,12 +75,19 @@ class SlackSender:
     with the row's outcome). Each row posts at most one message, into its own lane."""
 
     def __init__(
-        self, db: Database, policies: PolicyBook, clock: Clock, gateway: SlackGateway
+        self,
+        db: Database,
+        policies: PolicyBook,
+        clock: Clock,
+        gateway: SlackGateway,
+        *,
+        away: AwayGate | None = None,
     ) -> None:
         self._db = db
         self._policies = policies
         self._clock = clock
         self._slack = gateway
+        self._away = away
 
     async def __call__(self, row: OutboxMessage) -> Sent:
         payload: dict[str, Any] = row.payload
@@ -111,7 +126,11 @@ class SlackSender:
                 return await self._refresh_briefing(payload["subject"])
 
     async def _post_card(self, approval_id: int) -> Sent:
+        """A person's approval card, unless they are out of office: then their stand-in's
+        card goes out instead, and this one never does."""
         subject = messages.card_subject(approval_id)
+        if self._away is not None and await self._away(approval_id):
+            return NOTHING
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:

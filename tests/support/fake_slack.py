@@ -29,6 +29,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -149,6 +150,18 @@ class FakeSlack:
         user = User(user_id, name, tz, is_bot, title)
         self.workspace.users[user_id] = user
         return user
+
+    def set_status(
+        self, user_id: str, text: str = "", emoji: str = "", *, expires_at: datetime | None = None
+    ) -> None:
+        """What ``user_id`` set as their Slack status (an empty one clears it)."""
+        expiration = int(expires_at.timestamp()) if expires_at else 0
+        self.workspace.users[user_id] = replace(
+            self.workspace.users[user_id],
+            status_text=text,
+            status_emoji=emoji,
+            status_expiration=expiration,
+        )
 
     def add_channel(self, channel_id: str) -> None:
         self.workspace.channels.add(channel_id)

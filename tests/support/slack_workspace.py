@@ -47,6 +47,10 @@ class User:
     tz: str | None = "America/New_York"
     is_bot: bool = False
     title: str = ""
+    status_text: str = ""
+    status_emoji: str = ""
+    status_expiration: int = 0
+    """Unix seconds when Slack clears the status; 0: it does not expire."""
 
     def payload(self) -> dict[str, Any]:
         handle = self.name.lower().replace(" ", ".")
@@ -68,6 +72,9 @@ class User:
                 "display_name_normalized": handle,
                 "title": self.title,
                 "team": TEAM_ID,
+                "status_text": self.status_text,
+                "status_emoji": self.status_emoji,
+                "status_expiration": self.status_expiration,
             },
         }
         if self.tz is not None:

@@ -20,8 +20,8 @@ from store.db import DatabaseUrlError
 
 T = TypeVar("T")
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
