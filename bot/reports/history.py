@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.policy_book import PolicyBook
 from bot.reports.slo import ApprovalFacts, FinishedDeal, SloReport, Window, compute_slo
 from policies.model import Policy
-from policies.sla import approval_sla
+from policies.sla import approval_sla, sla_clock
 from store import report_reads as reads
 
 
@@ -35,6 +35,10 @@ async def load_history(session: AsyncSession, policies: PolicyBook, window: Wind
     versions: dict[str, Policy] = {}
     for version in {row.policy_version for row in rows}:
         versions[version] = await policies.get(session, version)
+    clocks = {
+        (row.policy_version, row.approver): sla_clock(versions[row.policy_version], row.approver)
+        for row in rows
+    }
     approvals = [
         ApprovalFacts(
             stage=row.stage_name,
@@ -50,7 +54,9 @@ async def load_history(session: AsyncSession, policies: PolicyBook, window: Wind
                 row.assigned_at,
                 row.due_at,
                 versions[row.policy_version].approvers.get(row.approver),
+                clocks[row.policy_version, row.approver],
             ),
+            clock=clocks[row.policy_version, row.approver],
         )
         for row in rows
     ]

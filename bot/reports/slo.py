@@ -7,7 +7,9 @@ Pure computation over the rows bot.reports.history loads. For a window
   ``decided_at`` in the window. Rows carried over from an earlier revision are not
   counted again (policies.sla.carried_over); cancelled and skipped rows are no decisions.
 - **Decision time**: ``assigned_at`` → ``decided_at`` of each decision. Avatars decide
-  at once (0s).
+  at once (0s). A person whose SLA counts business time (``8bh``) is measured in the
+  working time of their calendar, their SLA too ("8h working"): a card sent Friday
+  evening and answered Monday at 10:00 took an hour, not a weekend (policies.sla).
 - **Timed out**: rows reassigned in the window at or after their ``due_at``
   (policies.sla.timed_out). They are not decisions, but each counts as an SLA miss.
 - **Within SLA**: decisions made within their SLA, out of decisions that have an SLA
@@ -41,7 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from policies.duration import format_duration, humanize
-from policies.sla import carried_over, timed_out, within_sla
+from policies.sla import WALL_CLOCK, SlaClock, carried_over, timed_out, within_sla
 from policies.vocabulary import AVATAR_PREFIX, DECISIONS
 
 
@@ -78,6 +80,9 @@ class ApprovalFacts:
     decided_by: str | None
     escalated_at: datetime | None
     sla: timedelta | None
+    clock: SlaClock = WALL_CLOCK
+    """Working time of the approver's calendar for a business SLA: the SLA and the time
+    taken are both counted in it."""
 
 
 @dataclass(frozen=True)
@@ -126,18 +131,22 @@ class SlaRange:
 
     shortest: timedelta
     longest: timedelta
+    working: bool = False
+    """Counted in working time (business SLAs) rather than on the wall clock."""
 
     @property
     def text(self) -> str:
+        unit = " working" if self.working else ""
         if self.shortest == self.longest:
-            return format_duration(self.shortest)
-        return f"{format_duration(self.shortest)}–{format_duration(self.longest)}"
+            return f"{format_duration(self.shortest)}{unit}"
+        return f"{format_duration(self.shortest)}–{format_duration(self.longest)}{unit}"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "shortest_seconds": _seconds(self.shortest),
             "longest_seconds": _seconds(self.longest),
+            "working_time": self.working,
         }
 
 
@@ -286,10 +295,11 @@ def _figures(key: str, name: str, rows: Sequence[ApprovalFacts], window: Window)
     timeouts = sum(1 for _, outcome in outcomes if outcome == "timed_out")
     judged = [within_sla(row.sla, _elapsed(row)) for row in decided]
     slas = [row.sla for row in rows if row.sla is not None]
+    working = all(row.clock.working for row in rows if row.sla is not None)
     return Figures(
         key=key,
         name=name,
-        sla=SlaRange(min(slas), max(slas)) if slas else None,
+        sla=SlaRange(min(slas), max(slas), working) if slas else None,
         decided=len(decided),
         within_sla=judged.count(True),
         sla_counted=len(judged) - judged.count(None) + timeouts,
@@ -305,7 +315,7 @@ def _figures(key: str, name: str, rows: Sequence[ApprovalFacts], window: Window)
 
 def _elapsed(row: ApprovalFacts) -> timedelta:
     assert row.decided_at is not None
-    return row.decided_at - row.assigned_at
+    return row.clock.between(row.assigned_at, row.decided_at)
 
 
 def _by_avatar(row: ApprovalFacts) -> bool:

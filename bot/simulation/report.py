@@ -32,19 +32,25 @@ class Span:
     """A duration, shown rounded for people and exact (whole seconds) for machines."""
 
     seconds: int
+    working: bool = False
+    """Working time in a calendar (a business SLA), not wall-clock time."""
 
     @classmethod
-    def of(cls, delta: timedelta) -> Span:
-        return cls(int(delta.total_seconds()))
+    def of(cls, delta: timedelta, *, working: bool = False) -> Span:
+        return cls(int(delta.total_seconds()), working)
 
     @property
     def text(self) -> str:
-        return humanize(timedelta(seconds=self.seconds))
+        return humanize(timedelta(seconds=self.seconds)) + self._unit
 
     @property
     def target(self) -> str:
-        """As a policy writes it: ``24h``, ``2h``, ``12h``."""
-        return format_duration(timedelta(seconds=self.seconds))
+        """As a policy writes it: ``24h``, ``2h``, ``12h``; ``8h working``."""
+        return format_duration(timedelta(seconds=self.seconds)) + self._unit
+
+    @property
+    def _unit(self) -> str:
+        return " working" if self.working else ""
 
     @property
     def offset(self) -> str:
@@ -52,7 +58,10 @@ class Span:
         return ("-" if self.seconds < 0 else "+") + self.text
 
     def to_json(self) -> dict[str, Any]:
-        return {"seconds": self.seconds, "text": self.text}
+        found: dict[str, Any] = {"seconds": self.seconds, "text": self.text}
+        if self.working:
+            found["working_time"] = True
+        return found
 
 
 def _span_or_none(span: Span | None) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.simulation.report import ApprovalLine, Counts, Span
 from bot.simulation.timeline import Names
-from policies.sla import approval_sla, carried_over, within_sla
+from policies.sla import approval_sla, carried_over, sla_clock, within_sla
 from policies.vocabulary import DECISIONS, ApprovalStatus
 from store.models import Approval
 
@@ -42,10 +42,12 @@ def approval_lines(
 def _line(
     row: Approval, move: dict[str, Any] | None, names: Names, ended_at: datetime
 ) -> ApprovalLine:
-    sla = approval_sla(row.assigned_at, row.due_at, names.policy.approvers.get(row.approver))
+    clock = sla_clock(names.policy, row.approver)
+    approver = names.policy.approvers.get(row.approver)
+    sla = approval_sla(row.assigned_at, row.due_at, approver, clock)
     carried = carried_over(row.assigned_at, row.decided_at)
     end = row.decided_at or (ended_at if row.status == ApprovalStatus.PENDING else None)
-    elapsed = end - row.assigned_at if end is not None and not carried else None
+    elapsed = clock.between(row.assigned_at, end) if end is not None and not carried else None
     overdue = row.due_at is not None and row.due_at <= ended_at
     within, outcome = _judge(row, move, names, sla, elapsed, carried, overdue)
     return ApprovalLine(
@@ -59,8 +61,8 @@ def _line(
         status=row.status,
         outcome=outcome,
         assigned_at=row.assigned_at,
-        sla=Span.of(sla) if sla is not None else None,
-        elapsed=Span.of(elapsed) if elapsed is not None else None,
+        sla=Span.of(sla, working=clock.working) if sla is not None else None,
+        elapsed=Span.of(elapsed, working=clock.working) if elapsed is not None else None,
         within_sla=within,
         decided_by=row.decided_by,
         decided_at=row.decided_at,
