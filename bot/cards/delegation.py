@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.cards.blocks import SlackMessage, context, message, section
-from bot.text.mrkdwn import ON_DATE, mention, slack_date
+from bot.text.mrkdwn import ON_DATE, escape_mrkdwn, mention, slack_date
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ class DelegationReply:
     moved: int = 0
     ended: bool = False
     """False: a delegation started; True: ``/deal delegate off`` ended one."""
+    roles: tuple[str, ...] = ()
+    """The policy roles the delegate decides for while it lasts."""
 
 
 def build_delegation_reply(reply: DelegationReply, today: date) -> SlackMessage:
@@ -91,11 +93,18 @@ def build_delegation_reply(reply: DelegationReply, today: date) -> SlackMessage:
             if reply.moved
             else "nothing was pending"
         )
+        roles = f" as {_listed(reply.roles)}" if reply.roles else ""
         text = (
-            f"🤝 Your approvals go to {mention(reply.delegate)} {until}; {moved}. "
+            f"🤝 Your approvals{roles} go to {mention(reply.delegate)} {until}; {moved}. "
             "You both get a message about it."
         )
     return message(text, [section(text)])
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    """ "CFO", "CFO and Legal", "CFO, Legal and CEO"."""
+    escaped = [escape_mrkdwn(name) for name in names]
+    return escaped[0] if len(escaped) == 1 else f"{', '.join(escaped[:-1])} and {escaped[-1]}"
 
 
 def _day(day: date, today: date) -> str:

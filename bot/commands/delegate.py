@@ -80,7 +80,9 @@ async def delegate(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
             uow, command.user, person.user, ends_at, delegate_is_bot=person.is_bot
         )
         today = uow.now.astimezone(zone).date()
-    reply = DelegationReply(started.delegate, wanted.last_day, len(started.moved))
+    reply = DelegationReply(
+        started.delegate, wanted.last_day, len(started.moved), roles=started.roles
+    )
     return build_delegation_reply(reply, today)
 
 

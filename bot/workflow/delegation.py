@@ -30,6 +30,8 @@ class DelegationResult:
     ends_at: datetime | None
     moved: tuple[int, ...] = ()
     """Approvals moved to the delegate when the delegation started."""
+    roles: tuple[str, ...] = ()
+    """The titles of the policy roles the delegate decides for ("Chief Financial Officer")."""
 
 
 async def start_delegation(
@@ -66,7 +68,10 @@ async def start_delegation(
     )
     uow.emit(DelegationStarted(delegation.id))
     moved = await _move_pending(uow, delegator)
-    return DelegationResult(delegation.id, delegator, delegate, ends_at, tuple(moved))
+    policy = uow.policies.current.policy
+    titles = (policy.approvers[role].title for role in policy.stand_ins(delegator)[1])
+    roles = tuple(title for title in titles if title)
+    return DelegationResult(delegation.id, delegator, delegate, ends_at, tuple(moved), roles)
 
 
 async def end_delegation(uow: UnitOfWork, delegator: str) -> DelegationResult | None:

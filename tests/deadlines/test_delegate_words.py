@@ -84,6 +84,17 @@ def test_across_a_change_to_summer_time_it_is_still_midnight() -> None:
             "You both get a message about it.",
         ),
         (
+            DelegationReply("U0TOM", date(2026, 12, 24), roles=("Chief Financial Officer",)),
+            "🤝 Your approvals as Chief Financial Officer go to <@U0TOM> until Thu, Dec 24; "
+            "nothing was pending. You both get a message about it.",
+        ),
+        (
+            DelegationReply("U0TOM", moved=3, roles=("VP Sales", "Legal <review>", "CEO")),
+            "🤝 Your approvals as VP Sales, Legal &lt;review&gt; and CEO go to <@U0TOM> until "
+            "you turn it off with `/deal delegate off`; 3 pending approvals moved. "
+            "You both get a message about it.",
+        ),
+        (
             DelegationReply("U0TOM"),
             "🤝 Your approvals go to <@U0TOM> until you turn it off with `/deal delegate off`; "
             "nothing was pending. You both get a message about it.",

@@ -13,7 +13,7 @@ import pytest
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
 from bot.core.errors import UserInputError
-from bot.workflow.delegation import start_delegation
+from bot.workflow.delegation import DelegationResult, start_delegation
 from policies.loader import load_policy_text
 from tests.support.deals import (
     audit_events,
@@ -47,7 +47,10 @@ async def test_a_backup_who_holds_another_approval_is_passed_over(
 def policy_file(write_policy: Callable[[str], Path], request: pytest.FixtureRequest) -> Path:
     flag = getattr(request, "param", None)
     prefix = f"one_person_one_approval: {flag}\n" if flag is not None else ""
-    return write_policy(prefix + MATRIX)
+    titled = MATRIX.replace(
+        "    slack_user: U0LISA\n", "    slack_user: U0LISA\n    title: Chief Financial Officer\n"
+    )
+    return write_policy(prefix + titled)
 
 
 @pytest.mark.parametrize("policy_file", ["false"], indirect=True)
@@ -88,9 +91,9 @@ stages:
     assert any("every backup of 'cfo' (Anna, Ben) also approves" in w for w in warned), warned
 
 
-async def _delegate(deps: Deps, delegator: str, delegate: str) -> None:
+async def _delegate(deps: Deps, delegator: str, delegate: str) -> DelegationResult:
     async with deps.unit_of_work() as uow:
-        await start_delegation(uow, delegator, delegate, None)
+        return await start_delegation(uow, delegator, delegate, None)
 
 
 async def test_a_delegation_goes_only_to_someone_with_the_authority(deps: Deps) -> None:
@@ -106,5 +109,6 @@ async def test_a_delegation_goes_only_to_someone_with_the_authority(deps: Deps) 
     )
     assert await snapshot(deps) == before
 
-    await _delegate(deps, LISA, PRIYA)
-    await _delegate(deps, BOB, MARCUS)
+    lisa = await _delegate(deps, LISA, PRIYA)
+    assert lisa.roles == ("Chief Financial Officer",)  # what Priya decides for, as the reply says
+    assert (await _delegate(deps, BOB, MARCUS)).roles == ()
