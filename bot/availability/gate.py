@@ -31,6 +31,7 @@ class AwayCheck:
                 or row.status != ApprovalStatus.PENDING
                 or row.is_avatar
                 or row.escalated_at is not None
+                or row.snoozed_at is not None  # they said "I'm on it", whatever the status
             ):
                 return False
             deal = await repo.get_deal(session, row.deal_id)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.workflow.snooze import snooze
 from policies.vocabulary import ApprovalStatus
 from tests.deadlines.steps import LISA, MARCUS, approvals, events, holding, posts
 from tests.slack.flows import (
@@ -184,3 +185,26 @@ async def test_when_slack_will_not_say_the_card_goes_out_as_usual(
         MARCUS
     ]
     assert len(slack.calls_to("users.info")) == 1  # and it waits as Slack asked
+
+
+async def test_someone_who_said_they_are_on_it_keeps_it_whatever_their_status(
+    app: RunningApp,
+) -> None:
+    slack = app.slack
+    deal = await submit(app)
+    marcus_card = await card_for(slack, MARCUS)
+    row = await holding(app, deal.deal_id, MARCUS)
+    async with app.deps.unit_of_work() as uow:
+        await snooze(uow, row.id, MARCUS)  # "I'm on it" (the button's workflow step)
+    slack.set_status(MARCUS, "Out of office")
+
+    [reminder] = await slack.wait_for(
+        "chat.postMessage",
+        where=lambda c: c.params.get("thread_ts") == marcus_card.ts,
+        timeout=10,
+    )
+    assert f"<@{MARCUS}>" in reminder.params["text"]
+    assert [e.details["cause"] for e in await events(app, "approval_reassigned")] in (
+        [],
+        ["timeout"],
+    )
