@@ -13,10 +13,10 @@ from bot.cards.blocks import SlackMessage
 from bot.cards.ids import CARD_DECISIONS
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
+from bot.sandbox.block_reading import buttons, visible_text
+from bot.sandbox.blockkit import block_kit_problems
 from tests.briefings.seed import MONDAY_EIGHT, START, seed_week
 from tests.briefings.world import KENJI, LISA, MARCUS, OWNER
-from tests.support.block_reading import buttons, visible_text
-from tests.support.blockkit import block_kit_problems
 
 MONDAY = date(2026, 11, 23)
 NEW_YORK = ZoneInfo("America/New_York")

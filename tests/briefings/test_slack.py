@@ -13,14 +13,14 @@ import pytest
 from bot.briefings.morning import run_morning
 from bot.cards.ids import CardAction
 from bot.core.clock import VirtualClock
+from bot.sandbox.block_reading import visible_text
+from bot.sandbox.workspace import Message
 from bot.workflow import submit_deal
 from tests.briefings.world import DEAL_CHANNEL, KENJI, LISA, MARCUS, OWNER, POLICY, ZONES
 from tests.slack.flows import card_for, eventually, settled, updated
 from tests.support.app_server import RunningApp, running_app
-from tests.support.block_reading import visible_text
 from tests.support.deals import techcorp
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_workspace import Message
 
 MONDAY_EIGHT = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 """08:00 in New York, 22:00 in Tokyo, 05:00 in Los Angeles."""

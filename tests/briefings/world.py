@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core.deps import Deps
+from bot.sandbox.block_reading import visible_text
 from bot.slack.kinds import Work
 from store.models import OutboxMessage
 from store.people import upsert_person
-from tests.support.block_reading import visible_text
 
 POLICY = """\
 name: Briefing test matrix

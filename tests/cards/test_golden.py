@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.sandbox.blockkit import block_kit_problems
 from tests.cards.golden import assert_golden
 from tests.cards.surfaces import all_surfaces, build_world
-from tests.support.blockkit import block_kit_problems
 
 SURFACES = all_surfaces(build_world())
 

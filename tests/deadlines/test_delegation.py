@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.sandbox.workspace import Message
 from bot.workflow.delegation import start_delegation
 from policies.vocabulary import ApprovalStatus
 from store.models import Delegation
@@ -18,7 +19,6 @@ from tests.deadlines.steps import BOT, MARCUS, TOM, approvals, events, submit_de
 from tests.slack.flows import cards, eventually, settled, submit
 from tests.support.app_server import RunningApp, running_app
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_workspace import Message
 
 MARCUS_ZONE = ZoneInfo("America/Chicago")
 PRECISION = timedelta(seconds=2)

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot.cards.ids import CardAction
+from bot.sandbox.requests import SlackReply
+from bot.sandbox.workspace import Message
 from store.models import Approval
 from tests.deadlines.steps import MARCUS, approvals, events, submit_deals
 from tests.slack.flows import cards, eventually, hook_name, settled
 from tests.support.app_server import RunningApp, running_app
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_requests import SlackReply
-from tests.support.slack_workspace import Message
 
 PRECISION = timedelta(seconds=2)
 OFFSETS = (-1.0, -0.05, 0.0, 0.0, 0.05, 1.0)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from bot.cards.report import APPROVERS_SHOWN, build_slo_report_reply
 from bot.reports.slo import ApprovalFacts, FinishedDeal, SloReport, Window, compute_slo
+from bot.sandbox.block_reading import visible_text
+from bot.sandbox.blockkit import block_kit_problems
 from tests.cards.golden import assert_golden
-from tests.support.block_reading import visible_text
-from tests.support.blockkit import block_kit_problems
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 WINDOW = Window.ending(NOW, timedelta(days=7))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.sandbox.block_reading import visible_text
+from bot.sandbox.blockkit import block_kit_problems
 from tests.conftest import START
 from tests.reports.history import seed_history
 from tests.slack.flows import LISA, OWNER
 from tests.support.app_server import RunningApp
-from tests.support.block_reading import visible_text
-from tests.support.blockkit import block_kit_problems
 
 
 async def _ask(app: RunningApp, text: str) -> str:

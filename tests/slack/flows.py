@@ -13,15 +13,15 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from bot.cards.ids import CardBlock
+from bot.sandbox.block_reading import find_element
+from bot.sandbox.requests import SlackReply, load_payload, new_trigger_id
+from bot.sandbox.workspace import TEAM_ID, Message
 from bot.workflow import SubmitResult, submit_deal
 from policies.vocabulary import AVATAR_PREFIX
 from store.models import AuditEvent, DecisionRequest, OutboxMessage
 from tests.support.app_server import RunningApp
-from tests.support.block_reading import find_element
 from tests.support.deals import techcorp
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_requests import SlackReply, load_payload, new_trigger_id
-from tests.support.slack_workspace import TEAM_ID, Message
 
 LISA = "U0LISA"
 PRIYA = "U0PRIYA"

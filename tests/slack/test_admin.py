@@ -4,6 +4,7 @@ else, and "Decide for them" on /deal status records an override on the holder's 
 from __future__ import annotations
 
 from bot.cards.ids import ModalCallback, OverrideInput, StatusAction
+from bot.sandbox.block_reading import find_element, visible_text
 from tests.slack.flows import (
     ADMIN,
     DANIEL,
@@ -16,7 +17,6 @@ from tests.slack.flows import (
     updated,
 )
 from tests.support.app_server import RunningApp
-from tests.support.block_reading import find_element, visible_text
 
 
 async def test_an_admin_reassigns_and_every_card_follows(app: RunningApp) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.cards.ids import CardAction, CardBlock, CounterAction, CounterInput, ModalCallback
+from bot.sandbox.block_reading import visible_text
+from bot.sandbox.workspace import Message
 from tests.slack.flows import (
     DEAL_CHANNEL,
     LISA,
@@ -25,8 +27,6 @@ from tests.slack.flows import (
     updated,
 )
 from tests.support.app_server import RunningApp
-from tests.support.block_reading import visible_text
-from tests.support.slack_workspace import Message
 
 JAMES = "U0JAMES"
 PRIYA = "U0PRIYA"

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from bot.cards.ids import CardAction, DealField, ModalCallback
+from bot.sandbox.block_reading import visible_text
+from bot.sandbox.requests import SlackReply
 from tests.slack.flows import (
     LISA,
     OWNER,
@@ -18,8 +20,6 @@ from tests.slack.flows import (
     updated,
 )
 from tests.support.app_server import RunningApp
-from tests.support.block_reading import visible_text
-from tests.support.slack_requests import SlackReply
 
 
 async def deal(app: RunningApp, text: str, user: str = OWNER) -> str:

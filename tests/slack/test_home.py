@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.cards.ids import CardAction, HomeAction, HomeBlock, ModalCallback
+from bot.sandbox.block_reading import buttons
 from tests.slack.flows import (
     LISA,
     OWNER,
@@ -18,7 +19,6 @@ from tests.slack.flows import (
     updated,
 )
 from tests.support.app_server import RunningApp
-from tests.support.block_reading import buttons
 
 
 def publishes(app: RunningApp, user: str) -> int:

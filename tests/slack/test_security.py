@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.cards.ids import CardAction, ModalCallback, ReasonInput
+from bot.sandbox.requests import SlackRequests
 from tests.slack.flows import LISA, OWNER, card_for, journal_size, submit
 from tests.support.app_server import RunningApp
-from tests.support.slack_requests import SlackRequests
 
 MODES = ["unsigned", "stale", "bad_signature"]
 

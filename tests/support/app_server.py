@@ -15,9 +15,9 @@ from bot.app.settings import Settings, load_settings
 from bot.app.wiring import Runtime, build_runtime
 from bot.core.clock import Clock
 from bot.core.deps import Deps, open_deps
+from bot.sandbox.requests import SlackRequests
 from tests.support.fake_slack import FakeSlack
 from tests.support.local_server import serve
-from tests.support.slack_requests import SlackRequests
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 API_TOKEN = "test-intake-token"

@@ -35,9 +35,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.local_server import serve
-from tests.support.slack_faults import Fault, Faults
-from tests.support.slack_workspace import (
+from bot.sandbox.web_api import answer, read_params
+from bot.sandbox.workspace import (
     Ephemeral,
     Message,
     SlackError,
@@ -45,8 +44,9 @@ from tests.support.slack_workspace import (
     Workspace,
     message_content,
 )
+from tests.support.local_server import serve
+from tests.support.slack_faults import Fault, Faults
 
-JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
 RESPONSE_URL = "response_url"
 """The method name under which response_url posts take faults: ``slack.fail(RESPONSE_URL)``."""
 
@@ -329,7 +329,7 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         arrived = time.monotonic()
-        params, token, problem = await _read_params(request)
+        params, token, problem = await read_params(request)
         await self.faults.delay(method)
         fault = self.faults.take(method) or self._pace(method, params, arrived)
         body: dict[str, Any]
@@ -359,18 +359,7 @@ class FakeSlack:
     def _answer(
         self, method: str, params: dict[str, Any], token: str | None, problem: str | None
     ) -> dict[str, Any]:
-        try:
-            if method not in self.workspace.methods:
-                raise SlackError("unknown_method", req_method=method)
-            if token is None:
-                raise SlackError("not_authed")
-            if token != self.token:
-                raise SlackError("invalid_auth")
-            if problem is not None:
-                raise SlackError(problem)
-            return self.workspace.call(method, params)
-        except SlackError as error:
-            return error.body()
+        return answer(self.workspace, self.token, method, params, token, problem)
 
     async def _hook(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -422,37 +411,6 @@ class FakeSlack:
         assert request.transport is not None
         request.transport.abort()
         return web.Response(status=599)
-
-
-async def _read_params(request: web.Request) -> tuple[dict[str, Any], str | None, str | None]:
-    """(arguments, token, problem): query and body merged, JSON fields decoded."""
-    params: dict[str, Any] = dict(request.query)
-    authorization = request.headers.get("Authorization", "")
-    token = authorization.removeprefix("Bearer ").strip() if authorization else None
-    problem = None
-    if request.method == "POST" and request.can_read_body:
-        if request.content_type == "application/json":
-            try:
-                body = json.loads(await request.text())
-            except ValueError:
-                body, problem = {}, "invalid_json"
-            if not isinstance(body, dict):
-                body, problem = {}, "json_not_object"
-            body.pop("token", None)  # Slack ignores a token inside a JSON body
-            params.update(body)
-        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.post()
-            params.update({k: v if isinstance(v, str) else repr(v) for k, v in form.items()})
-        else:
-            problem = "invalid_post_type"
-    form_token = params.pop("token", None)
-    if token is None and isinstance(form_token, str):
-        token = form_token
-    for key in JSON_FIELDS:
-        if isinstance(params.get(key), str):
-            with contextlib.suppress(ValueError):  # else left a string, refused like Slack does
-                params[key] = json.loads(params[key])
-    return params, token, problem
 
 
 def _brief(params: Mapping[str, Any]) -> str:

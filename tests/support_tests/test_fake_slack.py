@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.sandbox.workspace import BOT_USER_ID, TEAM_ID
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_workspace import BOT_USER_ID, TEAM_ID
 
 CARD: list[dict[str, Any]] = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*TechCorp* needs your approval"}},

@@ -14,9 +14,9 @@ import pytest
 from aiohttp import web
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from tests.support.blockkit import block_kit_problems
+from bot.sandbox.blockkit import block_kit_problems
+from bot.sandbox.requests import PAYLOADS, SlackRequests, load_payload
 from tests.support.local_server import serve
-from tests.support.slack_requests import PAYLOADS, SlackRequests, load_payload
 
 SECRET = "dd-test-signing-secret-0123456789"
 

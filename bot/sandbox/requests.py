@@ -6,7 +6,7 @@
     reply = await requests.click(slack.dm("U0LISA")[0], "approval_approve", user="U0LISA")
     reply = await requests.unsigned().command("/deal", "help", user="U0SARAH")  # 401
 
-Payloads start from the project's own templates in ``tests/payloads/`` (shapes as Slack
+Payloads start from the project's own templates in ``bot/sandbox/payloads/`` (shapes as Slack
 sends them). ``unsigned()``, ``stale()`` and ``bad_signature()`` return a copy that
 sends every request that way, for the 401 cases.
 """
@@ -27,10 +27,10 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from tests.support.block_reading import find_element
-from tests.support.slack_workspace import TEAM_ID, Message
+from bot.sandbox.block_reading import find_element
+from bot.sandbox.workspace import TEAM_ID, Message
 
-PAYLOADS: Final = Path(__file__).resolve().parents[1] / "payloads"
+PAYLOADS: Final = Path(__file__).resolve().parent / "payloads"
 STALE_AFTER: Final = 5 * 60
 """Slack's replay window: a request timestamp older than this must be refused."""
 
@@ -38,7 +38,7 @@ Signing = Literal["signed", "unsigned", "stale", "bad_signature"]
 
 
 def load_payload(name: str) -> dict[str, Any]:
-    """A fresh copy of ``tests/payloads/<name>.json``."""
+    """A fresh copy of ``payloads/<name>.json``."""
     loaded: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
     return loaded
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from tests.support.block_reading import button_texts, visible_text
-from tests.support.blockkit import Surface, block_kit_problems
+from bot.sandbox.block_reading import button_texts, visible_text
+from bot.sandbox.blockkit import Surface, block_kit_problems
 
 TEAM_ID: Final = "T0DEALDESK"
 TEAM_NAME: Final = "Dealdesk Test"
