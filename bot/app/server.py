@@ -92,7 +92,7 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
             log.info("dealdesk listening on http://%s:%s", settings.host, settings.port)
             if socket_mode:
                 socket_handler = await _connect_socket_mode(settings, bolt)
-            await _until_signalled()
+            await until_signalled()
         finally:
             if socket_handler is not None:
                 await socket_handler.close_async()  # type: ignore[no-untyped-call]
@@ -107,7 +107,8 @@ async def _connect_socket_mode(settings: Settings, bolt: AsyncApp) -> AsyncSocke
     return handler
 
 
-async def _until_signalled() -> None:
+async def until_signalled() -> None:
+    """Wait for SIGINT or SIGTERM."""
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

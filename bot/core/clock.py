@@ -38,3 +38,24 @@ class VirtualClock:
         if moment < self._now:
             raise ValueError("a virtual clock does not go backwards")
         self._now = moment.astimezone(UTC)
+
+
+class ShiftedClock:
+    """Real time, moved forward on demand (the sandbox's clock control): time keeps running,
+    ``advance`` jumps ahead, and it never goes back."""
+
+    def __init__(self) -> None:
+        self._ahead = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._ahead
+
+    @property
+    def ahead(self) -> timedelta:
+        """How far ahead of real time it is."""
+        return self._ahead
+
+    def advance(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            raise ValueError("the clock does not go backwards")
+        self._ahead += delta

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -169,12 +169,17 @@ class DeadlineScheduler:
                 self._due.set()
                 return
             at = now + RETRY_AFTER
+        run_at = datetime.now(UTC) + (at - now)  # APScheduler keeps real time
         job = self._scheduler.get_job(NEXT_DEADLINE)
-        if job is not None and job.next_run_time is not None and job.next_run_time <= at:
+        if job is not None and job.next_run_time is not None and job.next_run_time <= run_at:
             return
         self._scheduler.add_job(
-            self._wake, DateTrigger(run_date=at), id=NEXT_DEADLINE, replace_existing=True
+            self._wake, DateTrigger(run_date=run_at), id=NEXT_DEADLINE, replace_existing=True
         )
+
+    def wake(self) -> None:
+        """Look for due work now: the clock moved ahead (the sandbox's clock control)."""
+        self._due.set()
 
 
 async def _first_of(*events: asyncio.Event) -> None:

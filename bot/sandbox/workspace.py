@@ -134,7 +134,11 @@ class Ephemeral:
 
 
 class Workspace:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        """``clock``: seconds since the epoch for message timestamps (Slack's ``ts`` is the
+        time a message was posted); without one, timestamps count up from 1700000000."""
+        self._clock = clock
+        self._last_micros = 0
         self.users: dict[str, User] = {}
         self.channels: set[str] = set()
         self.history: dict[str, dict[str, list[Message]]] = {}  # channel → ts → versions
@@ -142,6 +146,7 @@ class Workspace:
         self.views: dict[str, dict[str, Any]] = {}  # view id → view as Slack stores it
         self.homes: dict[str, str] = {}  # user → view id of the published Home
         self.opened: list[str] = []  # view ids opened or pushed, in order
+        self.triggers: dict[str, str] = {}  # view id → the trigger_id that opened it
         self._ticks = itertools.count(1)
         self.methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self.auth_test,
@@ -164,8 +169,13 @@ class Workspace:
         return {"ok": True, **handler(params)}
 
     def next_ts(self) -> str:
-        n = next(self._ticks) * 100
-        return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        """A new message timestamp, later than every one before."""
+        if self._clock is None:
+            n = next(self._ticks) * 100
+            return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        micros = max(int(self._clock() * 1_000_000), self._last_micros + 1)
+        self._last_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     # --- channels and messages ---------------------------------------------------
     def resolve_channel(self, given: Any) -> str:
@@ -230,6 +240,42 @@ class Workspace:
         text, blocks = message_content(params)
         self.store(Message(channel, ts, text or "", blocks or [], old.thread_ts))
 
+    def respond(
+        self, body: Any, *, channel: str | None, ts: str | None, user: str | None = None
+    ) -> tuple[int, str | None]:
+        """A post to a response_url of ``user``'s click on (``channel``, ``ts``) or command in
+        ``channel``, acted on as Slack does: (HTTP status, error). ``replace_original`` and
+        ``delete_original`` act on the message; anything else is a new message only
+        ``user`` sees (everyone, with ``response_type: in_channel``)."""
+        if not isinstance(body, dict) or not body:
+            return 400, "invalid_payload"
+        try:
+            if body.get("delete_original") and channel and ts:
+                self.delete(channel, ts)
+            elif body.get("replace_original") and channel and ts:
+                self.replace(channel, ts, body)
+            elif not body.get("delete_original"):
+                text, blocks = message_content(body)
+                if user is not None and channel is not None:
+                    self.add_reply(channel, user, text or "", blocks or [], body)
+        except SlackError as error:
+            return (404 if error.error == "message_not_found" else 400), error.error
+        return 200, None
+
+    def add_reply(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        body: Mapping[str, Any],
+    ) -> None:
+        """An answer to ``user`` in ``channel``: ephemeral unless it says ``in_channel``."""
+        if body.get("response_type") == "in_channel":
+            self.store(Message(channel, self.next_ts(), text, blocks))
+        else:
+            self.ephemerals.append(Ephemeral(channel, user, text, blocks, self.next_ts()))
+
     def post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.resolve_channel(params.get("channel"))
         user = str(params.get("user") or "")
@@ -286,6 +332,7 @@ class Workspace:
             )
         view = self.stored_view(params.get("view"), "modal", None)
         self.opened.append(view["id"])
+        self.triggers[view["id"]] = str(params["trigger_id"])
         return {"view": view}
 
     def update_view(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.app.cli import approval, audit, db, policy, report, serve, simulate
+from bot.app.cli import approval, audit, db, policy, report, sandbox, serve, simulate
 
 app = typer.Typer(
     name="dealdesk",
@@ -21,6 +21,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(approval.app, name="approval")
 simulate.register(app)
 serve.register(app)
+sandbox.register(app)
 
 
 def main() -> None:
