@@ -39,10 +39,8 @@ from bot.sandbox.web_api import answer, read_params
 from bot.sandbox.workspace import (
     Ephemeral,
     Message,
-    SlackError,
     User,
     Workspace,
-    message_content,
 )
 from tests.support.local_server import serve
 from tests.support.slack_faults import Fault, Faults
@@ -390,18 +388,7 @@ class FakeSlack:
         hook = self._hooks.get(name)
         if hook is None:
             return 404, "expired_url"
-        if not isinstance(body, dict) or not body:
-            return 400, "invalid_payload"
-        try:
-            if body.get("delete_original") and hook.channel and hook.ts:
-                self.workspace.delete(hook.channel, hook.ts)
-            elif body.get("replace_original") and hook.channel and hook.ts:
-                self.workspace.replace(hook.channel, hook.ts, body)
-            elif not body.get("delete_original"):
-                message_content(body)
-        except SlackError as error:
-            return (404 if error.error == "message_not_found" else 400), error.error
-        return 200, None
+        return self.workspace.respond(body, channel=hook.channel, ts=hook.ts)
 
     async def _drop(self, request: web.Request, record: Call | ResponsePost) -> web.StreamResponse:
         if isinstance(record, Call):
