@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit serve clean
+.PHONY: demo sandbox test lint typecheck unit serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/dealdesk simulate
+
+# The real app with a local Slack workspace in your browser: http://127.0.0.1:8080
+sandbox: $(VENV)/.installed
+	$(BIN)/dealdesk sandbox
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

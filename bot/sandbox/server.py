@@ -9,6 +9,7 @@ command and Home visit becomes the request Slack would send, signed, to the real
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -36,6 +37,8 @@ HOME: Final = "home"
 """The page's name for the app's Home tab."""
 QUIET_METHODS: Final = frozenset({"auth.test", "users.info", "conversations.open"})
 """Web API methods that change nothing a person sees."""
+END: Final = "end"
+"""What ends an event stream (the server is stopping)."""
 STEPS: Final = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
 
 ClockMoved = Callable[[str], Awaitable[None]]
@@ -127,6 +130,7 @@ class Sandbox:
             ("deal", self._deal),
         ):
             app.router.add_post(f"/sandbox/{name}", self._page_call(handler))
+        app.on_shutdown.append(self._end_events)
         return app
 
     def serving_at(self, base_url: str) -> None:
@@ -156,6 +160,13 @@ class Sandbox:
         for queue in self._listeners:
             if queue.empty():
                 queue.put_nowait("changed")
+
+    async def _end_events(self, _app: web.Application) -> None:
+        """Shutting down: end every event stream now, not at its next keep-alive."""
+        for queue in self._listeners:
+            with contextlib.suppress(asyncio.QueueEmpty):
+                queue.get_nowait()
+            queue.put_nowait(END)
 
     # --- Slack, as the app sees it -------------------------------------------------
     async def _web_api(self, request: web.Request) -> web.Response:
@@ -215,6 +226,8 @@ class Sandbox:
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout=15)
+                    if event == END:
+                        break
                     await response.write(f"data: {event}\n\n".encode())
                 except TimeoutError:
                     await response.write(b": still here\n\n")

@@ -284,6 +284,12 @@ function renderModal(data) {
   box.append(buttons);
   box.addEventListener("submit", async (event) => {
     event.preventDefault();
+    const missing = requiredMissing(view, page.values[view.id] || {});
+    if (Object.keys(missing).length) {
+      modal.errors = missing; // as Slack's client does, before anything is sent
+      renderModal(page.data);
+      return;
+    }
     const answer = await call("/sandbox/submit", { as: page.as, view_id: view.id, state: page.values[view.id] || {} });
     if (answer.problem) notice(answer.problem);
     await load();
@@ -291,6 +297,19 @@ function renderModal(data) {
   layer.append(box);
   const again = focused && box.querySelector(`[data-action-id="${CSS.escape(focused)}"]`);
   (again || box.querySelector("input, textarea, select"))?.focus();
+}
+
+// Required inputs left empty: Slack's client refuses to submit them.
+function requiredMissing(view, values) {
+  const missing = {};
+  for (const block of view.blocks || []) {
+    if (block.type !== "input" || block.optional) continue;
+    const state = (values[block.block_id] || {})[block.element.action_id] || {};
+    const filled = (state.value !== null && state.value !== undefined && state.value !== "")
+      || state.selected_option || (state.selected_options || []).length || state.selected_date;
+    if (!filled) missing[block.block_id] = "Please complete this required field.";
+  }
+  return missing;
 }
 
 function confirmDialog(confirm) {

@@ -1,0 +1,139 @@
+"""The sandbox as a person uses it, in a real browser: deals in, cards out, clicks, modals,
+the clock, App Home, and text that stays text."""
+
+from __future__ import annotations
+
+from playwright.async_api import Locator, Page, expect
+
+from bot.app.sandbox import RunningSandbox
+
+WAIT = 10_000
+"""Milliseconds to wait for the app (a card goes out through the outbox)."""
+
+
+async def act_as(page: Page, name: str) -> None:
+    await page.locator("#people button", has_text=name).click()
+    await expect(page.locator("#people button.current")).to_contain_text(name)
+
+
+async def open_conversation(page: Page, label: str) -> None:
+    await page.locator("#sidebar button.conversation", has_text=label).click()
+    await expect(page.locator("#sidebar button.conversation.current")).to_contain_text(label)
+
+
+async def submit_ready_deal(page: Page, preset: str) -> None:
+    await page.select_option("#preset", preset)
+    await expect(page.locator(".toast")).to_contain_text("went in as D-", timeout=WAIT)
+
+
+def card(page: Page, company: str) -> Locator:
+    """The approval card about ``company`` in the open conversation, whatever its state."""
+    header = page.locator(".block.header", has_text=company)
+    return page.locator("#conversation article.message").filter(has=header)
+
+
+def button(scope: Locator, name: str) -> Locator:
+    return scope.get_by_role("button", name=name, exact=True)
+
+
+async def approve_as_lisa(page: Page) -> Locator:
+    await submit_ready_deal(page, "techcorp")
+    await act_as(page, "Lisa Wong")
+    lisa_card = card(page, "TechCorp")
+    await expect(lisa_card).to_be_visible(timeout=WAIT)
+    await button(lisa_card, "Approve").click()
+    await expect(button(lisa_card, "Approve")).to_have_count(0, timeout=WAIT)
+    return lisa_card
+
+
+async def test_the_techcorp_deal_reaches_lisa_and_her_approval_reaches_the_thread(
+    page: Page, sandbox: RunningSandbox
+) -> None:
+    lisa_card = await approve_as_lisa(page)
+
+    await expect(lisa_card).to_contain_text("Approved", timeout=WAIT)
+    await open_conversation(page, "#deal-desk")
+    parent = page.locator("#conversation article.message").filter(has_text="TechCorp")
+    await parent.locator("button.replies").click()
+    thread = page.locator("#thread")
+    await expect(thread).to_contain_text("Lisa Wong", timeout=WAIT)
+    await expect(thread).to_contain_text("approved")
+
+
+async def test_reject_asks_for_a_reason_and_an_empty_one_is_refused(page: Page) -> None:
+    await submit_ready_deal(page, "techcorp")
+    await act_as(page, "Lisa Wong")
+    lisa_card = card(page, "TechCorp")
+    await button(lisa_card, "Reject").click(timeout=WAIT)
+    confirm = page.locator("#confirm")
+    if await confirm.is_visible():
+        await confirm.locator("button[value=yes]").click()
+    modal = page.locator(".modal")
+    await expect(modal).to_be_visible(timeout=WAIT)
+
+    await modal.locator("footer button.primary").click()
+    await expect(modal.locator(".field-error")).to_have_text("Please complete this required field.")
+    await modal.locator("textarea").fill("   ")
+    await modal.locator("footer button.primary").click()
+    error = modal.locator(".field-error")
+    await expect(error).to_be_visible(timeout=WAIT)
+    await expect(error).not_to_have_text("Please complete this required field.")
+    await expect(button(lisa_card, "Reject")).to_have_count(1)  # nothing was decided
+
+
+async def test_a_day_later_priyas_approval_has_moved_to_her_backup(page: Page) -> None:
+    await approve_as_lisa(page)
+    await act_as(page, "Priya Patel")
+    priya_card = card(page, "TechCorp")
+    await expect(priya_card).to_be_visible(timeout=WAIT)
+
+    await page.locator("#clock button[data-advance='1d']").click()
+
+    await expect(button(priya_card, "Approve")).to_have_count(0, timeout=WAIT)
+    await expect(priya_card).to_contain_text("Omar Haddad")
+    await act_as(page, "Omar Haddad")
+    omar_card = card(page, "TechCorp")
+    await expect(omar_card).to_be_visible(timeout=WAIT)
+    await expect(button(omar_card, "Approve")).to_be_visible()
+
+
+async def test_the_home_tab_lists_pending_approvals(page: Page) -> None:
+    await submit_ready_deal(page, "techcorp")
+    await act_as(page, "Lisa Wong")
+    await expect(card(page, "TechCorp")).to_be_visible(timeout=WAIT)
+
+    await open_conversation(page, "Home")
+
+    home = page.locator("#conversation .home")
+    await expect(home).to_contain_text("TechCorp", timeout=WAIT)
+    await expect(button(home, "Approve").first).to_be_visible()
+
+
+async def test_a_company_named_like_markup_is_shown_as_text(page: Page) -> None:
+    company = "<!channel> <b>x</b>"
+    await page.locator("#new-deal").click()
+    modal = page.locator(".modal")
+    await expect(modal).to_be_visible(timeout=WAIT)
+    inputs = modal.locator(".block.input")
+    await inputs.filter(has_text="Company").locator("input").fill(company)
+    await inputs.filter(has_text="Annual contract value").locator("input").fill("500000")
+    await inputs.filter(has_text="Industry").locator("input").fill("Technology")
+    await inputs.filter(has_text="Employees").locator("input").fill("5000")
+    await (
+        inputs.filter(has_text="Use case")
+        .locator("textarea")
+        .fill("Consolidate regional CRMs onto one platform")
+    )
+    await inputs.filter(has_text="Budget and terms").locator("input").first.check()
+    await modal.locator("footer button.primary").click()
+    await expect(modal).to_have_count(0, timeout=WAIT)
+
+    await act_as(page, "Lisa Wong")
+    shown = card(page, company)
+    await expect(shown).to_be_visible(timeout=WAIT)
+    await expect(shown.locator(".block.header")).to_have_text(f"Approval needed: {company}")
+    await expect(page.locator("#conversation .mention.broadcast")).to_have_count(0)
+    await expect(page.locator("#conversation b", has_text="x")).to_have_count(0)
+    await open_conversation(page, "#deal-desk")
+    await expect(page.locator("#conversation")).to_contain_text(company, timeout=WAIT)
+    await expect(page.locator("#conversation .mention.broadcast")).to_have_count(0)
