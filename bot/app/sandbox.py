@@ -70,7 +70,7 @@ async def running_sandbox(
                 app_url = _address(server, "127.0.0.1")
 
                 async def clock_moved(step: str) -> None:
-                    runtime.scheduler.wake()
+                    await runtime.scheduler.tick()  # what fell due, before the page looks
                     if step == "briefing":
                         await runtime.scheduler.morning()
 

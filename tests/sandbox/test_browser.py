@@ -137,3 +137,37 @@ async def test_a_company_named_like_markup_is_shown_as_text(page: Page) -> None:
     await open_conversation(page, "#deal-desk")
     await expect(page.locator("#conversation")).to_contain_text(company, timeout=WAIT)
     await expect(page.locator("#conversation .mention.broadcast")).to_have_count(0)
+
+
+MRKDWN_CASES = [
+    (
+        "*Bold* and _italics_ and ~gone~ and `code`",
+        "<b>Bold</b> and <i>italics</i> and <s>gone</s> and <code>code</code>",
+    ),
+    (
+        "<@U0LISA> in <#C0DEALDESK>",
+        '<span class="mention" data-user="U0LISA">@Lisa Wong</span>'
+        ' in <span class="mention">#deal-desk</span>',
+    ),
+    (
+        "<https://example.com/a?b=1&amp;c=2|the deal>",
+        '<a href="https://example.com/a?b=1&amp;'
+        'c=2" target="_blank" rel="noopener noreferrer">the deal</a>',
+    ),
+    ("&lt;b&gt;x&lt;/b&gt; &amp; &lt;!channel&gt;", "&lt;b&gt;x&lt;/b&gt; &amp; &lt;!channel&gt;"),
+    ("<!channel> now", '<span class="mention broadcast">@channel</span> now'),
+    (
+        "<!date^1796486400^{date_num} at {time}|4 Dec>",
+        '<time datetime="2026-12-05T16:00:00.000Z">2026-12-05 at 11:00 AM</time>',
+    ),
+    ("> quoted\nplain", "<blockquote>quoted</blockquote>plain"),
+]
+
+
+async def test_mrkdwn_is_shown_as_slack_shows_it(page: Page) -> None:
+    """Bold, links, mentions, date tokens in the browser's time zone (New York here), and
+    Slack's escaped text shown as the characters it stands for, never as markup."""
+    names = {"U0LISA": "Lisa Wong", "C0DEALDESK": "deal-desk"}
+    for text, html in MRKDWN_CASES:
+        shown = await page.evaluate("([text, names]) => Mrkdwn.toHtml(text, names)", [text, names])
+        assert shown == html, text

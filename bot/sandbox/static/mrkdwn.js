@@ -141,6 +141,7 @@ const Mrkdwn = (() => {
     return html
       .join("<br>")
       .replace(/<br>(<blockquote>)/g, "$1")
+      .replace(/(<\/blockquote>)<br>/g, "$1")
       .replace(/\u0001(\d+)\u0001/g, (_, n) => controls[Number(n)]);
   }
 
