@@ -5,7 +5,9 @@ or of the application; only the composition root (``bot/app``) imports ``handler
 wire them, and ``handlers`` never import it. Inside ``bot``: the cards take plain data
 (neither the ORM nor the workflow), ``bot/slack`` only delivers (never the workflow),
 every query is written in ``store`` (elsewhere SQLAlchemy is a session type, an error
-or a URL), and no two subpackages import each other, however indirectly.
+or a URL), and no two subpackages import each other, however indirectly. The sandbox
+stands in for Slack: it reaches the app only over HTTP, and only the composition root
+knows it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot": ("handlers",),
     "bot.cards": ("store", "bot.workflow", "sqlalchemy"),
     "bot.slack": ("bot.workflow",),
+    "bot.sandbox": (
+        "store",
+        "sqlalchemy",
+        "bot.workflow",
+        "bot.interactions",
+        "bot.commands",
+        "bot.slack",
+        "bot.cards",
+        "bot.read_models",
+    ),
     "handlers": ("bot.app",),
 }
 SQLALCHEMY_OUTSIDE_STORE = ("sqlalchemy.ext.asyncio", "sqlalchemy.exc", "sqlalchemy.engine")
@@ -114,6 +126,19 @@ def test_imports_point_one_way(package: str) -> None:
         if COMPOSITION_ROOT not in path.parents
         for name in sorted(imports_of(path))
         if name.split(".")[0] in FORBIDDEN[package] or _within(name, FORBIDDEN[package])
+    ]
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_only_the_composition_root_uses_the_sandbox() -> None:
+    """The sandbox stands in for Slack: the app never knows it is there."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for package in ("bot", "handlers", "policies", "store")
+        for path in modules(package)
+        if COMPOSITION_ROOT not in path.parents and ROOT / "bot" / "sandbox" not in path.parents
+        for name in sorted(imports_of(path))
+        if _within(name, ("bot.sandbox",))
     ]
     assert offenders == [], "\n".join(offenders)
 
