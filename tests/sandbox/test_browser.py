@@ -109,6 +109,25 @@ async def test_the_home_tab_lists_pending_approvals(page: Page) -> None:
     await expect(button(home, "Approve").first).to_be_visible()
 
 
+async def test_ticked_approvals_on_home_are_approved_together(page: Page) -> None:
+    """Checkbox state travels with the click, as Slack sends a view's state."""
+    await submit_ready_deal(page, "techcorp")
+    await page.locator(".toast").evaluate_all("(toasts) => toasts.forEach((t) => t.remove())")
+    await submit_ready_deal(page, "techcorp")
+    await act_as(page, "Lisa Wong")
+    await open_conversation(page, "Home")
+    home = page.locator("#conversation .home")
+    await expect(home.locator("input[type=checkbox]")).to_have_count(2, timeout=WAIT)
+
+    for box in await home.locator("input[type=checkbox]").all():
+        await box.check()
+    await button(home, "Approve selected").click()
+    await page.locator("#confirm button[value=yes]").click()
+
+    await expect(home).to_contain_text("Approved 2.", timeout=WAIT)
+    await expect(home).to_contain_text("Nothing waits for you.")
+
+
 async def test_a_company_named_like_markup_is_shown_as_text(page: Page) -> None:
     company = "<!channel> <b>x</b>"
     await page.locator("#new-deal").click()
