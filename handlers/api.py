@@ -40,6 +40,7 @@ Handler = Callable[[web.Request, ServeDeps], Awaitable[web.StreamResponse]]
 def routes(deps: ServeDeps) -> list[web.RouteDef]:
     return [
         web.post("/api/deals", _api(handle_deal_post, deps)),
+        web.post("/api/deals/preview", _api(handle_preview_post, deps)),
         web.get("/api/deals", _api(handle_deals_get, deps)),
         web.get("/api/deals/{ref}", _api(handle_deal_get, deps)),
         web.patch("/api/deals/{ref}", _api(handle_deal_patch, deps)),
@@ -80,6 +81,11 @@ async def handle_deal_post(request: web.Request, deps: ServeDeps) -> web.StreamR
     return web.json_response(submitted.deal, status=201, headers={"Location": location})
 
 
+async def handle_preview_post(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
+    """The plan a deal would get; nothing is stored."""
+    return web.json_response(intake.preview(deps, intake.parse_deal(await _body(request))))
+
+
 async def _body(request: web.Request) -> bytes:
     try:
         return await intake.read_body(request.content, request.content_length)
@@ -110,6 +116,7 @@ async def handle_deals_get(request: web.Request, deps: ServeDeps) -> web.StreamR
 
 _METHODS = (
     (re.compile(r"deals"), "GET, POST"),
+    (re.compile(r"deals/preview"), "POST"),
     (re.compile(r"deals/[^/]+"), "GET, PATCH"),
     (re.compile(r"deals/[^/]+/withdraw"), "POST"),
 )

@@ -15,7 +15,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.cards.ids import ModalCallback
 from bot.interactions.changes import submit_counter
-from bot.interactions.deal_form import submit_deal_form
+from bot.interactions.deal_form import preview_deal_form, submit_deal_form
 from bot.interactions.decisions import journal_override, journal_reason
 from bot.interactions.payloads import ViewSubmission
 from handlers.context import deps_of
@@ -28,6 +28,7 @@ def register(app: AsyncApp) -> None:
     app.view(ModalCallback.EDIT.value)(handle_deal_submission)
     app.view(ModalCallback.COUNTER.value)(handle_counter_submission)
     app.view(ModalCallback.OVERRIDE.value)(handle_override_submission)
+    app.view(ModalCallback.PREVIEW.value)(handle_preview_submission)
 
 
 async def handle_reason_submission(
@@ -42,6 +43,17 @@ async def handle_deal_submission(
 ) -> None:
     errors = await submit_deal_form(deps_of(context), ViewSubmission.from_body(body))
     await answer(ack, errors)
+
+
+async def handle_preview_submission(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """The plan replaces the form (``response_action: update``); nothing is stored."""
+    shown = preview_deal_form(deps_of(context), ViewSubmission.from_body(body))
+    if isinstance(shown, dict):
+        await answer(ack, shown)
+    else:
+        await ack(response_action="update", view=shown.to_dict())
 
 
 async def handle_counter_submission(

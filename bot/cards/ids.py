@@ -132,6 +132,7 @@ class ModalCallback(StrEnum):
     EDIT = "deal_edit"
     COUNTER = "approval_counter"
     OVERRIDE = "approval_override"
+    PREVIEW = "deal_preview"
 
 
 class ReasonInput(StrEnum):

@@ -107,6 +107,11 @@ def parse_reason_metadata(private_metadata: str) -> tuple[int, Decision]:
 
 DEAL_FORM_COPY = {
     ModalCallback.NEW_DEAL: ("New deal", "Submit", ""),
+    ModalCallback.PREVIEW: (
+        "Preview a deal",
+        "Show the plan",
+        "Nothing is stored: you see the stages, approvers and SLAs this deal would get.",
+    ),
     ModalCallback.RESUBMIT: (
         "Resubmit deal",
         "Resubmit",
@@ -195,8 +200,9 @@ def build_deal_modal(
         kind = ModalCallback.RESUBMIT
     title, submit, intro_text = DEAL_FORM_COPY[kind]
     intro: list[Block] = []
-    if deal_id is not None and intro_text:
-        intro.append(context(intro_text.format(ref=deal_ref(deal_id), revision=revision or 1)))
+    if intro_text and (deal_id is not None or kind is ModalCallback.PREVIEW):
+        ref = deal_ref(deal_id) if deal_id is not None else ""
+        intro.append(context(intro_text.format(ref=ref, revision=revision or 1)))
     blocks = [*intro, *_deal_inputs(values)]
     return View(
         type="modal",

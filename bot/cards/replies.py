@@ -63,6 +63,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "send your approvals to someone while you are away; `/deal delegate off` ends it",
     ),
     ("/deal new", "submit a deal for approval"),
+    ("/deal preview", "see the plan a deal would get, without submitting it"),
     (
         "/deal edit <deal id>",
         "change a deal in review; approvers a change concerns are asked again",

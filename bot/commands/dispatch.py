@@ -25,7 +25,7 @@ from bot.commands.delegate import delegate
 from bot.commands.report import report
 from bot.commands.stalled import stalled
 from bot.core.errors import DealdeskError, UserInputError
-from bot.interactions.deal_form import open_new_deal_modal
+from bot.interactions.deal_form import open_new_deal_modal, open_preview_modal
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
 from bot.read_models.approval_inbox import deadline_order, load_inbox
@@ -79,6 +79,10 @@ async def new(deps: ServeDeps, command: SlashCommand) -> None:
     await open_new_deal_modal(deps, command.trigger_id)
 
 
+async def preview(deps: ServeDeps, command: SlashCommand) -> None:
+    await open_preview_modal(deps, command.trigger_id)
+
+
 async def help_(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     return build_help_reply()
 
@@ -88,6 +92,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "inbox": inbox,
     "audit": audit,
     "new": new,
+    "preview": preview,
     "edit": edit,
     "withdraw": withdraw,
     "reassign": reassign,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
+from slack_sdk.models.views import View
 
 from bot.cards.ids import FLAG_OPTIONS, DealField, ModalCallback
 from bot.cards.modals import (
@@ -15,6 +16,7 @@ from bot.cards.modals import (
     parse_deal_metadata,
     parse_deal_modal,
 )
+from bot.cards.preview import build_plan_view
 from bot.core.errors import DealdeskError, InvalidTerms, NotFound, UserInputError
 from bot.core.uow import UnitOfWork
 from bot.interactions.answer import field_error
@@ -24,6 +26,7 @@ from bot.read_models.snapshots import load_deals
 from bot.workflow import resubmit_deal, revise_deal, submit_deal
 from policies.authority import may_act_on_deal
 from policies.deal import DealTerms, field_errors
+from policies.explain import explain_plan
 from policies.vocabulary import DealStatus, RevisionSource, parse_deal_ref
 from store import repositories as repo
 from store.models import Deal
@@ -40,6 +43,23 @@ class InvalidForm(Exception):
 
 async def open_new_deal_modal(deps: ServeDeps, trigger_id: str) -> None:
     await deps.gateway.open_view(trigger_id, build_deal_modal().to_dict())
+
+
+async def open_preview_modal(deps: ServeDeps, trigger_id: str) -> None:
+    """``/deal preview``: the deal form, whose submission shows the plan instead."""
+    view = build_deal_modal(callback_id=ModalCallback.PREVIEW)
+    await deps.gateway.open_view(trigger_id, view.to_dict())
+
+
+def preview_deal_form(deps: ServeDeps, submission: ViewSubmission) -> View | FieldErrors:
+    """The plan the form's deal would get under today's policy (nothing is stored), or
+    what is wrong with the values, on the fields themselves."""
+    values = parse_deal_modal(submission.state_values)
+    try:
+        terms = _terms(values, owner=submission.user)
+    except InvalidForm as invalid:
+        return invalid.errors
+    return build_plan_view(explain_plan(deps.policies.current, terms))
 
 
 async def open_resubmit_modal(deps: ServeDeps, click: ButtonClick) -> str | None:

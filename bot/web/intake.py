@@ -34,6 +34,7 @@ from bot.core.errors import InvalidTerms, InvalidTransition, NotFound, UserInput
 from bot.read_models.snapshots import deal_json, load_deals
 from bot.workflow import revise_deal, submit_deal, withdraw_deal
 from policies.deal import SLACK_USER_ID, DealTerms, field_errors
+from policies.explain import explain_plan
 from policies.vocabulary import API_ACTOR, RevisionSource, parse_deal_ref
 from store import repositories as repo
 
@@ -171,6 +172,12 @@ def parse_object(body: bytes, what: str, *, empty: dict[str, Any] | None = None)
     if not isinstance(data, dict):
         raise NotJson(f"the body must be a JSON object ({what}), not a JSON {_kind(data)}")
     return data
+
+
+def preview(deps: Deps, terms: DealTerms) -> dict[str, Any]:
+    """The plan ``terms`` would get under today's policy: stages, approvers, why each, SLAs
+    and backups, with the avatars' advice. Nothing is stored."""
+    return explain_plan(deps.policies.current, terms).to_json()
 
 
 async def submit(deps: Deps, terms: DealTerms) -> Submitted:

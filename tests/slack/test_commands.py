@@ -8,6 +8,7 @@ import pytest
 
 from bot.cards.ids import CardAction, DealField, ModalCallback
 from bot.sandbox.block_reading import visible_text
+from bot.sandbox.blockkit import block_kit_problems
 from bot.sandbox.requests import SlackReply
 from tests.slack.flows import (
     LISA,
@@ -146,3 +147,41 @@ async def test_new_opens_the_deal_form_and_checks_every_field(app: RunningApp) -
     )
     assert "D-1001 already has this CRM id" in again.body["errors"][DealField.EXTERNAL_ID.block_id]
     await settled(app)
+
+
+async def test_preview_shows_the_plan_in_place_of_the_form_and_stores_nothing(
+    app: RunningApp,
+) -> None:
+    reply = await app.requests.command("/deal", "preview", user=OWNER)
+    assert reply.status == 200
+    await app.slack.wait_for("views.open")
+    form = app.slack.opened_views[-1]
+    assert form["callback_id"] == ModalCallback.PREVIEW
+    assert "Nothing is stored" in visible_text(form["blocks"])
+
+    blank = await app.requests.submit_view(
+        form, {"deal_company_input": "Acme", "deal_acv_input": "-5"}, user=OWNER
+    )
+    assert blank.body["response_action"] == "errors"
+    assert set(blank.body["errors"]) == {DealField.ACV.block_id}
+
+    shown = await app.requests.submit_view(
+        form,
+        {
+            "deal_company_input": "TechCorp",
+            "deal_acv_input": "500000",
+            "deal_discount_input": "12",
+            "deal_industry_input": "Technology",
+            "deal_employees_input": "5000",
+            "deal_use_case_input": "Consolidate regional CRMs onto one platform",
+            "deal_flags_input": "budget_indicated",
+        },
+        user=OWNER,
+    )
+    assert shown.body["response_action"] == "update"
+    assert block_kit_problems("modal", shown.body["view"]) == []
+    plan = visible_text(shown.body["view"]["blocks"])
+    assert "Approval plan for TechCorp" in plan
+    assert "Deal approval" in plan
+    assert "hands over to cfo" in plan
+    assert await audit_actions(app, "deal_submitted") == []
