@@ -37,7 +37,8 @@ from policies.loader import LoadedPolicy
 from policies.model import AvatarKind, Limits
 from policies.routing import ALWAYS
 from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus, DealStatus, deal_ref
-from store.audit import GENESIS, canonical_json, event_hash, format_time
+from store.audit import GENESIS, event_hash
+from store.canonical import canonical_json, format_time
 from store.models import Approval, AuditEvent, AuditHead, Deal, PolicyVersion
 
 SLA = timedelta(hours=24)

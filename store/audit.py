@@ -24,7 +24,6 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
@@ -33,30 +32,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from policies.vocabulary import parse_deal_ref
+from store import evidence
+from store.canonical import canonical_json, format_time
 from store.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+_EVIDENCE_KEY = '"evidence":"'
+"""How a decision's details name the evidence of the card it came from."""
 HEAD_ID = 1
 _SELECT_BATCH = 50_000
 """Rows per partition when reading the log: few round trips to the driver's thread."""
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return format_time(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    )
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def event_hash(
@@ -212,9 +198,12 @@ async def verify(session: AsyncSession, deal_id: str | None = None) -> Verificat
         return await _verify_deal(session, deal_id)
     expected_seq, prev = 1, GENESIS
     digest, text, ascii_ = _digest, _text, _ascii
+    cited: dict[str, int] = {}  # evidence hash → the event that names it
     async for rows in _partitions(session):
         for row in rows:
             seq, at, deal, actor, action, details, version, prev_hash, stored = row
+            if _EVIDENCE_KEY in details:
+                cited.setdefault(json.loads(details)["evidence"], seq)
             # The fast path assumes ``at`` in its stored form; _check decides otherwise.
             fits = (
                 seq == expected_seq
@@ -234,7 +223,13 @@ async def verify(session: AsyncSession, deal_id: str | None = None) -> Verificat
             if not fits and (broken := _check(_canonical(row), expected_seq, prev)):
                 return Verification(expected_seq - 1, *broken)
             expected_seq, prev = seq + 1, stored
-    return await _check_head(session, expected_seq - 1, prev)
+    head = await _check_head(session, expected_seq - 1, prev)
+    if not head.ok:
+        return head
+    problem = await evidence.check(session, cited)
+    if problem is not None:
+        return Verification(head.checked, cited.get(problem.hash, 0), problem.problem)
+    return head
 
 
 async def _check_head(session: AsyncSession, last: int, prev: str) -> Verification:
@@ -295,6 +290,7 @@ async def _verify_deal(session: AsyncSession, deal_id: str) -> Verification:
         .order_by(events.c.seq)
     )
     found = (await session.execute(query)).all()
+    cited: dict[str, int] = {}
     for *columns, previous_hash in found:
         row = _canonical(tuple(columns))
         seq = row[0]
@@ -302,6 +298,11 @@ async def _verify_deal(session: AsyncSession, deal_id: str) -> Verification:
             return Verification(0, seq, f"event {seq} was changed after it was written")
         if row[7] != (GENESIS if seq == 1 else previous_hash):
             return Verification(0, seq, f"event {seq} is no longer linked to event {seq - 1}")
+        if _EVIDENCE_KEY in row[5]:
+            cited.setdefault(json.loads(row[5])["evidence"], seq)
+    problem = await evidence.check(session, cited, deal_id=parse_deal_ref(deal_id))
+    if problem is not None:
+        return Verification(len(found), cited.get(problem.hash, 0), problem.problem)
     return Verification(len(found))
 
 

@@ -186,6 +186,22 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class Evidence(Base):
+    """What an approval card showed its reader, stored once when it was posted: the facts
+    as canonical JSON and their SHA-256. A decision's audit event names the hash, so the
+    hash chain vouches for it and ``audit verify`` checks the record still matches."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id"), unique=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    hash: Mapped[str] = mapped_column(String(64), index=True)
+    facts: Mapped[str] = mapped_column(Text)
+    """Canonical JSON text, hashed exactly as stored."""
+    created_at: Mapped[datetime]
+
+
 class AuditHead(Base):
     """The last event's seq and hash: catches rows deleted from the end of the log."""
 

@@ -16,6 +16,7 @@ from bot.cards.blocks import (
     message,
     section,
 )
+from bot.cards.evidence import evidence_line
 from bot.cards.ids import CARD_DECISIONS, CardAction, CardBlock, DecisionIds
 from bot.cards.parts import (
     company,
@@ -51,9 +52,11 @@ def build_approval_card(
     approval: ApprovalSnapshot,
     now: datetime,
     changes: RevisionDiff | None = None,
+    evidence: str | None = None,
 ) -> SlackMessage:
     """The DM an approver gets: what changed since they last saw the deal (when they are
-    asked again), the facts, why them, the advice, the deadline, four buttons."""
+    asked again), the facts, why them, the advice, the deadline, four buttons, and the
+    hash of the evidence on record of what it shows."""
     blocks: list[Block] = [
         header(f"Approval needed: {deal.company}"),
         *([diff_block(changes)] if changes is not None else []),
@@ -62,7 +65,7 @@ def build_approval_card(
         *_optional(next_step_line(approval)),
         *_optional(escalation_note(approval)),
         decision_buttons(approval, CardBlock.ACTIONS, on_card=True),
-        context(deal_context(deal)),
+        context(deal_context(deal), *([evidence_line(evidence)] if evidence else [])),
     ]
     due = (
         f", {time_left(approval.due_at, now)} ({slack_date(approval.due_at)})"

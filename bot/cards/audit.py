@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards import limits
 from bot.cards.blocks import SlackMessage, context, header, message, section
+from bot.cards.evidence import saw_line
 from bot.text import mrkdwn
 from bot.text.mrkdwn import ON_DATE, mention, quote, slack_date
 
@@ -20,7 +21,8 @@ DETAIL_VALUE_MAX = 160
 DETAILS_MAX = 500
 WHY_KEYS = ("why", "reason", "comment")
 """Detail keys that say why; shown first."""
-HIDDEN_KEYS = {"recommendation"}
+HIDDEN_KEYS = {"recommendation", "evidence"}
+EVIDENCE_MAX = 900
 """Too long for a line; the export has them."""
 
 
@@ -29,6 +31,7 @@ def build_audit_reply(
     events: Sequence[Mapping[str, Any]],
     verified: bool,
     problem: str | None,
+    seen: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> SlackMessage:
     """``events`` are audit export rows (``seq, at, actor, action, details, …``), oldest first.
 
@@ -51,20 +54,38 @@ def build_audit_reply(
         )
     if not events:
         blocks.append(section(f"No events are recorded for {quote(ref, 20)}."))
-    blocks.extend(section(_event_text(event)) for event in shown)
+    blocks.extend(section(_event_text(event, seen or {})) for event in shown)
     count = "1 event" if len(events) == 1 else f"{len(events)} events"
     summary = f"Audit log of {quote(ref, 20)}: {count}."
     return message(f"{summary} {chain}", blocks)
 
 
-def _event_text(event: Mapping[str, Any]) -> str:
-    """ "`#12` · Nov 21, 2026 at 3:00 PM · <@U0LISA> · approval decided" and the details."""
+def _event_text(event: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]]) -> str:
+    """ "`#12` · Nov 21, 2026 at 3:00 PM · <@U0LISA> · approval decided", the details, and
+    for a decision made from a card, what that card showed (its evidence)."""
     when = _when(event.get("at"))
     actor = mention(str(event.get("actor", "")))
     action = quote(str(event.get("action", "")).replace("_", " "), 80)
     head = f"`#{quote(str(event.get('seq', '?')), 20)}` · {when} · {actor} · *{action}*"
     details = _details(event.get("details"))
-    return f"{head}\n{details}" if details else head
+    text = f"{head}\n{details}" if details else head
+    digest = _evidence_of(event)
+    if digest is not None:
+        facts = seen.get(digest)
+        saw = (
+            f"🔏 Saw: {quote(saw_line(facts), EVIDENCE_MAX)}"
+            if facts is not None
+            else "🔏 ⚠️ The evidence of this decision is missing."
+        )
+        text = f"{text}\n{saw}"
+    return text
+
+
+def _evidence_of(event: Mapping[str, Any]) -> str | None:
+    details = event.get("details")
+    if isinstance(details, Mapping) and isinstance(details.get("evidence"), str):
+        return str(details["evidence"])
+    return None
 
 
 def _when(at: object) -> str:

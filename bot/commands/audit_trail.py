@@ -8,6 +8,7 @@ from bot.core.errors import UserInputError
 from bot.interactions.deps import ServeDeps
 from bot.read_models.deal_lookup import suggest
 from policies.vocabulary import deal_ref, parse_deal_ref
+from store import evidence
 from store import repositories as repo
 from store.audit import iter_events, verify
 
@@ -22,4 +23,6 @@ async def audit_reply(deps: ServeDeps, query: str) -> SlackMessage:
             return build_not_found_reply(query, await suggest(session, query))
         events = [event async for event in iter_events(session, deal_id=ref)]
         check = await verify(session, deal_id=ref)
-    return build_audit_reply(ref, events, check.ok, check.problem)
+        cited = {e["details"]["evidence"] for e in events if "evidence" in e["details"]}
+        seen = await evidence.facts_by_hash(session, cited)
+    return build_audit_reply(ref, events, check.ok, check.problem, seen)

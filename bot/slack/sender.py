@@ -18,6 +18,7 @@ from bot.cards.briefing import settle_briefing, shown_approvals
 from bot.cards.counter import build_counter_declined_notice, build_counter_offer_dm
 from bot.cards.delegation import DelegationNotice, build_delegation_dm
 from bot.cards.escalation import build_escalation_message
+from bot.cards.evidence import card_evidence
 from bot.cards.home import build_home
 from bot.cards.owner import build_owner_dm
 from bot.cards.parts import outcome_line
@@ -38,7 +39,7 @@ from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_appro
 from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
 from bot.slack.gateway import Payload, SlackGateway
 from bot.slack.kinds import Work, counter_key
-from store import messages
+from store import evidence, messages
 from store import repositories as repo
 from store.db import Database
 from store.models import Delegation, OutboxMessage
@@ -131,11 +132,11 @@ class SlackSender:
         subject = messages.card_subject(approval_id)
         if self._away is not None and await self._away(approval_id):
             return NOTHING
-        async with self._db.read() as session:
+        async with self._db.transaction() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:
                 return NOTHING
-            card = await self._card(session, *found)
+            card = await self._card(session, *found, record_evidence=True)
         channel = await self._slack.open_dm(found[1].assignee)
         channel, ts = await self._slack.post(channel, card)
         return Sent(posted=True, kept=Kept(subject, channel, ts))
@@ -326,10 +327,16 @@ class SlackSender:
         return NOTHING
 
     async def _card(
-        self, session: AsyncSession, deal: DealSnapshot, approval: ApprovalSnapshot
+        self,
+        session: AsyncSession,
+        deal: DealSnapshot,
+        approval: ApprovalSnapshot,
+        *,
+        record_evidence: bool = False,
     ) -> Payload:
         """The card as it stands; a pending one opens with what changed since its holder
-        last saw the deal."""
+        last saw the deal, and names the evidence of what it shows (stored the first time
+        it is posted: ``record_evidence``, in a transaction)."""
         now = self._clock.now()
         if not approval.is_pending:
             return build_decided_card(deal, approval, now)
@@ -337,7 +344,12 @@ class SlackSender:
         changes = await load_card_diff(
             session, deal.id, approval.revision, approval.assignee, approval.approver, policy
         )
-        return build_approval_card(deal, approval, now, changes)
+        if record_evidence:
+            facts = card_evidence(deal, approval, changes)
+            digest: str | None = await evidence.record(session, approval.id, deal.id, facts, now)
+        else:
+            digest = await evidence.hash_of(session, approval.id)
+        return build_approval_card(deal, approval, now, changes, digest)
 
     async def _post_counter(self, counter_id: int) -> Sent:
         """Ask the owner, once (remembered, to show the answer in place later)."""

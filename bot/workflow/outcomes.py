@@ -7,6 +7,7 @@ from bot.core.uow import UnitOfWork
 from policies.authority import Capacity
 from policies.routing import Plan
 from policies.vocabulary import ApprovalStatus, DealStatus
+from store import evidence
 from store import repositories as repo
 from store.models import Approval, Deal
 
@@ -32,6 +33,7 @@ async def record_decision(
     row.decided_at = uow.now
     row.comment = comment
     deal.updated_at = uow.now
+    seen = await evidence.hash_of(uow.session, row.id)
     uow.audit(
         actor,
         "approval_decided",
@@ -44,6 +46,7 @@ async def record_decision(
         comment=comment,
         capacity=capacity.value,
         **({"on_behalf_of": row.assignee} if capacity is Capacity.ADMIN else {}),
+        **({"evidence": seen} if seen is not None else {}),
     )
     uow.emit(ApprovalDecided(deal.id, row.id))
     if status is ApprovalStatus.REJECTED and await _quorum_still_possible(uow, deal, row):

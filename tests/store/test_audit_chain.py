@@ -13,7 +13,8 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.deps import Deps
-from store.audit import GENESIS, AuditRecord, Verification, append, event_hash, format_time, verify
+from store.audit import GENESIS, AuditRecord, Verification, append, event_hash, verify
+from store.canonical import format_time
 from store.models import AuditEvent, AuditHead
 from store.types import UTCDateTime
 from tests.conftest import START

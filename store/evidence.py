@@ -1,0 +1,103 @@
+"""Evidence records: what a card showed, stored once per approval with its SHA-256.
+
+The facts are kept as canonical JSON text (the same canonical form as audit details) and
+hashed exactly as stored, so a record edited behind dealdesk's back no longer matches
+its hash, and a hash edited with it no longer matches the decision's audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.canonical import canonical_json
+from store.db import insert
+from store.models import Evidence
+
+
+def evidence_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+async def record(
+    session: AsyncSession, approval_id: int, deal_id: int, facts: dict[str, Any], now: datetime
+) -> str:
+    """Store what the approval's card shows, once; the hash of what is stored (the first
+    record's, when the card is posted again after a retry)."""
+    text = canonical_json(facts)
+    await session.execute(
+        insert(session, Evidence)
+        .values(
+            approval_id=approval_id,
+            deal_id=deal_id,
+            hash=evidence_hash(text),
+            facts=text,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["approval_id"])
+    )
+    found = await hash_of(session, approval_id)
+    assert found is not None
+    return found
+
+
+async def hash_of(session: AsyncSession, approval_id: int) -> str | None:
+    query = select(Evidence.hash).where(Evidence.approval_id == approval_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def hashes_of(session: AsyncSession, approval_ids: Collection[int]) -> dict[int, str]:
+    if not approval_ids:
+        return {}
+    query = select(Evidence.approval_id, Evidence.hash).where(
+        Evidence.approval_id.in_(list(approval_ids))
+    )
+    return {approval_id: digest for approval_id, digest in (await session.execute(query)).all()}
+
+
+async def facts_by_hash(session: AsyncSession, hashes: Collection[str]) -> dict[str, Any]:
+    """The facts of each record with one of ``hashes`` (as stored, parsed)."""
+    if not hashes:
+        return {}
+    query = select(Evidence.hash, Evidence.facts).where(Evidence.hash.in_(list(hashes)))
+    return {digest: json.loads(text) for digest, text in (await session.execute(query)).all()}
+
+
+@dataclass(frozen=True)
+class EvidenceProblem:
+    approval_id: int | None
+    hash: str
+    problem: str
+
+
+async def check(
+    session: AsyncSession, referenced: Collection[str], deal_id: int | None = None
+) -> EvidenceProblem | None:
+    """Every record (of one deal) against its hash, and every hash the audit log names
+    against the records: the first record changed after it was written, or the first
+    reference to one that is gone."""
+    query = select(Evidence.approval_id, Evidence.hash, Evidence.facts).order_by(Evidence.id)
+    if deal_id is not None:
+        query = query.where(Evidence.deal_id == deal_id)
+    present: set[str] = set()
+    for approval_id, digest, text in (await session.execute(query)).all():
+        if evidence_hash(text) != digest:
+            return EvidenceProblem(
+                approval_id,
+                digest,
+                f"the evidence of approval {approval_id} was changed after it was written "
+                "(its facts no longer match their SHA-256)",
+            )
+        present.add(digest)
+    for digest in sorted(set(referenced) - present):
+        return EvidenceProblem(
+            None, digest, f"evidence {digest[:12]}… named in the audit log is missing"
+        )
+    return None
