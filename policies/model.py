@@ -79,6 +79,12 @@ class Approver(_Strict):
     """Who may stand in for them (``/deal delegate``) besides their backups and the admins:
     approver ids, or ``any`` (anyone in the workspace)."""
     backups: list[ApproverId] = []
+    avatar_mode: Literal["shadow", "live"] | None = None
+    """For a person with an avatar: ``shadow`` (the default) has the avatar decide silently
+    beside them, as advice and for ``report avatars``; ``live`` has it decide first, and
+    only what exceeds its authority comes to the person."""
+    show_recommendation: bool = True
+    """Whether the person's card shows their avatar's advice."""
 
     @model_validator(mode="after")
     def _needs_someone(self) -> Approver:
@@ -87,7 +93,24 @@ class Approver(_Strict):
                 "has neither `slack_user` nor `avatar`; give the person's Slack user id "
                 "(slack_user: U0LISA) or an avatar (avatar: finance)"
             )
+        if self.avatar_mode is not None and (self.slack_user is None or self.avatar is None):
+            raise ValueError(
+                "has `avatar_mode`, which is for a person with an avatar (both `slack_user` "
+                "and `avatar`); remove it, or give them both"
+            )
         return self
+
+    @property
+    def avatar_live(self) -> bool:
+        """A person whose avatar decides first (``avatar_mode: live``)."""
+        return (
+            self.slack_user is not None and self.avatar is not None and (self.avatar_mode == "live")
+        )
+
+    @property
+    def shadowed(self) -> bool:
+        """A person whose avatar decides silently beside them (the default)."""
+        return self.slack_user is not None and self.avatar is not None and not self.avatar_live
 
     @property
     def is_human(self) -> bool:

@@ -58,3 +58,32 @@ async def list_finished_deals(
         for submitted, finished in (await session.execute(query)).all()
         if finished is not None
     ]
+
+
+async def list_shadowed(session: AsyncSession, since: datetime, until: datetime) -> Sequence[Any]:
+    """Approvals a person decided in [since, until) beside their avatar's silent decision:
+    deal id, approver, who decided, how, their comment, the avatar's decision, and when
+    the row was assigned and decided (a decision carried over from an earlier revision
+    has no time of its own, and is left to the caller to skip)."""
+    a = Approval
+    query = (
+        select(
+            a.deal_id,
+            a.approver,
+            a.decided_by,
+            a.status,
+            a.comment,
+            a.recommendation,
+            a.assigned_at,
+            a.decided_at,
+        )
+        .where(
+            a.status.in_(DECISIONS),
+            a.decided_at >= since,
+            a.decided_at < until,
+            a.recommendation.is_not(None),
+            a.assignee.not_like("avatar:%"),
+        )
+        .order_by(a.decided_at, a.id)
+    )
+    return (await session.execute(query)).all()

@@ -72,6 +72,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/deal reassign <deal id> <approver> @user [reason]", "admins: move a pending approval"),
     ("/deal stalled", "deals that have had no activity for a while"),
     ("/deal report slo [7d|30d]", "how often each approver and stage met its SLA"),
+    ("/deal report avatars [7d|30d]", "how often each avatar agreed with the people it shadows"),
     ("/deal briefing on|off|time HH:MM", "your morning briefing of what waits for you"),
     ("/deal help", "this list"),
 )

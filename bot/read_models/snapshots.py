@@ -153,7 +153,12 @@ def approval_snapshot(
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         comment=row.comment,
-        recommendation=AvatarDecision.from_json(row.recommendation) if row.recommendation else None,
+        recommendation=(
+            AvatarDecision.from_json(row.recommendation)
+            if row.recommendation
+            and (row.is_avatar or approver is None or approver.show_recommendation)
+            else None
+        ),
         successor_assignee=successor.assignee if successor else None,
         successor_name=_successor_name(policy, successor),
         carried_from=previous.revision if previous and previous.revision < row.revision else None,

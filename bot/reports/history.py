@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
+from bot.reports.avatars import AvatarReport, compute_avatar_report, shadowed_rows
 from bot.reports.slo import ApprovalFacts, FinishedDeal, SloReport, Window, compute_slo
 from policies.model import Policy
 from policies.sla import approval_sla, sla_clock
@@ -21,6 +22,19 @@ class History:
     names: dict[str, str]
     """Approver id → name, today's policy first, else the version the row was routed under;
     an approver that is only an avatar is "Sarah Chen (avatar)"."""
+
+
+async def load_avatar_report(
+    session: AsyncSession, policies: PolicyBook, window: Window
+) -> AvatarReport:
+    """Each avatar against the people it shadowed, over ``window`` (bot.reports.avatars)."""
+    rows = shadowed_rows(await reads.list_shadowed(session, window.since, window.until))
+    names = {
+        approver_id: f"{approver.name}'s avatar ({approver.avatar})"
+        for approver_id, approver in policies.current.policy.approvers.items()
+        if approver.avatar is not None
+    }
+    return compute_avatar_report(window.since, window.until, rows, names)
 
 
 async def load_slo_report(session: AsyncSession, policies: PolicyBook, window: Window) -> SloReport:

@@ -122,7 +122,7 @@ async def _next_holder(
     passed: list[str] = []
     for approver_id in candidates:
         approver = policy.approvers[approver_id]
-        if approver.slack_user is None:
+        if approver.slack_user is None or approver.avatar_live:
             return _Holder(approver_id, AVATAR_PREFIX + approver_id, reason), passed
         person, note = await _resolve_delegation(uow, approver)
         why = await _passed_over(uow, deal, policy, approver, person, slot)
@@ -189,7 +189,7 @@ async def _create_row(
         assigned_at=uow.now,
         previous_id=previous.id if previous else None,
     )
-    if approver.slack_user is not None:
+    if not holder.assignee.startswith(AVATAR_PREFIX):
         sla, calendar = approver.effective_sla, policy.calendar_of(holder.approver_id)
         row.due_at = sla.until(uow.now, calendar)
         row.remind_at = sla.share(uow.now, calendar, policy.reminder_at)
@@ -233,8 +233,26 @@ async def _activate(uow: UnitOfWork, deal: Deal, policy: Policy, row: Approval) 
         await record_decision(
             uow, deal, row, ApprovalStatus.REJECTED, row.assignee, reasoning, Capacity.ASSIGNEE
         )
+    elif policy.approvers[row.approver].avatar_live:
+        await _to_the_person(uow, deal, policy, row, reasoning)
     else:
         await reassign(uow, deal, policy, row, cause="handover", actor=row.assignee, why=reasoning)
+
+
+async def _to_the_person(
+    uow: UnitOfWork, deal: Deal, policy: Policy, row: Approval, reasoning: str
+) -> None:
+    """A live avatar hands what exceeds its authority to its own person (or whoever decides
+    for them); when they may not hold it, along the backup chain as usual."""
+    approver = policy.approvers[row.approver]
+    person, note = await _resolve_delegation(uow, approver)
+    if await _passed_over(uow, deal, policy, approver, person, row.slot) is not None:
+        await reassign(uow, deal, policy, row, cause="handover", actor=row.assignee, why=reasoning)
+        return
+    holder = _Holder(row.approver, person, _handover_reason(approver, reasoning) + note)
+    await _hand_over(
+        uow, deal, policy, row, holder, cause="handover", actor=row.assignee, why=reasoning
+    )
 
 
 async def _resolve_delegation(uow: UnitOfWork, approver: Approver) -> tuple[str, str]:

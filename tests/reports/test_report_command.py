@@ -8,6 +8,7 @@ from bot.sandbox.block_reading import visible_text
 from bot.sandbox.blockkit import block_kit_problems
 from tests.conftest import START
 from tests.reports.history import seed_history
+from tests.reports.test_avatar_report import seed as seed_avatars
 from tests.slack.flows import LISA, OWNER
 from tests.support.app_server import RunningApp
 
@@ -81,3 +82,16 @@ async def test_only_the_asker_sees_it(app: RunningApp) -> None:
 
     assert reply.body["response_type"] == "ephemeral"
     assert not app.slack.calls_to("chat.postMessage")
+
+
+async def test_report_avatars_shows_agreement_and_disagreements(app: RunningApp) -> None:
+    await seed_avatars(app.deps, app.deps.clock.now())
+
+    shown = await _ask(app, "report avatars 30d")
+
+    assert "Avatar report · last 30 days" in shown
+    assert (
+        "*Lisa Wong's avatar (cfo)* shadowed 5 · agreed 50% (2 of 4) · would have automated 80%"
+    ) in shown
+    assert "said approve: 1 approve, 1 reject, 1 changes" in shown
+    assert "chose *reject* (Too deep a discount); the avatar said *approve*" in shown

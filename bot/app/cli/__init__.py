@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from bot.app.cli import approval, audit, db, policy, report, sandbox, serve, simulate
+from bot.app.cli import (
+    approval,
+    audit,
+    db,
+    policy,
+    report,
+    report_avatars,
+    sandbox,
+    serve,
+    simulate,
+)
 
 app = typer.Typer(
     name="dealdesk",
@@ -17,6 +27,7 @@ app = typer.Typer(
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
+report.app.command(name="avatars")(report_avatars.avatars)
 app.add_typer(report.app, name="report")
 app.add_typer(approval.app, name="approval")
 simulate.register(app)
