@@ -60,6 +60,8 @@ class RevisionSource(StrEnum):
     """Changed through the API (PATCH /api/deals/{id})."""
     COUNTER = "counter"
     """The owner accepted an approver's counter-offer."""
+    POLICY = "policy"
+    """Moved onto a newer policy version (``dealdesk policy migrate``), values unchanged."""
 
 
 class CounterStatus(StrEnum):

@@ -31,6 +31,8 @@ class PolicyVersion(Base):
     name: Mapped[str] = mapped_column(String(150))
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    applied_at: Mapped[datetime | None]
+    """When it was last applied to running instances (``dealdesk policy apply``, SIGHUP)."""
 
 
 class Deal(Base):

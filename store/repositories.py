@@ -384,6 +384,14 @@ async def claim_delegation_end(session: AsyncSession, delegation_id: int) -> boo
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
+async def list_in_review(session: AsyncSession, deal_id: int | None = None) -> Sequence[Deal]:
+    """The deals in review (one of them, with ``deal_id``), oldest first."""
+    query = select(Deal).where(Deal.status == DealStatus.IN_REVIEW).order_by(Deal.id)
+    if deal_id is not None:
+        query = query.where(Deal.id == deal_id)
+    return (await session.execute(query)).scalars().all()
+
+
 async def list_pending_ids_of(session: AsyncSession, assignee: str) -> list[int]:
     """The approvals waiting for ``assignee``, oldest first."""
     query = (

@@ -8,6 +8,7 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -92,11 +93,26 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
             log.info("dealdesk listening on http://%s:%s", settings.host, settings.port)
             if socket_mode:
                 socket_handler = await _connect_socket_mode(settings, bolt)
+            _reload_on_sighup(runtime, settings.dealdesk_policy)
             await until_signalled()
         finally:
             if socket_handler is not None:
                 await socket_handler.close_async()  # type: ignore[no-untyped-call]
             await runner.cleanup()
+
+
+def _reload_on_sighup(runtime: Runtime, policy: Path) -> None:
+    """SIGHUP re-reads the policy file (a bad one is refused and logged; the old one stays)."""
+    loop = asyncio.get_running_loop()
+    reloads: set[asyncio.Task[bool]] = set()
+
+    def reload() -> None:
+        task = loop.create_task(runtime.policy_watch.reload_file(policy))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGHUP, reload)
 
 
 async def _connect_socket_mode(settings: Settings, bolt: AsyncApp) -> AsyncSocketModeHandler:

@@ -20,6 +20,7 @@ from bot.briefings.morning import run_morning
 from bot.core.deps import Deps
 from bot.core.traffic import Traffic
 from bot.interactions.deps import ServeDeps
+from bot.jobs.policy_watch import PolicyWatch
 from bot.jobs.scheduler import DeadlineScheduler
 from bot.slack.delivery import Delivery
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
@@ -39,10 +40,16 @@ class Runtime:
     delivery: Delivery
     scheduler: DeadlineScheduler
     traffic: Traffic
+    policy_watch: PolicyWatch
 
     @property
     def workers(self) -> list[Worker]:
-        return [self.deps.journal.run, self.delivery.run, self.scheduler.run]
+        return [
+            self.deps.journal.run,
+            self.delivery.run,
+            self.scheduler.run,
+            self.policy_watch.run,
+        ]
 
     async def close(self) -> None:
         await self.deps.gateway.close()
@@ -82,4 +89,4 @@ def build_runtime(
         metrics=Metrics(),
         api_token=settings.dealdesk_api_token,
     )
-    return Runtime(settings, serve_deps, delivery, scheduler, traffic)
+    return Runtime(settings, serve_deps, delivery, scheduler, traffic, PolicyWatch(deps))

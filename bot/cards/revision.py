@@ -35,6 +35,7 @@ MADE_BY = {
     RevisionSource.CRM: "changed in the CRM",
     RevisionSource.COUNTER: "a counter-offer accepted by {actor}",
     RevisionSource.RESUBMITTED: "resubmitted by {actor}",
+    RevisionSource.POLICY: "moved onto the new policy by the deal desk",
 }
 VALUE_MAX = 60
 

@@ -23,6 +23,12 @@ class PolicyBook:
             session, current.version, current.policy.name, current.content, now
         )
 
+    def replace(self, loaded: LoadedPolicy) -> None:
+        """Route new deals and new revisions under ``loaded`` from now on; deals in flight
+        keep the version they were routed under."""
+        self.current = loaded
+        self._by_version[loaded.version] = loaded.policy
+
     async def get(self, session: AsyncSession, version: str) -> Policy:
         policy = self._by_version.get(version)
         if policy is None:

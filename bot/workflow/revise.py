@@ -101,6 +101,7 @@ async def new_revision(
     current = uow.policies.current
     plan = route(current.policy, terms)
     revision = deal.revision + 1
+    routed_before = deal.policy_version
     cancelled = await _cancel_pending(uow, deal, f"{deal.ref} changed: revision {revision}")
     await _supersede_counters(uow, deal, keep=None)
     changes = apply_terms(deal, terms)
@@ -123,9 +124,22 @@ async def new_revision(
         changes={k: [as_text(v) for v in pair] for k, pair in changes.items()},
         cancelled_approvals=cancelled,
         plan=plan.to_json(),
+        **({"policy_version_was": routed_before} if routed_before != current.version else {}),
     )
     uow.emit(DealRevised(deal.id, deal.revision, source.value))
     await advance(uow, deal, current.policy)
+
+
+async def migrate_deal(uow: UnitOfWork, deal_id: int, actor: str) -> bool:
+    """Move a deal in review onto today's policy: routed again as its next revision with
+    the same values, so every sign-off the new plan still requires stands and the rest
+    are asked for (policies.watch). False when it is on today's version already, or no
+    longer in review."""
+    deal = await locked_deal(uow, deal_id)
+    if deal.status != DealStatus.IN_REVIEW or deal.policy_version == uow.policies.current.version:
+        return False
+    await new_revision(uow, deal, terms_of(deal), actor, RevisionSource.POLICY)
+    return True
 
 
 async def resubmit_deal(

@@ -9,6 +9,7 @@ from bot.app.cli import (
     audit,
     db,
     policy,
+    policy_changes,
     report,
     report_avatars,
     sandbox,
@@ -24,6 +25,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+for name, command in (
+    ("apply", policy_changes.apply),
+    ("diff", policy_changes.diff),
+    ("migrate", policy_changes.migrate),
+):
+    policy.app.command(name=name)(command)
 app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
