@@ -7,7 +7,6 @@ from slack_sdk.models.blocks import Block
 from bot.cards.blocks import SlackMessage, cap_blocks, context, divider, header, message, section
 from bot.cards.limits import MESSAGE_BLOCKS_MAX
 from bot.reports.avatars import AvatarFigures, AvatarReport
-from bot.reports.slo import share_percent
 from bot.text.mrkdwn import mention, quote, slack_date
 from policies.vocabulary import deal_ref
 
@@ -45,18 +44,9 @@ def build_avatar_report_reply(report: AvatarReport) -> SlackMessage:
 
 
 def _summary(figures: AvatarFigures) -> str:
-    agreed = (
-        "—"
-        if figures.agreement_rate is None
-        else f"{share_percent(figures.agreement_rate)}% ({figures.agreed} of "
-        f"{figures.would_decide})"
-    )
-    automated = (
-        "—" if figures.automation_rate is None else f"{share_percent(figures.automation_rate)}%"
-    )
     return (
-        f"*{quote(figures.name, 150)}* shadowed {figures.shadowed} · agreed {agreed} · "
-        f"would have automated {automated}"
+        f"*{quote(figures.name, 150)}* shadowed {figures.shadowed} · agreed "
+        f"{figures.agreement_text} · would have automated {figures.automation_text}"
     )
 
 

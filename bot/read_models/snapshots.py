@@ -156,7 +156,11 @@ def approval_snapshot(
         recommendation=(
             AvatarDecision.from_json(row.recommendation)
             if row.recommendation
-            and (row.is_avatar or approver is None or approver.show_recommendation)
+            and (
+                row.assignee.startswith(AVATAR_PREFIX)
+                or approver is None
+                or approver.show_recommendation
+            )
             else None
         ),
         successor_assignee=successor.assignee if successor else None,

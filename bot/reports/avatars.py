@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from bot.reports.slo import share_percent
 from policies.avatars.decision import Outcome
 from policies.sla import carried_over
 from policies.vocabulary import ApprovalStatus, deal_ref
@@ -89,6 +90,16 @@ class AvatarFigures:
     @property
     def agreement_rate(self) -> float | None:
         return _rate(self.agreed, self.would_decide)
+
+    @property
+    def agreement_text(self) -> str:
+        """ "50% (2 of 4)"; "—" when it would have decided nothing."""
+        return _share(self.agreement_rate, self.agreed, self.would_decide)
+
+    @property
+    def automation_text(self) -> str:
+        """ "80% (4 of 5)"."""
+        return _share(self.automation_rate, self.would_decide, self.shadowed)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,6 +187,10 @@ def compute_avatar_report(
             )
         )
     return AvatarReport(since, until, tuple(avatars))
+
+
+def _share(rate: float | None, part: int, whole: int) -> str:
+    return "—" if rate is None else f"{share_percent(rate)}% ({part} of {whole})"
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -136,7 +136,7 @@ class SlackRequests:
         """A click on a message's element (``payload=<urlencoded JSON>``)."""
         payload = load_payload("block_actions")
         payload.update(
-            user=_user(user),
+            user=user_payload(user),
             container={
                 "type": "message",
                 "message_ts": message_ts,
@@ -205,7 +205,7 @@ class SlackRequests:
             private_metadata=private_metadata,
             state={"values": copy.deepcopy(dict(state_values))},
         )
-        payload.update(user=_user(user), trigger_id=new_trigger_id(), view=submitted)
+        payload.update(user=user_payload(user), trigger_id=new_trigger_id(), view=submitted)
         return await self.send_payload(payload)
 
     async def submit_view(
@@ -352,5 +352,6 @@ def _typed_value(element: Mapping[str, Any], typed: str | None) -> dict[str, Any
     return {"type": kind, "value": typed}
 
 
-def _user(user: str) -> dict[str, str]:
+def user_payload(user: str) -> dict[str, str]:
+    """The ``user`` object of an interaction payload."""
     return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID}

@@ -24,7 +24,7 @@ from aiohttp import web
 from bot.core.clock import ShiftedClock
 from bot.sandbox.block_reading import elements
 from bot.sandbox.presets import OWNER, PRESETS, preset_named
-from bot.sandbox.requests import SlackRequests, load_payload, new_trigger_id
+from bot.sandbox.requests import SlackRequests, load_payload, new_trigger_id, user_payload
 from bot.sandbox.web_api import answer, read_params
 from bot.sandbox.workspace import Message, User, Workspace
 from policies.duration import humanize
@@ -350,7 +350,7 @@ class Sandbox:
         block_id = str(body.get("block_id") or "")
         payload = load_payload("block_actions")
         payload.update(
-            user=_user(user),
+            user=user_payload(user),
             trigger_id=self._trigger(user),
             state={"values": body.get("state") or {}},
         )
@@ -414,7 +414,7 @@ class Sandbox:
             raise SandboxError("that form is no longer open")
         payload = load_payload("view_submission")
         payload.update(
-            user=_user(user),
+            user=user_payload(user),
             trigger_id=self._trigger(user),
             view={**view, "state": {"values": body.get("state") or {}}},
         )
@@ -540,10 +540,6 @@ def _shown(message: Message, edited: bool) -> dict[str, Any]:
         "thread_ts": message.thread_ts,
         "edited": edited,
     }
-
-
-def _user(user: str) -> dict[str, str]:
-    return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0DEALDESK"}
 
 
 def _action(

@@ -15,7 +15,7 @@ from bot.app.settings import Settings, SettingsError, load_settings
 from bot.core.clock import Clock
 from bot.core.deps import Deps, open_deps
 from bot.core.errors import DealdeskError
-from policies.loader import PolicyError
+from policies.loader import LoadedPolicy, PolicyError, load_policy_file
 from store.db import DatabaseUrlError
 
 T = TypeVar("T")
@@ -69,3 +69,12 @@ async def app_deps(
         database_url or config.database_url, policy or config.dealdesk_policy, clock
     ) as deps:
         yield deps
+
+
+def load_policy_or_exit(file: Path) -> LoadedPolicy:
+    """The policy in ``file``, or exit 1 after printing every problem, located."""
+    try:
+        return load_policy_file(file)
+    except PolicyError as error:
+        show_policy_error(error)
+        raise typer.Exit(1) from None

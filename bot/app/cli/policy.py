@@ -10,10 +10,9 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from bot.app.cli.common import console, errors, fail, show_policy_error
+from bot.app.cli.common import console, errors, fail, load_policy_or_exit
 from policies.deal import DealTerms, field_errors
 from policies.explain import Explanation, explain_plan
-from policies.loader import LoadedPolicy, PolicyError, load_policy_file
 
 app = typer.Typer(help="Check and explain authority-matrix policies.", no_args_is_help=True)
 
@@ -23,7 +22,7 @@ PolicyFile = Annotated[Path, typer.Argument(help="The policy file (YAML).", show
 @app.command()
 def check(file: PolicyFile) -> None:
     """Validate a policy: exit 0 when valid, 1 with every problem located by key path and line."""
-    loaded = _load(file)
+    loaded = load_policy_or_exit(file)
     policy = loaded.policy
     console.print(
         f"[green]✓[/] {file} is valid: {len(policy.approvers)} approvers, "
@@ -55,21 +54,13 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
     """Print a deal's approval plan: each stage, who approves, and which rule put them there."""
-    loaded = _load(file)
+    loaded = load_policy_or_exit(file)
     terms = _read_deal(deal)
     explanation = explain_plan(loaded, terms, _read_deal(was) if was else None)
     if as_json:
         typer.echo(json.dumps(explanation.to_json(), indent=2))
         return
     _print(explanation)
-
-
-def _load(file: Path) -> LoadedPolicy:
-    try:
-        return load_policy_file(file)
-    except PolicyError as error:
-        show_policy_error(error)
-        raise typer.Exit(1) from None
 
 
 def _read_deal(path: Path) -> DealTerms:

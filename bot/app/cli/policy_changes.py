@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.app.cli.common import console, fail, run, settings, show_policy_error
+from bot.app.cli.common import console, fail, load_policy_or_exit, run, settings
 from bot.core.clock import SystemClock
 from bot.core.deps import open_deps
 from bot.core.policy_book import PolicyBook
@@ -24,7 +24,7 @@ from bot.slack.planner import OutboxPlanner
 from bot.workflow.revise import migrate_deal
 from bot.workflow.terms import terms_of
 from policies.diff import PlanChange, RuleChange, deal_changes, policy_changes
-from policies.loader import LoadedPolicy, PolicyError, load_policy_file
+from policies.loader import LoadedPolicy
 from policies.routing import Plan
 from policies.vocabulary import deal_ref, parse_deal_ref
 from store import policy_versions
@@ -46,7 +46,7 @@ def apply(file: PolicyFile) -> None:
     restart): new deals and revisions route under it, deals in flight keep theirs. A bad
     file is refused with every problem located, and nothing changes. FILE is also copied
     to DEALDESK_POLICY, so a restart keeps it."""
-    loaded = _load(file)
+    loaded = load_policy_or_exit(file)
     config = settings()
     target = config.dealdesk_policy
     if os.environ.get("DEALDESK_POLICY") and target.resolve() != file.resolve():
@@ -80,7 +80,7 @@ def diff(
     """The rule changes from OLD to NEW (approvers, limits, conditions, SLAs, backups), and
     with --deals every deal in review whose plan would differ under NEW, approval by
     approval (it reads DATABASE_URL; nothing is changed)."""
-    before, after = _load(old), _load(new)
+    before, after = load_policy_or_exit(old), load_policy_or_exit(new)
     rules = policy_changes(before.policy, after.policy)
     impact = run(_impact(settings().database_url, after)) if deals else None
     if format is DiffFormat.json:
@@ -112,7 +112,7 @@ def migrate(
     """Move deals in review onto the policy TO, explicitly: each is routed again as its
     next revision with the same values, keeping every sign-off TO still requires and
     asking for the rest (new cards go out through the running `serve`). Audited."""
-    loaded = _load(to)
+    loaded = load_policy_or_exit(to)
     deal_id = None
     if deal is not None:
         deal_id = parse_deal_ref(deal)
@@ -127,14 +127,6 @@ def migrate(
         + (f"; {len(kept)} already on it" if kept else ""),
         highlight=False,
     )
-
-
-def _load(file: Path) -> LoadedPolicy:
-    try:
-        return load_policy_file(file)
-    except PolicyError as error:
-        show_policy_error(error)
-        raise typer.Exit(1) from None
 
 
 def _copy(source: Path, target: Path) -> None:

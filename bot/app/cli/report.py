@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import StrEnum
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.cli.common import console, fail, run, settings
 from bot.app.settings import Settings
@@ -24,6 +26,7 @@ from policies.loader import load_policy_file
 from store.db import Database
 
 app = typer.Typer(help="Reports over the deal desk's history.", no_args_is_help=True)
+T = TypeVar("T")
 
 CSV_COLUMNS = (
     "scope",
@@ -79,11 +82,20 @@ def slo(
 
 
 async def _load(config: Settings, window: Window) -> SloReport:
+    return await read_history(config, window, load_slo_report)
+
+
+async def read_history(
+    config: Settings,
+    window: Window,
+    load: Callable[[AsyncSession, PolicyBook, Window], Awaitable[T]],
+) -> T:
+    """A report over the stored history in ``window``, under the configured policy."""
     policies = PolicyBook(load_policy_file(config.dealdesk_policy))
     database = Database.connect(config.database_url)
     try:
         async with database.read() as session:
-            return await load_slo_report(session, policies, window)
+            return await load(session, policies, window)
     except (OperationalError, ProgrammingError):
         fail(
             "this database has no dealdesk tables yet; run `dealdesk db upgrade` first, "

@@ -11,20 +11,15 @@ from typing import IO, Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.app.cli.common import console, fail, run, settings
-from bot.app.cli.report import Format
-from bot.app.settings import Settings
+from bot.app.cli.report import Format, read_history
 from bot.core.clock import SystemClock
-from bot.core.policy_book import PolicyBook
 from bot.reports.avatars import DECISIONS, VERDICTS, AvatarFigures, AvatarReport
 from bot.reports.history import load_avatar_report
-from bot.reports.slo import Window, share_percent
+from bot.reports.slo import Window
 from policies.duration import parse_duration
-from policies.loader import load_policy_file
 from policies.vocabulary import deal_ref
-from store.db import Database
 
 CSV_COLUMNS = (
     "approver",
@@ -52,25 +47,15 @@ def avatars(
         span = parse_duration(since)
     except ValueError as error:
         fail(f"--since: {error}", code=2)
-    report = run(_load(settings(), Window.ending(SystemClock().now(), span)))
+    report = run(
+        read_history(settings(), Window.ending(SystemClock().now(), span), load_avatar_report)
+    )
     if format is Format.json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     elif format is Format.csv:
         write_csv(report, sys.stdout)
     else:
         _print(report)
-
-
-async def _load(config: Settings, window: Window) -> AvatarReport:
-    policies = PolicyBook(load_policy_file(config.dealdesk_policy))
-    database = Database.connect(config.database_url)
-    try:
-        async with database.read() as session:
-            return await load_avatar_report(session, policies, window)
-    except (OperationalError, ProgrammingError):
-        fail("this database has no dealdesk tables yet; run `dealdesk db upgrade` first")
-    finally:
-        await database.dispose()
 
 
 def write_csv(report: AvatarReport, stream: IO[str]) -> None:
@@ -127,16 +112,7 @@ def _print(report: AvatarReport) -> None:
 
 
 def _summary(figures: AvatarFigures) -> str:
-    agreement = (
-        "—"
-        if figures.agreement_rate is None
-        else f"{share_percent(figures.agreement_rate)}% "
-        f"({figures.agreed} of {figures.would_decide})"
+    return (
+        f"shadowed {figures.shadowed} · agreed {figures.agreement_text} · "
+        f"would have automated {figures.automation_text}"
     )
-    automation = (
-        "—"
-        if figures.automation_rate is None
-        else f"{share_percent(figures.automation_rate)}% "
-        f"({figures.would_decide} of {figures.shadowed})"
-    )
-    return f"shadowed {figures.shadowed} · agreed {agreement} · would have automated {automation}"
