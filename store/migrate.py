@@ -37,6 +37,12 @@ async def upgrade(database: Database) -> list[str]:
     return list(reversed(applied))
 
 
+async def current_revision(database: Database) -> str | None:
+    """The revision the database is at (None: no dealdesk schema yet)."""
+    async with database.writer.connect() as connection:
+        return await connection.run_sync(_current)
+
+
 def head_revision() -> str:
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None

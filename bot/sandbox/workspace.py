@@ -141,6 +141,8 @@ class Workspace:
         self._last_micros = 0
         self.users: dict[str, User] = {}
         self.channels: set[str] = set()
+        self.left: set[str] = set()
+        """Channels that exist but the bot is not in (it cannot post there)."""
         self.history: dict[str, dict[str, list[Message]]] = {}  # channel → ts → versions
         self.ephemerals: list[Ephemeral] = []
         self.views: dict[str, dict[str, Any]] = {}  # view id → view as Slack stores it
@@ -154,6 +156,7 @@ class Workspace:
             "chat.update": self.update_message,
             "chat.postEphemeral": self.post_ephemeral,
             "conversations.open": self.open_conversation,
+            "conversations.info": self.conversation_info,
             "users.info": self.user_info,
             "views.open": self.open_view,
             "views.push": self.open_view,
@@ -304,6 +307,20 @@ class Workspace:
         if user is None:
             raise SlackError("user_not_found")
         return {"user": user.payload()}
+
+    def conversation_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A channel the bot was added to (``channels``) is one it is a member of."""
+        channel = str(params.get("channel") or "")
+        if channel not in self.channels and channel not in self.left:
+            raise SlackError("channel_not_found")
+        return {
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": channel.startswith("C"),
+                "is_member": channel in self.channels,
+            }
+        }
 
     def open_conversation(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("channel"):

@@ -13,6 +13,7 @@ from bot.commands import COMMAND, SUBCOMMANDS
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 SLACK_EVENTS = "https://YOUR-HOST/slack/events"
 SCOPES = {"chat:write", "commands", "im:write", "users:read"}
+"""Also what `dealdesk doctor` checks the token for (bot.app.cli.doctor.SCOPES)."""
 
 
 def manifest() -> dict[str, Any]:

@@ -100,6 +100,8 @@ class _Hook:
 class FakeSlack:
     def __init__(self, *, token: str = "xoxb-test", latency: float = 0.0) -> None:
         self.token = token
+        self.scopes = {"chat:write", "commands", "im:write", "users:read"}
+        """The bot token's scopes, as auth.test lists them (``X-OAuth-Scopes``)."""
         self.workspace = Workspace()
         self.calls: list[Call] = []
         self.responses: list[ResponsePost] = []
@@ -334,6 +336,8 @@ class FakeSlack:
         if fault is None:
             body = self._answer(method, params, token, problem)
             status, response = 200, web.json_response(body)
+            if method == "auth.test" and body.get("ok"):
+                response.headers["X-OAuth-Scopes"] = ",".join(sorted(self.scopes))
         elif fault.kind == "drop":
             return await self._drop(request, Call(method, params, request.headers, arrived, 0))
         else:

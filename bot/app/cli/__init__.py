@@ -8,6 +8,7 @@ from bot.app.cli import (
     approval,
     audit,
     db,
+    doctor,
     policy,
     policy_changes,
     report,
@@ -40,6 +41,7 @@ app.add_typer(approval.app, name="approval")
 simulate.register(app)
 serve.register(app)
 sandbox.register(app)
+app.command(name="doctor")(doctor.doctor)
 
 
 def main() -> None:
