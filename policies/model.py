@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from datetime import time as time_of_day
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -228,6 +228,26 @@ class Stage(_Strict):
     approvals: Annotated[list[ApprovalRule], Field(min_length=1)]
 
 
+WebhookEvent = Literal[
+    "deal.submitted",
+    "approval.decided",
+    "deal.approved",
+    "deal.rejected",
+    "deal.changes_requested",
+    "deal.withdrawn",
+]
+WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = get_args(WebhookEvent)
+
+
+class Webhook(_Strict):
+    """A receiver of deal events: signed JSON POSTs (bot.webhooks)."""
+
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+    events: Annotated[list[WebhookEvent], Field(min_length=1)] = list(WEBHOOK_EVENTS)
+    secret_env: Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$", max_length=100)]
+    """The environment variable holding the signing secret (never the secret itself)."""
+
+
 class Briefing(_Strict):
     time: time_of_day = time_of_day(8, 0)
 
@@ -266,6 +286,8 @@ class Policy(_Strict):
     """Named working calendars (policies.calendar) that business-time SLAs count in."""
     calendar: str | None = None
     """The calendar of every approver who names none."""
+    webhooks: list[Webhook] = []
+    """Where deal events go, signed (bot.webhooks)."""
     out_of_office: OutOfOffice = OutOfOffice()
     """Which Slack statuses mean an approver is away (policies.away)."""
     one_person_one_approval: bool = True

@@ -353,3 +353,25 @@ async def backlog(session: AsyncSession) -> int:
     """Rows not yet delivered (for /metrics and tests)."""
     query = select(func.count()).select_from(OutboxMessage).where(*_open())
     return int((await session.execute(query)).scalar_one())
+
+
+async def list_of_kind(session: AsyncSession, kind: str, limit: int) -> Sequence[OutboxMessage]:
+    """The newest rows of one kind, newest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == kind)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def find_event(session: AsyncSession, kind: str, event_id: str) -> OutboxMessage | None:
+    """The newest row of ``kind`` whose payload has this ``event_id`` (a webhook's)."""
+    query = (
+        select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc())
+    )
+    for row in (await session.execute(query.order_by(OutboxMessage.id.desc()))).scalars():
+        if row.payload.get("event_id") == event_id:
+            return row
+    return None

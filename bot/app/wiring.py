@@ -22,12 +22,16 @@ from bot.core.traffic import Traffic
 from bot.interactions.deps import ServeDeps
 from bot.jobs.policy_watch import PolicyWatch
 from bot.jobs.scheduler import DeadlineScheduler
-from bot.slack.delivery import Delivery
+from bot.slack.delivery import Delivery, Sent
 from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
+from bot.slack.kinds import Work
 from bot.slack.planner import OutboxPlanner
 from bot.slack.sender import SlackSender
 from bot.web.monitoring import Metrics
+from bot.webhooks.planner import WebhookPlanner
+from bot.webhooks.sender import WebhookSender
 from bot.workflow.journal import DecisionJournal
+from store.models import OutboxMessage
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -41,6 +45,7 @@ class Runtime:
     scheduler: DeadlineScheduler
     traffic: Traffic
     policy_watch: PolicyWatch
+    webhooks: WebhookSender
 
     @property
     def workers(self) -> list[Worker]:
@@ -53,6 +58,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.deps.gateway.close()
+        await self.webhooks.close()
 
 
 def build_runtime(
@@ -67,10 +73,15 @@ def build_runtime(
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     gateway = SlackGateway(web_client(token, settings.slack_api_url))
     away = AwayCheck(deps, StatusBook(gateway, deps.clock))
-    sender = SlackSender(deps.db, deps.policies, deps.clock, gateway, away=away)
+    slack_sender = SlackSender(deps.db, deps.policies, deps.clock, gateway, away=away)
+    webhooks = WebhookSender(deps.clock)
+
+    async def send(row: OutboxMessage) -> Sent:
+        return await (webhooks if row.kind == Work.WEBHOOK else slack_sender)(row)
+
     traffic = Traffic()
-    delivery = Delivery(deps.db, deps.clock, sender, traffic, interval=post_interval)
-    deps.bus.in_transaction.append(OutboxPlanner(deps.policies, deps.clock))
+    delivery = Delivery(deps.db, deps.clock, send, traffic, interval=post_interval)
+    add_planners(deps)
 
     async def wake_delivery(_events: object) -> None:
         delivery.wake()
@@ -89,4 +100,11 @@ def build_runtime(
         metrics=Metrics(),
         api_token=settings.dealdesk_api_token,
     )
-    return Runtime(settings, serve_deps, delivery, scheduler, traffic, PolicyWatch(deps))
+    return Runtime(settings, serve_deps, delivery, scheduler, traffic, PolicyWatch(deps), webhooks)
+
+
+def add_planners(deps: Deps) -> None:
+    """Domain events become outbox rows in their own transaction: Slack work and webhook
+    deliveries (every entry point that changes deals adds them: serve and the CLI)."""
+    deps.bus.in_transaction.append(OutboxPlanner(deps.policies, deps.clock))
+    deps.bus.in_transaction.append(WebhookPlanner(deps.policies, deps.clock))

@@ -50,6 +50,9 @@ class Work(StrEnum):
     """The deal channel's daily digest, rendered when claimed ({subject, channel, message})."""
     NUDGE = "stalled.nudge"
     """Tell an owner their deal is stalled, rendered when claimed ({subject, user, message})."""
+    WEBHOOK = "webhook"
+    """A deal event for a webhook receiver, signed when sent ({event_id, event, url,
+    secret_env, body}); its key keeps one receiver's events of one deal in order."""
 
     @property
     def coalesces(self) -> bool:
@@ -75,6 +78,7 @@ class Work(StrEnum):
 
 
 _PRIORITY = {
+    Work.WEBHOOK: 1,
     Work.BRIEFING: 1,
     Work.NUDGE: 1,
     Work.DEAL_PARENT: 2,
@@ -101,6 +105,7 @@ _METHODS = {
     Work.BRIEFING_REFRESH: frozenset({"chat.update"}),
     Work.DIGEST: frozenset({POST}),
     Work.NUDGE: _DM,
+    Work.WEBHOOK: frozenset(),
 }
 
 

@@ -125,6 +125,8 @@ class SlackSender:
                 return await self._post_rendered(payload)
             case Work.BRIEFING_REFRESH:
                 return await self._refresh_briefing(payload["subject"])
+            case Work.WEBHOOK:
+                raise ValueError("webhook rows go to bot.webhooks, not to Slack")
 
     async def _post_card(self, approval_id: int) -> Sent:
         """A person's approval card, unless they are out of office: then their stand-in's

@@ -16,6 +16,7 @@ from bot.app.cli import (
     sandbox,
     serve,
     simulate,
+    webhooks,
 )
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(db.app, name="db")
 report.app.command(name="avatars")(report_avatars.avatars)
 app.add_typer(report.app, name="report")
 app.add_typer(approval.app, name="approval")
+app.add_typer(webhooks.app, name="webhooks")
 simulate.register(app)
 serve.register(app)
 sandbox.register(app)

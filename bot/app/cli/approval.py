@@ -11,8 +11,8 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot.app.cli.common import app_deps, console, fail, run, settings
+from bot.app.wiring import add_planners
 from bot.core.deps import Deps
-from bot.slack.planner import OutboxPlanner
 from bot.workflow import decide
 from bot.workflow.admin import admin_reassign, pending_approval, require_admin
 from bot.workflow.revise import locked_deal
@@ -102,7 +102,7 @@ async def _with_deps(step: Callable[[Deps], Awaitable[T]]) -> T:
     ``serve`` to deliver."""
     config = settings()
     async with app_deps(config) as deps:
-        deps.bus.in_transaction.append(OutboxPlanner(deps.policies, deps.clock))
+        add_planners(deps)
         return await step(deps)
 
 

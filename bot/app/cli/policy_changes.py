@@ -17,10 +17,10 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.app.cli.common import console, fail, load_policy_or_exit, run, settings
+from bot.app.wiring import add_planners
 from bot.core.clock import SystemClock
 from bot.core.deps import open_deps
 from bot.core.policy_book import PolicyBook
-from bot.slack.planner import OutboxPlanner
 from bot.workflow.revise import migrate_deal
 from bot.workflow.terms import terms_of
 from policies.diff import PlanChange, RuleChange, deal_changes, policy_changes
@@ -178,7 +178,7 @@ async def _migrate(url: str, policy: Path, deal_id: int | None) -> tuple[list[st
     moved: list[str] = []
     kept: list[str] = []
     async with open_deps(url, policy) as deps:
-        deps.bus.in_transaction.append(OutboxPlanner(deps.policies, deps.clock))
+        add_planners(deps)
         async with deps.db.read() as session:
             ids = [deal.id for deal in await repo.list_in_review(session, deal_id)]
         for each in ids:

@@ -1,0 +1,80 @@
+"""Deliver one webhook row: sign it and POST it; anything but a 2xx is tried again later
+(the outbox's backoff), for a day.
+
+Each delivery carries ``X-Dealdesk-Event`` (the event type), ``X-Dealdesk-Delivery`` (the
+event id, the same on every retry), ``X-Dealdesk-Timestamp`` (Unix seconds) and
+``X-Dealdesk-Signature: v1=<hex HMAC-SHA256 of "timestamp.body">`` with the secret in the
+receiver's ``secret_env``: a receiver checks the signature and that the timestamp is
+recent, and drops an event id it has seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from bot.core.clock import Clock
+from bot.slack.delivery import NOTHING, Sent
+from bot.slack.gateway import SlackTrouble
+from store.models import OutboxMessage
+
+KEEP_TRYING = timedelta(hours=24)
+"""How long a delivery is retried before it is given up (``dealdesk webhooks replay``
+sends it again)."""
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
+    return f"v1={digest.hexdigest()}"
+
+
+class WebhookSender:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def __call__(self, row: OutboxMessage) -> Sent:
+        payload: dict[str, Any] = row.payload
+        now = self._clock.now()
+        if now - row.created_at > KEEP_TRYING:
+            raise _trouble("not delivered within 24 hours; given up", retryable=False)
+        secret = os.environ.get(payload["secret_env"], "")
+        if not secret:
+            raise _trouble(f"{payload['secret_env']} is not set: nothing to sign with")
+        timestamp = str(int(now.timestamp()))
+        body: str = payload["body"]
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "dealdesk-webhooks/1",
+            "X-Dealdesk-Event": payload["event"],
+            "X-Dealdesk-Delivery": payload["event_id"],
+            "X-Dealdesk-Timestamp": timestamp,
+            "X-Dealdesk-Signature": signature(secret, timestamp, body),
+        }
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+        try:
+            async with self._session.post(
+                payload["url"], data=body.encode(), headers=headers
+            ) as response:
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise _trouble(f"network: {type(error).__name__}") from None
+        if not 200 <= status < 300:
+            raise _trouble(f"http_{status}")
+        return NOTHING
+
+
+def _trouble(error: str, *, retryable: bool = True) -> SlackTrouble:
+    """The outbox's retry-or-not signal (it was named for Slack, its first receiver)."""
+    return SlackTrouble(f"webhook {error}", retryable=retryable, method="webhook")
