@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from policies.loader import bundled_policy_path
 from tests.api.conftest import with_people
 from tests.support.fake_slack import FakeSlack
-from tests.support.processes import DEALDESK, environment
+from tests.support.processes import DEALDESK, environment, free_port
 
 
 @pytest.fixture
@@ -55,7 +56,16 @@ async def test_a_ready_installation_passes_every_check(tmp_path: Path, slack: Fa
 
 
 async def test_each_problem_is_named_with_its_fix(tmp_path: Path, slack: FakeSlack) -> None:
-    env = environment(tmp_path, SLACK_API_URL=slack.api_url)
+    policy = tmp_path / "policy.yml"
+    policy.write_text(
+        bundled_policy_path().read_text(encoding="utf-8")
+        + f"webhooks:\n  - {{url: 'http://127.0.0.1:{free_port()}/hook', secret_env: HOOK}}\n"
+        + "  - {url: 'http://127.0.0.1:9/other', secret_env: UNSET_HOOK_SECRET}\n",
+        encoding="utf-8",
+    )
+    env = environment(
+        tmp_path, SLACK_API_URL=slack.api_url, DEALDESK_POLICY=str(policy), HOOK="s3cret"
+    )
     slack.scopes.discard("users:read")
     del slack.workspace.users["U0OMAR"]
     slack.workspace.channels.discard("C0ESCALATE")
@@ -70,7 +80,9 @@ async def test_each_problem_is_named_with_its_fix(tmp_path: Path, slack: FakeSla
     assert "✗ people: approvers.counsel: U0OMAR (user_not_found)" in said
     assert "✗ escalation_channel: C0ESCALATE: the bot is not in it" in said
     assert "/invite @dealdesk" in said
-    assert "4 check(s) failed." in said
+    assert "/hook: not reached (ClientConnectorError)" in said
+    assert "✗ webhook http://127.0.0.1:9/other: UNSET_HOOK_SECRET is not set" in said
+    assert "6 check(s) failed." in said
     assert "Traceback" not in said
 
     code, said = await dealdesk({**env, "SLACK_BOT_TOKEN": "xoxb-not-ours"}, "doctor")

@@ -3,15 +3,17 @@
 It reads the same settings ``serve`` does and asks Slack and the database what ``serve``
 will need: the bot token (``auth.test``) and its scopes, the signing secret (or the
 Socket Mode token), the database reachable and migrated, the policy valid, every Slack
-user the policy names a real person, the channels it posts in joined. Exit 1 when
-anything fails.
+user the policy names a real person, the channels it posts in joined, and each webhook
+receiver reachable with its secret set. Exit 1 when anything fails.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Annotated, Final
 
+import aiohttp
 import typer
 from rich.markup import escape
 from slack_sdk.errors import SlackApiError
@@ -60,6 +62,8 @@ async def _checks(config: Settings, socket_mode: bool) -> list[Check]:
     checks = [_secrets(config, socket_mode), await _database(config.database_url)]
     policy_check, policy = _policy(config)
     checks.append(policy_check)
+    if policy is not None:
+        checks += await _webhooks(policy)
     token = config.slack_bot_token.get_secret_value() if config.slack_bot_token else ""
     if not token:
         checks.append(
@@ -264,6 +268,37 @@ async def _channels(client: AsyncWebClient, policy: Policy) -> list[Check]:
             )
         else:
             checks.append(Check(key, True, f"{channel}: joined"))
+    return checks
+
+
+async def _webhooks(policy: Policy) -> list[Check]:
+    """Each receiver: its secret set here, and its URL answering at all (any HTTP status:
+    it is reached; only a connection that fails is a problem)."""
+    checks = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        for hook in policy.webhooks:
+            name = f"webhook {hook.url}"
+            if not os.environ.get(hook.secret_env):
+                checks.append(
+                    Check(
+                        name, False, f"{hook.secret_env} is not set", "set it to the shared secret"
+                    )
+                )
+                continue
+            try:
+                async with session.head(hook.url) as response:
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError, OSError) as error:
+                checks.append(
+                    Check(
+                        name,
+                        False,
+                        f"not reached ({type(error).__name__})",
+                        "check the URL and that the receiver runs; deliveries wait meanwhile",
+                    )
+                )
+                continue
+            checks.append(Check(name, True, f"answers (HTTP {status})"))
     return checks
 
 
