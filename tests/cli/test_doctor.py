@@ -3,7 +3,6 @@ fix beside each failure, exit 1 when anything fails."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from policies.loader import bundled_policy_path
 from tests.api.conftest import with_people
 from tests.support.fake_slack import FakeSlack
-from tests.support.processes import DEALDESK, environment, free_port
+from tests.support.processes import environment, free_port, run_dealdesk
 
 
 @pytest.fixture
@@ -22,16 +21,7 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 
 async def dealdesk(env: dict[str, str], *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        DEALDESK,
-        *args,
-        env={**env, "COLUMNS": "250"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode()
+    return await run_dealdesk(env, *args)
 
 
 async def test_a_ready_installation_passes_every_check(tmp_path: Path, slack: FakeSlack) -> None:

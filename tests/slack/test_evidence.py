@@ -5,7 +5,6 @@ back breaks ``audit verify``, naming it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from store.evidence import evidence_hash
 from store.models import AuditEvent, Evidence
 from tests.slack.flows import LISA, OWNER, card_for, settled, submit
 from tests.support.app_server import RunningApp
-from tests.support.processes import DEALDESK
+from tests.support.processes import run_dealdesk
 
 
 async def evidence_rows(app: RunningApp) -> list[Evidence]:
@@ -36,16 +35,7 @@ async def lisas_decision(app: RunningApp) -> AuditEvent:
 
 
 async def dealdesk(app: RunningApp, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        DEALDESK,
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env={**os.environ, "DATABASE_URL": app.settings.database_url, "COLUMNS": "200"},
-    )
-    out, _ = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode()
+    return await run_dealdesk({**os.environ, "DATABASE_URL": app.settings.database_url}, *args)
 
 
 async def test_a_decision_names_the_evidence_of_the_card_it_came_from(app: RunningApp) -> None:

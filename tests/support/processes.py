@@ -67,3 +67,18 @@ async def wait_until_healthy(
     _, stderr = await process.communicate()
     output = stderr.decode() if stderr else "(its output went to the terminal)"
     raise AssertionError(f"{url} did not become healthy:\n{output}")
+
+
+async def run_dealdesk(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run ``dealdesk *args`` with ``env`` (wide, so tables do not wrap); its exit code and
+    everything it printed, stdout and stderr together."""
+    process = await asyncio.create_subprocess_exec(
+        DEALDESK,
+        *args,
+        env={**env, "COLUMNS": "250"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()

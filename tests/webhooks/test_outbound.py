@@ -4,7 +4,6 @@ per deal, a receiver answering 500 loses nothing (the outbox retries), and
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -25,7 +24,7 @@ from tests.slack.flows import LISA, card_for, eventually
 from tests.support.app_server import RunningApp, running_app
 from tests.support.fake_slack import FakeSlack
 from tests.support.local_server import serve
-from tests.support.processes import DEALDESK
+from tests.support.processes import run_dealdesk
 
 SECRET = "whsec-test-0123456789"
 
@@ -156,13 +155,4 @@ async def test_list_shows_deliveries_and_replay_sends_one_again(
 
 
 async def dealdesk(app: RunningApp, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        DEALDESK,
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env={**os.environ, "DATABASE_URL": app.settings.database_url, "COLUMNS": "250"},
-    )
-    out, _ = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode()
+    return await run_dealdesk({**os.environ, "DATABASE_URL": app.settings.database_url}, *args)
