@@ -31,6 +31,7 @@ from bot.core.policy_book import PolicyBook
 from bot.read_models.approval_inbox import load_inbox
 from bot.read_models.revisions import (
     CounterSnapshot,
+    RevisionDiff,
     load_card_diff,
     load_counter,
     load_revision_diff,
@@ -134,12 +135,24 @@ class SlackSender:
         subject = messages.card_subject(approval_id)
         if self._away is not None and await self._away(approval_id):
             return NOTHING
-        async with self._db.transaction() as session:
+        now = self._clock.now()
+        async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:
                 return NOTHING
-            card = await self._card(session, *found, record_evidence=True)
-        channel = await self._slack.open_dm(found[1].assignee)
+            deal, approval = found
+            changes = await self._changes(session, deal, approval)
+        card: Payload
+        if approval.is_pending:
+            # What the card shows is on record before it is posted: a short write (one
+            # insert) after the reads, so a burst of cards does not queue on the writer.
+            facts = card_evidence(deal, approval, changes)
+            async with self._db.transaction() as session:
+                digest = await evidence.record(session, approval.id, deal.id, facts, now)
+            card = build_approval_card(deal, approval, now, changes, digest)
+        else:
+            card = build_decided_card(deal, approval, now)
+        channel = await self._slack.open_dm(approval.assignee)
         channel, ts = await self._slack.post(channel, card)
         return Sent(posted=True, kept=Kept(subject, channel, ts))
 
@@ -329,29 +342,27 @@ class SlackSender:
         return NOTHING
 
     async def _card(
-        self,
-        session: AsyncSession,
-        deal: DealSnapshot,
-        approval: ApprovalSnapshot,
-        *,
-        record_evidence: bool = False,
+        self, session: AsyncSession, deal: DealSnapshot, approval: ApprovalSnapshot
     ) -> Payload:
         """The card as it stands; a pending one opens with what changed since its holder
-        last saw the deal, and names the evidence of what it shows (stored the first time
-        it is posted: ``record_evidence``, in a transaction)."""
+        last saw the deal, and names the evidence of what it showed when posted."""
         now = self._clock.now()
         if not approval.is_pending:
             return build_decided_card(deal, approval, now)
+        changes = await self._changes(session, deal, approval)
+        digest = await evidence.hash_of(session, approval.id)
+        return build_approval_card(deal, approval, now, changes, digest)
+
+    async def _changes(
+        self, session: AsyncSession, deal: DealSnapshot, approval: ApprovalSnapshot
+    ) -> RevisionDiff | None:
+        """What changed since the approval's holder last saw the deal (None: nothing)."""
+        if not approval.is_pending:
+            return None
         policy = await self._policies.get(session, deal.policy_version)
-        changes = await load_card_diff(
+        return await load_card_diff(
             session, deal.id, approval.revision, approval.assignee, approval.approver, policy
         )
-        if record_evidence:
-            facts = card_evidence(deal, approval, changes)
-            digest: str | None = await evidence.record(session, approval.id, deal.id, facts, now)
-        else:
-            digest = await evidence.hash_of(session, approval.id)
-        return build_approval_card(deal, approval, now, changes, digest)
 
     async def _post_counter(self, counter_id: int) -> Sent:
         """Ask the owner, once (remembered, to show the answer in place later)."""
