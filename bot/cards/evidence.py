@@ -1,63 +1,70 @@
 """The evidence of an approval card: the facts it shows its reader, as plain JSON.
 
-Stored once when the card is posted (store.evidence) and hashed; the card shows the
-hash, and the decision made from it names the hash in the audit log, so an auditor can
-see exactly what the approver saw when they clicked.
+Stored once with the assignment that makes the card (bot.slack.planner, store.evidence)
+and hashed; the card shows the hash, and the decision made from it names the hash in the
+audit log, so an auditor can see exactly what the approver saw when they clicked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from bot.read_models.revisions import RevisionDiff
-from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from policies.avatars.formatting import money, percent
 
 SHOWN_HASH = 12
 """Hex digits of the hash a card shows (the audit log keeps all 64)."""
 
 
-def card_evidence(
-    deal: DealSnapshot, approval: ApprovalSnapshot, changes: RevisionDiff | None
-) -> dict[str, Any]:
-    """What the approval card of ``approval`` shows: the deal's values at its revision, why
-    it came to this person, the avatar's advice, the deadline and what changed."""
-    advice = approval.recommendation
+@dataclass(frozen=True)
+class CardFacts:
+    """What an approval card shows, as plain values (from the rows that make it)."""
+
+    deal_ref: str
+    revision: int
+    terms: Mapping[str, Any]
+    """company, acv, discount, term_months, industry, employees, use_case,
+    budget_indicated, custom_terms, owner."""
+    approval_id: int
+    stage: str
+    approver: str
+    shown_to: str
+    why: str
+    due_at: datetime | None
+    advice: Mapping[str, Any] | None
+    """The avatar's decision as shown (None: no avatar, or kept off the card)."""
+
+
+def card_evidence(card: CardFacts, changes: RevisionDiff | None) -> dict[str, Any]:
+    """What the approval card shows: the deal's values at its revision, why it came to this
+    person, the avatar's advice, the deadline and what changed."""
+    advice = card.advice
     return {
         "card": "approval",
         "deal": {
-            "id": deal.ref,
-            "revision": approval.revision,
-            "company": deal.company,
-            "acv": str(deal.acv),
-            "discount": str(deal.discount),
-            "term_months": deal.term_months,
-            "industry": deal.industry,
-            "employees": deal.employees,
-            "use_case": deal.use_case,
-            "budget_indicated": deal.budget_indicated,
-            "custom_terms": deal.custom_terms,
-            "owner": deal.owner,
+            "id": card.deal_ref,
+            "revision": card.revision,
+            **{key: _plain(value) for key, value in card.terms.items()},
         },
         "approval": {
-            "id": approval.id,
-            "stage": approval.stage_name,
-            "approver": approval.approver,
-            "shown_to": approval.assignee,
-            "why": approval.reason,
-            "group": approval.group,
-            "due_at": approval.due_at.isoformat() if approval.due_at else None,
+            "id": card.approval_id,
+            "stage": card.stage,
+            "approver": card.approver,
+            "shown_to": card.shown_to,
+            "why": card.why,
+            "due_at": card.due_at.isoformat() if card.due_at else None,
         },
         "recommendation": (
             {
-                "outcome": advice.outcome.value,
-                "reasoning": advice.reasoning,
-                "confidence": advice.confidence,
+                "outcome": advice.get("outcome"),
+                "reasoning": advice.get("reasoning"),
+                "confidence": advice.get("confidence"),
             }
-            if advice is not None
+            if advice
             else None
         ),
         "changes": (
@@ -69,6 +76,10 @@ def card_evidence(
             else []
         ),
     }
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def saw_line(facts: Mapping[str, Any]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cards.evidence import CardFacts, card_evidence
 from bot.core.clock import Clock
 from bot.core.deps import Deps
 from bot.core.events import (
@@ -35,11 +36,12 @@ from bot.core.events import (
     StageStarted,
 )
 from bot.core.policy_book import PolicyBook
+from bot.read_models.revisions import load_card_diff
 from bot.slack.kinds import Work, approval_key, counter_key, deal_key, new_row, notice_row
 from policies.model import Policy
 from policies.routing import Plan
 from policies.vocabulary import AVATAR_PREFIX, CounterStatus, DealStatus, Refusal
-from store import messages, outbox
+from store import evidence, messages, outbox
 from store import repositories as repo
 from store.models import Approval, Deal, Delegation
 
@@ -67,7 +69,53 @@ class OutboxPlanner:
                 continue
             policy = await self._policies.get(session, deal.policy_version)
             await _plan_event(session, plan, event, deal, policy)
+            if isinstance(event, ApprovalAssigned):
+                await self._record_evidence(session, deal, event.approval_id)
         await outbox.add_many(session, plan.rows)
+
+    async def _record_evidence(self, session: AsyncSession, deal: Deal, approval_id: int) -> None:
+        """What a person's card will show, on record with the assignment (one transaction):
+        the deal's values at its revision, why them, the advice, the deadline, what changed.
+        The card names its hash; the decision made from it names it in the audit log."""
+        row = await _row(session, approval_id)
+        if row.is_avatar or row.assignee == deal.owner:
+            return
+        policy = await self._policies.get(session, deal.policy_version)
+        approver = policy.approvers.get(row.approver)
+        changes = None
+        if row.revision > 1:  # a first revision has nothing that changed
+            changes = await load_card_diff(
+                session, deal.id, row.revision, row.assignee, row.approver, policy
+            )
+        shown = approver is None or approver.show_recommendation
+        card = CardFacts(
+            deal_ref=deal.ref,
+            revision=row.revision,
+            terms={field: getattr(deal, field) for field in EVIDENCE_TERMS},
+            approval_id=row.id,
+            stage=row.stage_name,
+            approver=row.approver,
+            shown_to=row.assignee,
+            why=row.reason,
+            due_at=row.due_at,
+            advice=row.recommendation if shown else None,
+        )
+        now = self._clock.now()
+        await evidence.record(session, row.id, deal.id, card_evidence(card, changes), now)
+
+
+EVIDENCE_TERMS = (
+    "company",
+    "acv",
+    "discount",
+    "term_months",
+    "industry",
+    "employees",
+    "use_case",
+    "budget_indicated",
+    "custom_terms",
+    "owner",
+)
 
 
 class _Plan:

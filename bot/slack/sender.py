@@ -18,7 +18,6 @@ from bot.cards.briefing import settle_briefing, shown_approvals
 from bot.cards.counter import build_counter_declined_notice, build_counter_offer_dm
 from bot.cards.delegation import DelegationNotice, build_delegation_dm
 from bot.cards.escalation import build_escalation_message
-from bot.cards.evidence import card_evidence
 from bot.cards.home import build_home
 from bot.cards.owner import build_owner_dm
 from bot.cards.parts import outcome_line
@@ -135,23 +134,12 @@ class SlackSender:
         subject = messages.card_subject(approval_id)
         if self._away is not None and await self._away(approval_id):
             return NOTHING
-        now = self._clock.now()
         async with self._db.read() as session:
             found = await load_approval(session, approval_id, self._policies)
             if found is None or await messages.get_message(session, subject) is not None:
                 return NOTHING
             deal, approval = found
-            changes = await self._changes(session, deal, approval)
-        card: Payload
-        if approval.is_pending:
-            # What the card shows is on record before it is posted: a short write (one
-            # insert) after the reads, so a burst of cards does not queue on the writer.
-            facts = card_evidence(deal, approval, changes)
-            async with self._db.transaction() as session:
-                digest = await evidence.record(session, approval.id, deal.id, facts, now)
-            card = build_approval_card(deal, approval, now, changes, digest)
-        else:
-            card = build_decided_card(deal, approval, now)
+            card = await self._card(session, deal, approval)
         channel = await self._slack.open_dm(approval.assignee)
         channel, ts = await self._slack.post(channel, card)
         return Sent(posted=True, kept=Kept(subject, channel, ts))
@@ -345,7 +333,8 @@ class SlackSender:
         self, session: AsyncSession, deal: DealSnapshot, approval: ApprovalSnapshot
     ) -> Payload:
         """The card as it stands; a pending one opens with what changed since its holder
-        last saw the deal, and names the evidence of what it showed when posted."""
+        last saw the deal, and names the evidence of what it shows (recorded with the
+        assignment: bot.slack.planner)."""
         now = self._clock.now()
         if not approval.is_pending:
             return build_decided_card(deal, approval, now)
