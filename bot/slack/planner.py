@@ -36,7 +36,7 @@ from bot.core.events import (
     StageStarted,
 )
 from bot.core.policy_book import PolicyBook
-from bot.read_models.revisions import load_card_diff
+from bot.read_models.revisions import DIFF_FIELDS, load_card_diff
 from bot.slack.kinds import Work, approval_key, counter_key, deal_key, new_row, notice_row
 from policies.model import Policy
 from policies.routing import Plan
@@ -91,7 +91,7 @@ class OutboxPlanner:
         card = CardFacts(
             deal_ref=deal.ref,
             revision=row.revision,
-            terms={field: getattr(deal, field) for field in EVIDENCE_TERMS},
+            terms={field: getattr(deal, field) for field in DIFF_FIELDS},
             approval_id=row.id,
             stage=row.stage_name,
             approver=row.approver,
@@ -102,20 +102,6 @@ class OutboxPlanner:
         )
         now = self._clock.now()
         await evidence.record(session, row.id, deal.id, card_evidence(card, changes), now)
-
-
-EVIDENCE_TERMS = (
-    "company",
-    "acv",
-    "discount",
-    "term_months",
-    "industry",
-    "employees",
-    "use_case",
-    "budget_indicated",
-    "custom_terms",
-    "owner",
-)
 
 
 class _Plan:

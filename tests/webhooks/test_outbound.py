@@ -19,7 +19,8 @@ from aiohttp import web
 
 from bot.cards.ids import CardAction
 from policies.loader import bundled_policy_path
-from tests.api.conftest import deal, with_people
+from tests.api.conftest import with_people
+from tests.api.test_lookup import created
 from tests.slack.flows import LISA, card_for, eventually
 from tests.support.app_server import RunningApp, running_app
 from tests.support.fake_slack import FakeSlack
@@ -86,15 +87,6 @@ async def app(
         yield app
 
 
-async def submit(app: RunningApp, **changes: Any) -> dict[str, Any]:
-    async with app.session.post(
-        app.api("/api/deals"), json=deal(**changes), headers=app.auth
-    ) as response:
-        assert response.status == 201, await response.text()
-        body: dict[str, Any] = await response.json()
-        return body
-
-
 def types_for(receiver: Receiver, ref: str) -> list[str]:
     return [e["type"] for e in receiver.accepted if e["data"]["deal"]["id"] == ref]
 
@@ -103,7 +95,7 @@ async def test_events_arrive_signed_once_each_and_in_order(
     app: RunningApp, receiver: Receiver
 ) -> None:
     receiver.failures = 2  # the receiver is down for the first two tries
-    created = await submit(app)
+    submitted = await created(app)
     card = await card_for(app.slack, LISA)
     await app.requests.click(card, CardAction.APPROVE, user=LISA)
 
@@ -119,7 +111,7 @@ async def test_events_arrive_signed_once_each_and_in_order(
         "Lisa's decision at the receiver",
         timeout=20,
     )
-    events = [e for e in receiver.accepted if e["data"]["deal"]["id"] == created["id"]]
+    events = [e for e in receiver.accepted if e["data"]["deal"]["id"] == submitted["id"]]
     assert events[0]["type"] == "deal.submitted"
     assert [e["created_at"] for e in events] == sorted(e["created_at"] for e in events)
     ids = [e["id"] for e in receiver.accepted]
@@ -134,8 +126,8 @@ async def test_events_arrive_signed_once_each_and_in_order(
 async def test_list_shows_deliveries_and_replay_sends_one_again(
     app: RunningApp, receiver: Receiver
 ) -> None:
-    created = await submit(app)
-    await eventually(lambda: types_for(receiver, created["id"]) or None, "deal.submitted")
+    submitted = await created(app)
+    await eventually(lambda: types_for(receiver, submitted["id"]) or None, "deal.submitted")
     event_id = receiver.accepted[0]["id"]
 
     code, listed = await dealdesk(app, "webhooks", "list")

@@ -67,18 +67,22 @@ def slo(
     """Per approver and per stage: the SLA, how many were decided, the share decided within
     SLA, median and 90th percentile decision time, escalations; for the team, cycle time
     and the automation rate. Counts what was decided in the window up to now."""
-    try:
-        span = parse_duration(since)
-    except ValueError as error:
-        fail(f"--since: {error}", code=2)
-    config = settings()
-    report = run(_load(config, Window.ending(SystemClock().now(), span)))
+    report = run(_load(settings(), window_since(since)))
     if format is Format.json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     elif format is Format.csv:
         write_csv(report, sys.stdout)
     else:
         _print(report)
+
+
+def window_since(since: str) -> Window:
+    """The window from ``--since`` ago up to now; exit 2 naming a bad duration."""
+    try:
+        span = parse_duration(since)
+    except ValueError as error:
+        fail(f"--since: {error}", code=2)
+    return Window.ending(SystemClock().now(), span)
 
 
 async def _load(config: Settings, window: Window) -> SloReport:

@@ -12,13 +12,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.app.cli.common import console, fail, run, settings
-from bot.app.cli.report import Format, read_history
-from bot.core.clock import SystemClock
+from bot.app.cli.common import console, run, settings
+from bot.app.cli.report import Format, read_history, window_since
 from bot.reports.avatars import DECISIONS, VERDICTS, AvatarFigures, AvatarReport
 from bot.reports.history import load_avatar_report
-from bot.reports.slo import Window
-from policies.duration import parse_duration
 from policies.vocabulary import deal_ref
 
 CSV_COLUMNS = (
@@ -43,13 +40,7 @@ def avatars(
     """Per avatar in shadow mode: how many approvals it shadowed, how often it agreed with
     the person (a confusion table of its verdicts against their decisions), every
     disagreement with both reasonings, and the automation rate it would have had live."""
-    try:
-        span = parse_duration(since)
-    except ValueError as error:
-        fail(f"--since: {error}", code=2)
-    report = run(
-        read_history(settings(), Window.ending(SystemClock().now(), span), load_avatar_report)
-    )
+    report = run(read_history(settings(), window_since(since), load_avatar_report))
     if format is Format.json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     elif format is Format.csv:
