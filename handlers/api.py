@@ -17,8 +17,11 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from bot.crm import intake as crm_intake
+from bot.crm.intake import CrmRequest
 from bot.interactions.deps import ServeDeps
 from bot.web import intake
+from policies.intake import Crm
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +33,10 @@ STATUS: dict[type[intake.IntakeError], int] = {
     intake.UnreadableBody: 400,
     intake.MissingParameter: 400,
     intake.InvalidDeal: 422,
+    intake.InvalidRecords: 422,
     intake.UnknownDeal: 404,
     intake.Conflict: 409,
+    intake.SlackUnavailable: 503,
 }
 
 Handler = Callable[[web.Request, ServeDeps], Awaitable[web.StreamResponse]]
@@ -45,22 +50,28 @@ def routes(deps: ServeDeps) -> list[web.RouteDef]:
         web.get("/api/deals/{ref}", _api(handle_deal_get, deps)),
         web.patch("/api/deals/{ref}", _api(handle_deal_patch, deps)),
         web.post("/api/deals/{ref}/withdraw", _api(handle_withdraw_post, deps)),
+        web.post("/api/intake/hubspot", _api(handle_hubspot_post, deps, bearer=False)),
+        web.post("/api/intake/salesforce", _api(handle_salesforce_post, deps, bearer=False)),
         web.route("*", "/api/{tail:.*}", handle_unknown_request),
     ]
 
 
 def _api(
-    handler: Handler, deps: ServeDeps
+    handler: Handler, deps: ServeDeps, *, bearer: bool = True
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Check the bearer token, then run ``handler``; every error becomes a JSON answer."""
+    """Check the bearer token (unless the handler checks its own credentials), then run
+    ``handler``; every error becomes a JSON answer."""
 
     @functools.wraps(handler)
     async def answer(request: web.Request) -> web.StreamResponse:
         try:
-            intake.authorize(deps.api_token, request.headers.get("Authorization"))
+            if bearer:
+                intake.authorize(deps.api_token, request.headers.get("Authorization"))
             return await handler(request, deps)
         except intake.IntakeError as error:
-            return _error(STATUS[type(error)], error.body())
+            wait = getattr(error, "retry_after", None)
+            headers = {"Retry-After": str(wait)} if wait else None
+            return _error(STATUS[type(error)], error.body(), headers=headers)
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception(
@@ -109,6 +120,31 @@ async def handle_withdraw_post(request: web.Request, deps: ServeDeps) -> web.Str
     return web.json_response(await intake.withdraw(deps, request.match_info["ref"], body))
 
 
+async def handle_hubspot_post(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
+    return await _crm_post("hubspot", request, deps)
+
+
+async def handle_salesforce_post(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
+    return await _crm_post("salesforce", request, deps)
+
+
+async def _crm_post(crm: Crm, request: web.Request, deps: ServeDeps) -> web.StreamResponse:
+    body = await _body(request)
+    signed = CrmRequest(request.method, _addresses(request), request.headers, body)
+    answer = await crm_intake.receive(deps, crm, signed)
+    return web.json_response(answer.body, status=answer.status)
+
+
+def _addresses(request: web.Request) -> list[str]:
+    """The URLs the sender may have called, for a signature over the URL: as this server
+    sees it, and as a proxy in front of it says it was (X-Forwarded-Proto and -Host), on
+    https too (a proxy ending TLS may not say)."""
+    hosts = [h for h in (request.headers.get("X-Forwarded-Host"), request.host) if h]
+    schemes = [s for s in (request.headers.get("X-Forwarded-Proto"), "https", request.scheme) if s]
+    found = [f"{s}://{h}{request.raw_path}" for s in schemes for h in hosts]
+    return list(dict.fromkeys(found))
+
+
 async def handle_deals_get(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
     external_id = request.query.get("external_id")
     return web.json_response(await intake.find_by_external_id(deps, external_id))
@@ -119,6 +155,7 @@ _METHODS = (
     (re.compile(r"deals/preview"), "POST"),
     (re.compile(r"deals/[^/]+"), "GET, PATCH"),
     (re.compile(r"deals/[^/]+/withdraw"), "POST"),
+    (re.compile(r"intake/(hubspot|salesforce)"), "POST"),
 )
 
 

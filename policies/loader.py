@@ -150,6 +150,8 @@ def _model_finding(error: ErrorDetails) -> Finding:
     loc = error["loc"]
     if loc and loc[-1] == "[key]":
         path: KeyPath = tuple(loc[:-1])
+        if loc[0] != "approvers":
+            return Finding(path, _model_message(error, ()))
         return Finding(path, _approver_id_message(error))
     return Finding(tuple(loc), _model_message(error, tuple(loc)))
 

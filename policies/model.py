@@ -30,6 +30,7 @@ from policies.calendar import Calendar
 from policies.conditions import Condition, compile_condition
 from policies.deal import CONDITION_FIELDS, SLACK_USER_ID
 from policies.duration import Sla, Span
+from policies.intake import Intake
 
 DEFAULT_HUMAN_SLA = timedelta(hours=24)
 
@@ -288,6 +289,8 @@ class Policy(_Strict):
     """The calendar of every approver who names none."""
     webhooks: list[Webhook] = []
     """Where deal events go, signed (bot.webhooks)."""
+    intake: Intake = Intake()
+    """How records from a CRM become deals (policies.intake, bot.crm)."""
     out_of_office: OutOfOffice = OutOfOffice()
     """Which Slack statuses mean an approver is away (policies.away)."""
     one_person_one_approval: bool = True

@@ -51,6 +51,12 @@ class User:
     status_emoji: str = ""
     status_expiration: int = 0
     """Unix seconds when Slack clears the status; 0: it does not expire."""
+    email: str = ""
+    """Their address (``users.lookupByEmail``); by default ``first.last@example.com``."""
+
+    @property
+    def address(self) -> str:
+        return self.email or f"{self.name.lower().replace(' ', '.')}@example.com"
 
     def payload(self) -> dict[str, Any]:
         handle = self.name.lower().replace(" ", ".")
@@ -75,6 +81,7 @@ class User:
                 "status_text": self.status_text,
                 "status_emoji": self.status_emoji,
                 "status_expiration": self.status_expiration,
+                "email": self.address,
             },
         }
         if self.tz is not None:
@@ -158,6 +165,7 @@ class Workspace:
             "conversations.open": self.open_conversation,
             "conversations.info": self.conversation_info,
             "users.info": self.user_info,
+            "users.lookupByEmail": self.user_by_email,
             "views.open": self.open_view,
             "views.push": self.open_view,
             "views.update": self.update_view,
@@ -307,6 +315,15 @@ class Workspace:
         if user is None:
             raise SlackError("user_not_found")
         return {"user": user.payload()}
+
+    def user_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
+        wanted = str(params.get("email") or "").strip().lower()
+        if not wanted:
+            raise SlackError("invalid_arguments")
+        for user in self.users.values():
+            if user.address.lower() == wanted:
+                return {"user": user.payload()}
+        raise SlackError("users_not_found")
 
     def conversation_info(self, params: dict[str, Any]) -> dict[str, Any]:
         """A channel the bot was added to (``channels``) is one it is a member of."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -47,6 +48,10 @@ limits, a revoked token an admin will fix) is retried, so no card is lost."""
 POST_INTERVAL = 1.0
 """Seconds between two ``chat.postMessage`` calls to one conversation: Slack's rate limit
 for posting is about one message per second per channel (the outbox keeps that pace)."""
+
+
+EMAIL_KEPT = 600.0
+"""Seconds an email's Slack user is remembered (users.lookupByEmail is rate limited)."""
 
 
 class SlackTrouble(Exception):
@@ -113,6 +118,7 @@ class SlackGateway:
         self.client = client
         self._dm_channels: dict[str, str] = {}
         self._people: dict[str, Person] = {}
+        self._emails: dict[str, tuple[str, float]] = {}
 
     async def close(self) -> None:
         if self.client.session is not None:
@@ -202,6 +208,23 @@ class SlackGateway:
         )
         self._people[user] = person
         return Presence(person, SlackStatus.from_profile(data.get("profile") or {}))
+
+    async def user_by_email(self, email: str) -> str | None:
+        """The Slack user id with this email (users.lookupByEmail), None when nobody has it.
+        A match is kept for :data:`EMAIL_KEPT` seconds: a CRM sends one owner many deals."""
+        key = email.strip().lower()
+        kept = self._emails.get(key)
+        if kept is not None and kept[1] > time.monotonic():
+            return kept[0]
+        try:
+            response = await self._call("users_lookupByEmail", email=key)
+        except SlackTrouble as trouble:
+            if trouble.error == "users_not_found":
+                return None
+            raise
+        user: str = response["user"]["id"]
+        self._emails[key] = (user, time.monotonic() + EMAIL_KEPT)
+        return user
 
     async def _call(self, method: str, **arguments: Any) -> Any:
         """``method`` as slack_sdk names it (``chat_postMessage``)."""

@@ -13,6 +13,10 @@ The errors below are the API's whole error catalogue; each becomes one JSON answ
 - ``MissingParameter``: a required query parameter is absent (400).
 - ``UnknownDeal``: no deal with that id, or no such id (404).
 - ``Conflict``: the deal is finished (approved, rejected or withdrawn): it cannot change (409).
+- ``InvalidRecords``: a CRM's records (``/api/intake/…``) that do not map onto deals, one
+  ``(field, crm_field, message)`` per problem (422).
+- ``SlackUnavailable``: Slack could not be asked who a deal's owner is; the CRM should
+  send it again later (503, with Retry-After).
 
 Audit: a deal submitted here is recorded with the actor ``api`` (shown as "the CRM
 intake"), not its owner. The caller is whatever holds ``DEALDESK_API_TOKEN``; the owner
@@ -102,6 +106,23 @@ class InvalidDeal(IntakeError):
         return {**super().body(), "errors": self.errors}
 
 
+class InvalidRecords(IntakeError):
+    code = "invalid_record"
+
+    def __init__(self, errors: list[dict[str, Any]], message: str | None = None) -> None:
+        self.errors = errors
+        fields = ", ".join(dict.fromkeys(f"{e['crm_field']} → {e['field']}" for e in errors))
+        super().__init__(message or f"{len(errors)} field(s) could not be read: {fields}")
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "errors": self.errors}
+
+
+class SlackUnavailable(IntakeError):
+    code = "slack_unavailable"
+    retry_after = 60
+
+
 @dataclass(frozen=True)
 class Submitted:
     deal: DealJson
@@ -159,19 +180,24 @@ def parse_deal(body: bytes) -> DealTerms:
 
 def parse_object(body: bytes, what: str, *, empty: dict[str, Any] | None = None) -> dict[str, Any]:
     """A request body's JSON object; ``empty`` stands for an empty body where one is allowed."""
+    if not body.strip() and empty is not None:
+        return empty
+    data = parse_json(body, what)
+    if not isinstance(data, dict):
+        raise NotJson(f"the body must be a JSON object ({what}), not a JSON {_kind(data)}")
+    return data
+
+
+def parse_json(body: bytes, what: str) -> Any:
+    """A request body's JSON (NaN and Infinity refused: they are not JSON numbers)."""
     if not body.strip():
-        if empty is not None:
-            return empty
         raise NotJson(f"the body is empty; send {what} as a JSON object")
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
+        return json.loads(body, parse_constant=_reject_constant)
     except RecursionError:
         raise NotJson("the body is not JSON: nested too deeply") from None
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError both are
         raise NotJson(f"the body is not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise NotJson(f"the body must be a JSON object ({what}), not a JSON {_kind(data)}")
-    return data
 
 
 def preview(deps: Deps, terms: DealTerms) -> dict[str, Any]:
@@ -187,7 +213,7 @@ async def submit(deps: Deps, terms: DealTerms) -> Submitted:
             result = await submit_deal(uow, terms, API_ACTOR)
     except UserInputError as error:
         raise InvalidDeal([(error.field, error.message)]) from None
-    deals = await _load(deps, [result.deal_id])
+    deals = await deals_json(deps, [result.deal_id])
     return Submitted(deals[0], result.created)
 
 
@@ -208,7 +234,7 @@ async def revise(deps: Deps, ref: str, changes: dict[str, Any]) -> DealJson:
         raise UnknownDeal(f"there is no deal {ref!r}; deal ids look like D-1001") from None
     except InvalidTransition as error:
         raise Conflict(str(error)) from None
-    return (await _load(deps, [deal_id]))[0]
+    return (await deals_json(deps, [deal_id]))[0]
 
 
 async def withdraw(deps: Deps, ref: str, body: dict[str, Any]) -> DealJson:
@@ -235,10 +261,7 @@ async def withdraw(deps: Deps, ref: str, body: dict[str, Any]) -> DealJson:
         raise UnknownDeal(f"there is no deal {ref!r}; deal ids look like D-1001") from None
     except InvalidTransition as error:
         raise Conflict(str(error)) from None
-    return (await _load(deps, [deal_id]))[0]
-
-
-_WITHDRAW = ("reason", "by")
+    return (await deals_json(deps, [deal_id]))[0]
 
 
 def _deal_id(ref: str) -> int:
@@ -250,7 +273,7 @@ def _deal_id(ref: str) -> int:
 
 async def find_deal(deps: Deps, ref: str) -> DealJson:
     deal_id = parse_deal_ref(ref)
-    found = await _load(deps, [deal_id]) if deal_id and deal_id <= _MAX_ROW_ID else []
+    found = await deals_json(deps, [deal_id]) if deal_id and deal_id <= _MAX_ROW_ID else []
     if not found:
         raise UnknownDeal(f"there is no deal {ref!r}; deal ids look like D-1001")
     return found[0]
@@ -261,10 +284,11 @@ async def find_by_external_id(deps: Deps, external_id: str | None) -> list[DealJ
         raise MissingParameter("give the CRM id to look for: /api/deals?external_id=OPP-0042")
     async with deps.db.read() as session:
         deal = await repo.get_deal_by_external_id(session, external_id)
-    return await _load(deps, [deal.id]) if deal else []
+    return await deals_json(deps, [deal.id]) if deal else []
 
 
-async def _load(deps: Deps, deal_ids: list[int]) -> list[DealJson]:
+async def deals_json(deps: Deps, deal_ids: list[int]) -> list[DealJson]:
+    """The deals as the API shows them, in the order of ``deal_ids``."""
     async with deps.db.read() as session:
         snapshots = await load_deals(session, deal_ids, deps.policies)
     return [deal_json(snapshots[i]) for i in deal_ids if i in snapshots]

@@ -217,3 +217,9 @@ class Metrics:
             "Deals created through the intake API",
             registry=self.registry,
         )
+        self.crm_records = Counter(
+            "dealdesk_crm_records",
+            "Records from a CRM, by CRM and what became of them",
+            ["crm", "outcome"],
+            registry=self.registry,
+        )

@@ -10,8 +10,6 @@ recent, and drops an event id it has seen.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from datetime import timedelta
 from typing import Any
@@ -21,17 +19,13 @@ import aiohttp
 from bot.core.clock import Clock
 from bot.slack.delivery import NOTHING, Sent
 from bot.slack.gateway import SlackTrouble
+from bot.web.signatures import dealdesk_signature
 from store.models import OutboxMessage
 
 KEEP_TRYING = timedelta(hours=24)
 """How long a delivery is retried before it is given up (``dealdesk webhooks replay``
 sends it again)."""
 TIMEOUT = aiohttp.ClientTimeout(total=10)
-
-
-def signature(secret: str, timestamp: str, body: str) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
-    return f"v1={digest.hexdigest()}"
 
 
 class WebhookSender:
@@ -59,7 +53,7 @@ class WebhookSender:
             "X-Dealdesk-Event": payload["event"],
             "X-Dealdesk-Delivery": payload["event_id"],
             "X-Dealdesk-Timestamp": timestamp,
-            "X-Dealdesk-Signature": signature(secret, timestamp, body),
+            "X-Dealdesk-Signature": dealdesk_signature(secret, timestamp, body.encode()),
         }
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)

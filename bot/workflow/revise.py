@@ -70,22 +70,22 @@ async def revise_deal(
 
     Only its owner or an admin may (or the intake API, on its token), only while it is in
     review or sent back; values are checked as a new deal's are, and nothing changes when
-    one is wrong. The same values again change nothing (idempotent), except a
-    resubmission, which routes the deal again as it is.
+    one is wrong. The same values again change nothing (idempotent), whatever the deal's
+    status, except a resubmission, which routes the deal again as it is.
     """
     deal = await locked_deal(uow, deal_id)
     policy = uow.policies.current.policy
     if actor != API_ACTOR and not may_act_on_deal(actor, deal.owner, policy.admins):
         raise NotAuthorized(f"Only the deal's owner or a deal desk admin can change {deal.ref}.")
+    terms = merged_terms(deal, values)
+    before = terms_of(deal)
+    if not _changes(before, terms) and source is not RevisionSource.RESUBMITTED:
+        return RevisionResult(deal.id, deal.ref, deal.revision, False, {}, deal.status)
     if deal.status not in OPEN:
         raise InvalidTransition(
             f"{deal.ref} is {deal.status.replace('_', ' ')}, so it cannot change any more; "
             "submit a new deal instead."
         )
-    terms = merged_terms(deal, values)
-    before = terms_of(deal)
-    if not _changes(before, terms) and source is not RevisionSource.RESUBMITTED:
-        return RevisionResult(deal.id, deal.ref, deal.revision, False, {}, deal.status)
     await new_revision(uow, deal, terms, actor, source)
     changes = {
         field: [as_text(old), as_text(new)]

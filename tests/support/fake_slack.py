@@ -100,7 +100,7 @@ class _Hook:
 class FakeSlack:
     def __init__(self, *, token: str = "xoxb-test", latency: float = 0.0) -> None:
         self.token = token
-        self.scopes = {"chat:write", "commands", "im:write", "users:read"}
+        self.scopes = {"chat:write", "commands", "im:write", "users:read", "users:read.email"}
         """The bot token's scopes, as auth.test lists them (``X-OAuth-Scopes``)."""
         self.workspace = Workspace()
         self.calls: list[Call] = []

@@ -26,7 +26,7 @@ from policies.model import Policy
 from store.db import Database
 from store.migrate import current_revision, head_revision
 
-SCOPES: Final = frozenset({"chat:write", "commands", "im:write", "users:read"})
+SCOPES: Final = frozenset({"chat:write", "commands", "im:write", "users:read", "users:read.email"})
 """The bot scopes manifest.yml asks for (tests/slack/test_manifest.py holds them equal)."""
 
 
