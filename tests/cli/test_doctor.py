@@ -50,7 +50,10 @@ async def test_each_problem_is_named_with_its_fix(tmp_path: Path, slack: FakeSla
     policy.write_text(
         bundled_policy_path().read_text(encoding="utf-8")
         + f"webhooks:\n  - {{url: 'http://127.0.0.1:{free_port()}/hook', secret_env: HOOK}}\n"
-        + "  - {url: 'http://127.0.0.1:9/other', secret_env: UNSET_HOOK_SECRET}\n",
+        + "  - {url: 'http://127.0.0.1:9/other', secret_env: UNSET_HOOK_SECRET}\n"
+        + "intake:\n"
+        + "  hubspot: {secret_env: UNSET_HUBSPOT_SECRET, fields: {company: a, acv: b, owner: c}}\n"
+        + "  salesforce: {secret_env: HOOK, fields: {company: a, acv: b, owner: c}}\n",
         encoding="utf-8",
     )
     env = environment(
@@ -72,7 +75,10 @@ async def test_each_problem_is_named_with_its_fix(tmp_path: Path, slack: FakeSla
     assert "/invite @dealdesk" in said
     assert "/hook: not reached (ClientConnectorError)" in said
     assert "✗ webhook http://127.0.0.1:9/other: UNSET_HOOK_SECRET is not set" in said
-    assert "6 check(s) failed." in said
+    assert "✗ HubSpot intake: UNSET_HUBSPOT_SECRET is not set" in said
+    assert "the HubSpot app's client secret" in said
+    assert "✓ Salesforce intake: requests verified with" in said
+    assert "7 check(s) failed." in said
     assert "Traceback" not in said
 
     code, said = await dealdesk({**env, "SLACK_BOT_TOKEN": "xoxb-not-ours"}, "doctor")

@@ -3,8 +3,9 @@
 It reads the same settings ``serve`` does and asks Slack and the database what ``serve``
 will need: the bot token (``auth.test``) and its scopes, the signing secret (or the
 Socket Mode token), the database reachable and migrated, the policy valid, every Slack
-user the policy names a real person, the channels it posts in joined, and each webhook
-receiver reachable with its secret set. Exit 1 when anything fails.
+user the policy names a real person, the channels it posts in joined, each CRM it takes
+deals from with its secret set, and each webhook receiver reachable with its secret set.
+Exit 1 when anything fails.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ async def _checks(config: Settings, socket_mode: bool) -> list[Check]:
     policy_check, policy = _policy(config)
     checks.append(policy_check)
     if policy is not None:
+        checks += _intake(policy, config)
         checks += await _webhooks(policy)
     token = config.slack_bot_token.get_secret_value() if config.slack_bot_token else ""
     if not token:
@@ -268,6 +270,38 @@ async def _channels(client: AsyncWebClient, policy: Policy) -> list[Check]:
             )
         else:
             checks.append(Check(key, True, f"{channel}: joined"))
+    return checks
+
+
+def _intake(policy: Policy, config: Settings) -> list[Check]:
+    """Each CRM the policy takes deals from: the secret its requests are verified with."""
+    checks = []
+    hubspot, salesforce = policy.intake.hubspot, policy.intake.salesforce
+    if hubspot is not None:
+        env = hubspot.secret_env
+        ok = bool(os.environ.get(env))
+        said = f"{env} is set" if ok else f"{env} is not set: every request will get 503"
+        checks.append(
+            Check("HubSpot intake", ok, said, "set it to the HubSpot app's client secret")
+        )
+    if salesforce is not None:
+        ways = [
+            name
+            for name, present in (
+                ("DEALDESK_API_TOKEN", config.dealdesk_api_token is not None),
+                (salesforce.secret_env or "", bool(os.environ.get(salesforce.secret_env or ""))),
+            )
+            if name and present
+        ]
+        checks.append(
+            Check(
+                "Salesforce intake",
+                bool(ways),
+                f"requests verified with {' or '.join(ways)}" if ways else "nothing to verify with",
+                "set DEALDESK_API_TOKEN (a bearer token), or the shared secret in "
+                "intake.salesforce.secret_env",
+            )
+        )
     return checks
 
 
