@@ -97,9 +97,9 @@ async def handle_preview_post(request: web.Request, deps: ServeDeps) -> web.Stre
     return web.json_response(intake.preview(deps, intake.parse_deal(await _body(request))))
 
 
-async def _body(request: web.Request) -> bytes:
+async def _body(request: web.Request, limit: int = intake.MAX_BODY_BYTES) -> bytes:
     try:
-        return await intake.read_body(request.content, request.content_length)
+        return await intake.read_body(request.content, request.content_length, limit)
     except (web.RequestPayloadError, HttpProcessingError, ConnectionError) as error:
         # broken framing or encoding, or the client went away
         detail = " ".join(str(error).split())
@@ -129,7 +129,7 @@ async def handle_salesforce_post(request: web.Request, deps: ServeDeps) -> web.S
 
 
 async def _crm_post(crm: Crm, request: web.Request, deps: ServeDeps) -> web.StreamResponse:
-    body = await _body(request)
+    body = await _body(request, intake.MAX_CRM_BODY_BYTES)
     signed = CrmRequest(request.method, _addresses(request), request.headers, body)
     answer = await crm_intake.receive(deps, crm, signed)
     return web.json_response(answer.body, status=answer.status)

@@ -105,7 +105,13 @@ async def receive(deps: ServeDeps, crm: Crm, request: CrmRequest) -> Answer:
     ]
     if problems:
         raise intake.InvalidRecords(problems)
-    results = [await _store(deps, unit, batch) for unit in units]
+    stored = [await _store(deps, unit, batch) for unit in units]
+    deal_ids = [deal_id for deal_id, _ in stored if deal_id is not None]
+    deals = dict(zip(deal_ids, await intake.deals_json(deps, deal_ids), strict=True))
+    results = [
+        {**outcome, "deal": deals[deal_id]} if deal_id is not None else outcome
+        for deal_id, outcome in stored
+    ]
     for result in results:
         deps.metrics.crm_records.labels(crm=crm, outcome=result["outcome"]).inc()
         if result["outcome"] == "created":
@@ -278,16 +284,15 @@ def _located(unit: Unit, errors: list[tuple[str, str]]) -> list[Problem]:
     return located
 
 
-async def _store(deps: ServeDeps, unit: Unit, batch: bool) -> dict[str, Any]:
-    """Create, revise or leave the unit's deal; its outcome and the deal as it now is."""
+async def _store(deps: ServeDeps, unit: Unit, batch: bool) -> tuple[int | None, dict[str, Any]]:
+    """Create, revise or leave the unit's deal: its id (None: left as it was, finished)
+    and the outcome."""
     if unit.deal is None:
         async with deps.unit_of_work() as uow:
             submitted = await submit_deal(uow, DealTerms.model_validate(unit.values), API_ACTOR)
-        deal_id = submitted.deal_id
         if submitted.created:
-            [deal] = await intake.deals_json(deps, [deal_id])
-            return {"outcome": "created", "deal": deal}
-        # the same record twice at once: the other request stored it; this one revises
+            return submitted.deal_id, {"outcome": "created"}
+        deal_id = submitted.deal_id  # the same record twice at once: the other one stored it
     else:
         deal_id = unit.deal.id
     changes = {k: v for k, v in unit.values.items() if k != "external_id"}
@@ -297,8 +302,7 @@ async def _store(deps: ServeDeps, unit: Unit, batch: bool) -> dict[str, Any]:
     except InvalidTransition as error:
         if not batch:
             raise intake.Conflict(str(error)) from None
-        return {"outcome": "conflict", "external_id": unit.external_id, "message": str(error)}
-    [deal] = await intake.deals_json(deps, [deal_id])
+        return None, {"outcome": "conflict", "external_id": unit.external_id, "message": str(error)}
     if not revised.changed:
-        return {"outcome": "unchanged", "deal": deal}
-    return {"outcome": "revised", "changes": revised.changes, "deal": deal}
+        return deal_id, {"outcome": "unchanged"}
+    return deal_id, {"outcome": "revised", "changes": revised.changes}

@@ -6,7 +6,8 @@ The errors below are the API's whole error catalogue; each becomes one JSON answ
 
 - ``ApiDisabled``: ``DEALDESK_API_TOKEN`` is not set (503).
 - ``Unauthorized``: no bearer token, another scheme, or the wrong token (401).
-- ``BodyTooLarge``: more than ``MAX_BODY_BYTES``, declared or actually sent (413).
+- ``BodyTooLarge``: more than ``MAX_BODY_BYTES`` (a CRM's batch: ``MAX_CRM_BODY_BYTES``),
+  declared or actually sent (413).
 - ``NotJson``: the body is not a JSON object (400).
 - ``UnreadableBody``: the body's framing or encoding is broken, or the client left (400).
 - ``InvalidDeal``: one ``(field, message)`` per bad field (422).
@@ -43,6 +44,8 @@ from policies.vocabulary import API_ACTOR, RevisionSource, parse_deal_ref
 from store import repositories as repo
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_CRM_BODY_BYTES = 1024 * 1024
+"""A CRM may send a batch: Salesforce's triggers hold up to 200 records."""
 _MAX_ROW_ID = 2**31 - 1
 
 DealJson = dict[str, Any]
@@ -150,21 +153,21 @@ def authorize(configured: SecretStr | None, authorization: str | None) -> None:
         raise Unauthorized("the bearer token is not this dealdesk's DEALDESK_API_TOKEN")
 
 
-async def read_body(stream: BodyStream, declared: int | None) -> bytes:
-    """The body, at most ``MAX_BODY_BYTES``: refused on a larger Content-Length without
+async def read_body(stream: BodyStream, declared: int | None, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, at most ``limit`` bytes: refused on a larger Content-Length without
     reading it, and on more bytes than that actually sent (chunked, or compressed)."""
-    too_large = BodyTooLarge(f"the body is over the limit of {MAX_BODY_BYTES} bytes")
-    if declared is not None and declared > MAX_BODY_BYTES:
+    too_large = BodyTooLarge(f"the body is over the limit of {limit} bytes")
+    if declared is not None and declared > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    while size <= MAX_BODY_BYTES:
-        chunk = await stream.read(MAX_BODY_BYTES + 1 - size)
+    while size <= limit:
+        chunk = await stream.read(limit + 1 - size)
         if not chunk:
             break
         chunks.append(chunk)
         size += len(chunk)
-    if size > MAX_BODY_BYTES:
+    if size > limit:
         raise too_large
     return b"".join(chunks)
 

@@ -117,3 +117,17 @@ async def test_not_a_record_is_refused_with_what_to_send(app: RunningApp) -> Non
         assert "JSON object" in body["message"], body
     status, _ = await post(app, "/api/intake/salesforce", b"{not json", {**app.auth})
     assert status == 400
+
+
+async def test_a_trigger_batch_larger_than_a_single_deal_request_may_be(
+    app: RunningApp,
+) -> None:
+    northwind = fixture("salesforce_trigger_batch.json")[0]
+    batch = [{**northwind, "Id": f"006Hp0000{n:04d}AAB"} for n in range(150)]
+    assert len(json.dumps(batch)) > 64 * 1024  # over the limit of POST /api/deals
+
+    status, body = await salesforce(app, batch)
+
+    assert status == 200, body
+    assert [r["outcome"] for r in body["results"]] == ["created"] * 150
+    assert await stored_deals(app) == 150
