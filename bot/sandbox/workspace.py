@@ -9,6 +9,7 @@ examples (slack-reference/web_api_responses); the checks are the ones real Slack
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -102,6 +103,8 @@ class Message:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+    """``{"event_type", "event_payload"}`` as posted (chat.postMessage's ``metadata``)."""
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -164,6 +167,8 @@ class Workspace:
             "chat.postEphemeral": self.post_ephemeral,
             "conversations.open": self.open_conversation,
             "conversations.info": self.conversation_info,
+            "conversations.history": self.conversation_history,
+            "conversations.replies": self.conversation_replies,
             "users.info": self.user_info,
             "users.lookupByEmail": self.user_by_email,
             "views.open": self.open_view,
@@ -221,7 +226,16 @@ class Workspace:
         thread_ts = params.get("thread_ts") or None
         if thread_ts is not None and self.current(channel, str(thread_ts)) is None:
             raise SlackError("thread_not_found")
-        message = Message(channel, self.next_ts(), text or "", blocks or [], thread_ts)
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):  # form-encoded: a JSON string, as Slack takes it
+            metadata = json.loads(metadata) if metadata.strip() else None
+        if metadata is not None and (
+            not isinstance(metadata, dict)
+            or not isinstance(metadata.get("event_type"), str)
+            or not isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise SlackError("invalid_metadata_format")
+        message = Message(channel, self.next_ts(), text or "", blocks or [], thread_ts, metadata)
         self.store(message)
         return {"channel": channel, "ts": message.ts, "message": message.payload}
 
@@ -239,6 +253,7 @@ class Workspace:
             old.text if text is None else text,
             old.blocks if blocks is None else blocks,
             old.thread_ts,
+            old.metadata,
         )
         self.store(new)
         return {"channel": channel, "ts": ts, "text": new.text, "message": new.payload}
@@ -249,7 +264,7 @@ class Workspace:
         if old is None:
             raise SlackError("message_not_found")
         text, blocks = message_content(params)
-        self.store(Message(channel, ts, text or "", blocks or [], old.thread_ts))
+        self.store(Message(channel, ts, text or "", blocks or [], old.thread_ts, old.metadata))
 
     def respond(
         self, body: Any, *, channel: str | None, ts: str | None, user: str | None = None
@@ -315,6 +330,59 @@ class Workspace:
         if user is None:
             raise SlackError("user_not_found")
         return {"user": user.payload()}
+
+    def conversation_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first, from ``oldest`` on (metadata with
+        ``include_all_metadata``), a page of ``limit`` at a time (``cursor``: an offset)."""
+        channel = str(params.get("channel") or "")
+        if channel not in self.history and channel not in self.channels:
+            raise SlackError("channel_not_found")
+        found = [
+            versions[-1]
+            for versions in self.history.get(channel, {}).values()
+            if versions[-1].thread_ts in (None, versions[-1].ts)
+        ]
+        return self._page(channel, found, params)
+
+    def conversation_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The thread's parent, then its replies, oldest first (as Slack answers)."""
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        if self.current(channel, ts) is None:
+            raise SlackError("thread_not_found")
+        found = [
+            versions[-1]
+            for versions in self.history.get(channel, {}).values()
+            if versions[-1].ts == ts or versions[-1].thread_ts == ts
+        ]
+        return self._page(channel, found, params, newest_first=False)
+
+    @staticmethod
+    def _page(
+        channel: str, found: list[Message], params: dict[str, Any], *, newest_first: bool = True
+    ) -> dict[str, Any]:
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
+        chosen = sorted(
+            (m for m in found if float(m.ts) >= oldest),
+            key=lambda m: float(m.ts),
+            reverse=newest_first,
+        )
+        start = int(params.get("cursor") or 0)
+        limit = max(1, min(int(params.get("limit") or 100), 999))
+        page = chosen[start : start + limit]
+        messages = []
+        for message in page:
+            shown = message.payload
+            if with_metadata and message.metadata is not None:
+                shown["metadata"] = message.metadata
+            messages.append(shown)
+        more = start + limit < len(chosen)
+        return {
+            "channel": channel,
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def user_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
         wanted = str(params.get("email") or "").strip().lower()

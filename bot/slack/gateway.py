@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.slack.kinds import POST
 from policies.away import SlackStatus
 
 log = logging.getLogger(__name__)
@@ -49,6 +56,11 @@ POST_INTERVAL = 1.0
 """Seconds between two ``chat.postMessage`` calls to one conversation: Slack's rate limit
 for posting is about one message per second per channel (the outbox keeps that pace)."""
 
+
+UNLOOKABLE = frozenset(
+    {"missing_scope", "not_in_channel", "channel_not_found", "not_allowed_token_type"}
+)
+"""Why a conversation's history may be closed to us: then a post is not looked for."""
 
 EMAIL_KEPT = 600.0
 """Seconds an email's Slack user is remembered (users.lookupByEmail is rate limited)."""
@@ -99,18 +111,57 @@ class Presence:
     status: SlackStatus
 
 
+class _RetryDroppedExceptPosts(AsyncConnectionErrorRetryHandler):
+    """One quick retry for a dropped connection, except for ``chat.postMessage``: Slack
+    may have posted before the connection dropped, and posting again blindly would show
+    the message twice. The outbox retries a post after looking for it (:meth:`post`)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rstrip("/").endswith(POST):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def web_client(token: str, api_url: str) -> AsyncWebClient:
     """The client for SLACK_API_URL, on one connection pool for the process's life
     (without it, slack_sdk opens a new connection per call). One quick retry for a
-    dropped connection; the outbox handles the rest durably. Call inside the event loop;
-    close with :meth:`SlackGateway.close`."""
+    dropped connection (not for a post); the outbox handles the rest durably. Call
+    inside the event loop; close with :meth:`SlackGateway.close`."""
     return AsyncWebClient(
         token=token,
         base_url=api_url,
         timeout=10,
         session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)),
-        retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=1)],
+        retry_handlers=[_RetryDroppedExceptPosts(max_retry_count=1)],
     )
+
+
+@dataclass(frozen=True)
+class OutboxTag:
+    """The outbox row a post is made for (see :meth:`SlackGateway.posting_for`)."""
+
+    outbox_id: int
+    uncertain: bool
+    """An earlier attempt may have posted it (a crash, a timeout, a dropped answer)."""
+
+
+_POSTING_FOR: ContextVar[OutboxTag | None] = ContextVar("dealdesk_posting_for", default=None)
+
+METADATA_EVENT = "dealdesk_outbox"
+"""The ``event_type`` of the message metadata each outbox post carries."""
+
+HISTORY_PAGES = 10
+"""How far back a post in doubt is looked for: 10 pages of 200, newest first (a post in
+doubt is recent; a conversation's clock need not agree with ours to find it)."""
 
 
 class SlackGateway:
@@ -130,11 +181,30 @@ class SlackGateway:
             self._dm_channels[user] = response["channel"]["id"]
         return self._dm_channels[user]
 
+    @staticmethod
+    @contextmanager
+    def posting_for(tag: OutboxTag) -> Iterator[None]:
+        """Posts made inside (in this task) are for the outbox row ``tag`` names: each
+        carries the row's id in its message metadata and, when an earlier attempt may
+        have posted it already, is looked for in the conversation before it is posted."""
+        token = _POSTING_FOR.set(tag)
+        try:
+            yield
+        finally:
+            _POSTING_FOR.reset(token)
+
     async def post(
         self, channel: str, message: Payload, *, thread_ts: str | None = None
     ) -> tuple[str, str]:
         """Post a message; return (channel, ts) as Slack answers them. The caller keeps
         Slack's pace (the outbox gives each conversation one post per turn)."""
+        tag = _POSTING_FOR.get()
+        metadata = None
+        if tag is not None:
+            if tag.uncertain and (found := await self._posted(channel, tag, thread_ts)):
+                log.info("outbox row %s was posted before (%s %s)", tag.outbox_id, *found)
+                return found
+            metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": tag.outbox_id}}
         body = message.to_dict()
         response = await self._call(
             "chat_postMessage",
@@ -144,8 +214,49 @@ class SlackGateway:
             thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
+            metadata=metadata,
         )
         return response["channel"], response["ts"]
+
+    async def _posted(
+        self, channel: str, tag: OutboxTag, thread_ts: str | None
+    ) -> tuple[str, str] | None:
+        """The message an earlier attempt posted for ``tag``'s row, if Slack has it: its
+        conversation's latest history (or the thread's replies), searched for the row's
+        id in the metadata. Without the history scopes it cannot look, and posts (at
+        least once rather than not at all)."""
+        method, where = (
+            ("conversations_replies", {"ts": thread_ts})
+            if thread_ts
+            else ("conversations_history", {})
+        )
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                response = await self._call(
+                    method,
+                    channel=channel,
+                    limit=200,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                    **where,
+                )
+            except SlackTrouble as trouble:
+                if trouble.retryable and trouble.error not in UNLOOKABLE:
+                    raise
+                log.warning("cannot look for outbox row %s: %s", tag.outbox_id, trouble.error)
+                return None
+            for found in response.get("messages") or []:
+                meta = found.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == (
+                    tag.outbox_id
+                ):
+                    return response.get("channel") or channel, str(found["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
 
     async def update(self, channel: str, ts: str, message: Payload) -> None:
         body = message.to_dict()

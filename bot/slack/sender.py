@@ -37,7 +37,7 @@ from bot.read_models.revisions import (
 )
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
 from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
-from bot.slack.gateway import Payload, SlackGateway
+from bot.slack.gateway import OutboxTag, Payload, SlackGateway
 from bot.slack.kinds import Work, counter_key
 from store import evidence, messages
 from store import repositories as repo
@@ -91,6 +91,13 @@ class SlackSender:
         self._away = away
 
     async def __call__(self, row: OutboxMessage) -> Sent:
+        # A row tried before, or claimed by a process that never said how it went, may
+        # have been posted already: its post is looked for before it is made again.
+        uncertain = row.attempts > 0 or row.claimed_until is not None
+        with self._slack.posting_for(OutboxTag(row.id, uncertain)):
+            return await self._deliver(row)
+
+    async def _deliver(self, row: OutboxMessage) -> Sent:
         payload: dict[str, Any] = row.payload
         match Work(row.kind):
             case Work.CARD_POST:

@@ -36,7 +36,8 @@ async def test_a_ready_installation_passes_every_check(tmp_path: Path, slack: Fa
         "✓ database: reachable and migrated",
         "✓ policy:",
         "✓ Slack token: the bot @dealdesk (U0DEALBOT) in Dealdesk Test",
-        "✓ scopes: chat:write, commands, im:write, users:read, users:read.email",
+        "✓ scopes: channels:history, chat:write, commands, groups:history, im:history, im:write, "
+        "users:read, users:read.email",
         "✓ people: all 5 Slack users the policy names are people",
         "✓ deal_channel: C0DEALDESK: joined",
         "✓ escalation_channel: C0ESCALATE: joined",

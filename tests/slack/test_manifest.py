@@ -12,7 +12,16 @@ from bot.commands import COMMAND, SUBCOMMANDS
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 SLACK_EVENTS = "https://YOUR-HOST/slack/events"
-SCOPES = {"chat:write", "commands", "im:write", "users:read", "users:read.email"}
+SCOPES = {
+    "channels:history",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "im:history",
+    "im:write",
+    "users:read",
+    "users:read.email",
+}
 """Also what `dealdesk doctor` checks the token for (bot.app.cli.doctor.SCOPES)."""
 
 

@@ -100,7 +100,16 @@ class _Hook:
 class FakeSlack:
     def __init__(self, *, token: str = "xoxb-test", latency: float = 0.0) -> None:
         self.token = token
-        self.scopes = {"chat:write", "commands", "im:write", "users:read", "users:read.email"}
+        self.scopes = {
+            "channels:history",
+            "chat:write",
+            "commands",
+            "groups:history",
+            "im:history",
+            "im:write",
+            "users:read",
+            "users:read.email",
+        }
         """The bot token's scopes, as auth.test lists them (``X-OAuth-Scopes``)."""
         self.workspace = Workspace()
         self.calls: list[Call] = []
@@ -182,6 +191,10 @@ class FakeSlack:
     def drop(self, method: str, times: int = 1) -> None:
         """Close the connection without answering (a network error for the client)."""
         self.faults.add(method, Fault("drop", times))
+
+    def lose_answer(self, method: str, times: int = 1) -> None:
+        """Slack does the call, and the connection drops before its answer arrives."""
+        self.faults.add(method, Fault("lost", times))
 
     def outage(self, seconds: float) -> None:
         """Every method and response_url answers 503 for ``seconds`` from now."""
@@ -340,6 +353,10 @@ class FakeSlack:
                 response.headers["X-OAuth-Scopes"] = ",".join(sorted(self.scopes))
         elif fault.kind == "drop":
             return await self._drop(request, Call(method, params, request.headers, arrived, 0))
+        elif fault.kind == "lost":
+            body = self._answer(method, params, token, problem)
+            lost = Call(method, params, request.headers, arrived, 0, body, "lost")
+            return await self._drop(request, lost)
         else:
             status, body, response = fault.response()
         label = None if fault is None else fault.label
@@ -396,7 +413,7 @@ class FakeSlack:
 
     async def _drop(self, request: web.Request, record: Call | ResponsePost) -> web.StreamResponse:
         if isinstance(record, Call):
-            self.calls.append(replace(record, fault="drop"))
+            self.calls.append(replace(record, fault=record.fault or "drop"))
         else:
             self.responses.append(replace(record, error="drop"))
         assert request.transport is not None

@@ -1,7 +1,8 @@
 """Faults that ``FakeSlack`` injects for resilience tests, like the ones real Slack has.
 
 HTTP 5xx (an HTML error page, as Slack's edge serves), HTTP 429 with ``Retry-After``,
-an ``ok: false`` answer, a dropped connection, an outage of every method for a while,
+an ``ok: false`` answer, a dropped connection (before Slack acts, or after: the answer
+lost), an outage of every method for a while,
 and latency per method.
 """
 
@@ -17,7 +18,9 @@ from aiohttp import web
 
 @dataclass
 class Fault:
-    kind: Literal["status", "ratelimit", "error", "drop"]
+    kind: Literal["status", "ratelimit", "error", "drop", "lost"]
+    """``drop``: the connection closes before Slack acts; ``lost``: Slack acts (a post is
+    posted), then the connection closes before the answer arrives."""
     remaining: int
     status: int = 500
     retry_after: int = 1
@@ -29,8 +32,8 @@ class Fault:
             return "ratelimited"
         if self.kind == "error":
             return f"error {self.error}"
-        if self.kind == "drop":
-            return "drop"
+        if self.kind in ("drop", "lost"):
+            return self.kind
         return f"http {self.status}"
 
     def response(self) -> tuple[int, dict[str, Any], web.Response]:

@@ -27,7 +27,18 @@ from policies.model import Policy
 from store.db import Database
 from store.migrate import current_revision, head_revision
 
-SCOPES: Final = frozenset({"chat:write", "commands", "im:write", "users:read", "users:read.email"})
+SCOPES: Final = frozenset(
+    {
+        "channels:history",
+        "chat:write",
+        "commands",
+        "groups:history",
+        "im:history",
+        "im:write",
+        "users:read",
+        "users:read.email",
+    }
+)
 """The bot scopes manifest.yml asks for (tests/slack/test_manifest.py holds them equal)."""
 
 
