@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import VirtualClock
+from tests.api.conftest import with_people
 from tests.slack.flows import DEAL_CHANNEL, ESCALATION_CHANNEL
 from tests.support.app_server import RunningApp, running_app
 from tests.support.fake_slack import FakeSlack
@@ -38,3 +39,14 @@ async def app(
 ) -> AsyncIterator[RunningApp]:
     async with running_app(database_url, policy_file, slack, clock=clock) as running:
         yield running
+
+
+@pytest.fixture
+async def live_app(database_url: str, policy_file: Path) -> AsyncIterator[RunningApp]:
+    """The app on the real clock, as a fresh process (Slack has sent it nothing yet), for
+    tests where time must pass for real: the outbox's retries and backoff."""
+    async with (
+        FakeSlack() as fake,
+        running_app(database_url, policy_file, with_people(fake)) as app,
+    ):
+        yield app

@@ -5,75 +5,63 @@ carries its row id in Slack message metadata, so a card or a reply shows once.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import delete, select, update
 
 from bot.cards.ids import CardAction
 from bot.slack.gateway import METADATA_EVENT
 from store import messages
 from store.models import OutboxMessage, SlackMessage
-from tests.api.conftest import with_people
 from tests.api.test_lookup import created
 from tests.slack.flows import LISA, card_for, cards, eventually, settled
-from tests.support.app_server import RunningApp, running_app
-from tests.support.fake_slack import FakeSlack
+from tests.support.app_server import RunningApp
 
 
-@pytest.fixture
-async def app(database_url: str, policy_file: Path) -> AsyncIterator[RunningApp]:
-    async with (
-        FakeSlack() as slack,
-        running_app(database_url, policy_file, with_people(slack)) as app,
-    ):
-        yield app
+async def test_a_card_whose_answer_was_lost_is_found_not_posted_again(live_app: RunningApp) -> None:
+    live_app.slack.lose_answer("chat.postMessage", times=20)  # every post's answer, for a while
 
+    await created(live_app)
+    card = await card_for(live_app.slack, LISA)
+    await eventually(
+        lambda: live_app.slack.calls_to("conversations.history"), "a look for the card"
+    )
+    live_app.slack.clear_faults()
+    await settled(live_app)
 
-async def test_a_card_whose_answer_was_lost_is_found_not_posted_again(app: RunningApp) -> None:
-    app.slack.lose_answer("chat.postMessage", times=20)  # every post's answer, for a while
-
-    await created(app)
-    card = await card_for(app.slack, LISA)
-    await eventually(lambda: app.slack.calls_to("conversations.history"), "a look for the card")
-    app.slack.clear_faults()
-    await settled(app)
-
-    assert len(cards(app.slack, LISA)) == 1
+    assert len(cards(live_app.slack, LISA)) == 1
     assert card.metadata is not None
     assert card.metadata["event_type"] == METADATA_EVENT
     # the card was recorded where it is: a decision updates that very message
-    await app.requests.click(card, CardAction.APPROVE, user=LISA)
+    await live_app.requests.click(card, CardAction.APPROVE, user=LISA)
     await eventually(
-        lambda: [c for c in app.slack.calls_to("chat.update") if c.params["ts"] == card.ts],
+        lambda: [c for c in live_app.slack.calls_to("chat.update") if c.params["ts"] == card.ts],
         "the card updated in place",
     )
-    assert len(cards(app.slack, LISA)) == 1
+    assert len(cards(live_app.slack, LISA)) == 1
 
 
-async def test_every_post_carries_its_outbox_row(app: RunningApp) -> None:
-    await created(app)
-    await card_for(app.slack, LISA)
-    await settled(app)
+async def test_every_post_carries_its_outbox_row(live_app: RunningApp) -> None:
+    await created(live_app)
+    await card_for(live_app.slack, LISA)
+    await settled(live_app)
 
-    posts = app.slack.delivered("chat.postMessage")
+    posts = live_app.slack.delivered("chat.postMessage")
     assert posts
     ids = [p.params["metadata"]["event_payload"]["outbox_id"] for p in posts]
     assert len(ids) == len(set(ids))
-    assert not app.slack.calls_to("conversations.history")  # nothing was in doubt
+    assert not live_app.slack.calls_to("conversations.history")  # nothing was in doubt
 
 
-async def test_a_row_left_claimed_by_a_dead_process_is_looked_for(app: RunningApp) -> None:
+async def test_a_row_left_claimed_by_a_dead_process_is_looked_for(live_app: RunningApp) -> None:
     """A process posted the card and died before writing down how it went: its claim
     runs out, and the next claimer finds the card instead of posting it again."""
-    await created(app)
-    card = await card_for(app.slack, LISA)
-    await settled(app)
+    await created(live_app)
+    card = await card_for(live_app.slack, LISA)
+    await settled(live_app)
     assert card.metadata is not None
     row_id = card.metadata["event_payload"]["outbox_id"]
-    async with app.deps.db.transaction() as session:
+    async with live_app.deps.db.transaction() as session:
         row = await session.get(OutboxMessage, row_id)
         assert row is not None
         approval = row.payload["approval_id"]
@@ -87,47 +75,51 @@ async def test_a_row_left_claimed_by_a_dead_process_is_looked_for(app: RunningAp
             delete(SlackMessage).where(SlackMessage.subject == messages.card_subject(approval))
         )
 
-    await eventually(lambda: app.slack.calls_to("conversations.history"), "a look for the card")
-    await settled(app)
+    await eventually(
+        lambda: live_app.slack.calls_to("conversations.history"), "a look for the card"
+    )
+    await settled(live_app)
 
-    assert len(cards(app.slack, LISA)) == 1
-    async with app.deps.db.read() as session:
+    assert len(cards(live_app.slack, LISA)) == 1
+    async with live_app.deps.db.read() as session:
         done = await session.scalar(select(OutboxMessage.done_at).where(OutboxMessage.id == row_id))
     assert done is not None
-    async with app.deps.db.read() as session:
+    async with live_app.deps.db.read() as session:
         kept = await messages.get_message(session, messages.card_subject(approval))
     assert kept is not None
     assert kept.ts == card.ts  # found where it was, for the updates to come
 
 
-async def test_without_the_history_scopes_a_post_in_doubt_is_made_again(app: RunningApp) -> None:
+async def test_without_the_history_scopes_a_post_in_doubt_is_made_again(
+    live_app: RunningApp,
+) -> None:
     """At least once rather than never: a workspace that did not grant the history scopes
     gets the card again after a lost answer, and the log says why."""
-    app.slack.lose_answer("chat.postMessage", times=3)  # the deal thread's post and the card
-    app.slack.error("conversations.history", "missing_scope", times=50)
+    live_app.slack.lose_answer("chat.postMessage", times=3)  # the deal thread's post and the card
+    live_app.slack.error("conversations.history", "missing_scope", times=50)
 
-    await created(app)
+    await created(live_app)
 
-    await card_for(app.slack, LISA, count=2)
+    await card_for(live_app.slack, LISA, count=2)
 
 
 async def test_no_message_anywhere_twice_when_every_answer_is_lost_for_a_while(
-    app: RunningApp,
+    live_app: RunningApp,
 ) -> None:
     """Cards, the deal thread's parent and its replies (searched in the thread), the
     owner's notice: each outbox row's message is in Slack once."""
-    app.slack.lose_answer("chat.postMessage", times=12)
+    live_app.slack.lose_answer("chat.postMessage", times=12)
 
-    await created(app)
-    card = await card_for(app.slack, LISA)
-    await app.requests.click(card, CardAction.APPROVE, user=LISA)
-    await eventually(lambda: app.slack.calls_to("conversations.replies"), "a look in a thread")
-    app.slack.clear_faults()
-    await settled(app)
+    await created(live_app)
+    card = await card_for(live_app.slack, LISA)
+    await live_app.requests.click(card, CardAction.APPROVE, user=LISA)
+    await eventually(lambda: live_app.slack.calls_to("conversations.replies"), "a look in a thread")
+    live_app.slack.clear_faults()
+    await settled(live_app)
 
     posted = [
         versions[-1].metadata["event_payload"]["outbox_id"]
-        for channel in app.slack.workspace.history.values()
+        for channel in live_app.slack.workspace.history.values()
         for versions in channel.values()
         if versions[-1].metadata is not None
     ]
