@@ -21,6 +21,7 @@ from bot.crm import intake as crm_intake
 from bot.crm.intake import CrmRequest
 from bot.interactions.deps import ServeDeps
 from bot.web import intake
+from bot.web.openapi import openapi_document
 from policies.intake import Crm
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ Handler = Callable[[web.Request, ServeDeps], Awaitable[web.StreamResponse]]
 
 def routes(deps: ServeDeps) -> list[web.RouteDef]:
     return [
+        web.get("/api/openapi.json", handle_openapi),
         web.post("/api/deals", _api(handle_deal_post, deps)),
         web.post("/api/deals/preview", _api(handle_preview_post, deps)),
         web.get("/api/deals", _api(handle_deals_get, deps)),
@@ -81,6 +83,11 @@ def _api(
             return _error(500, {"error": "internal_error", "message": message})
 
     return answer
+
+
+async def handle_openapi(request: web.Request) -> web.StreamResponse:
+    """The API's OpenAPI document; reading it needs no token."""
+    return web.json_response(openapi_document())
 
 
 async def handle_deal_post(request: web.Request, deps: ServeDeps) -> web.StreamResponse:
@@ -156,6 +163,7 @@ _METHODS = (
     (re.compile(r"deals/[^/]+"), "GET, PATCH"),
     (re.compile(r"deals/[^/]+/withdraw"), "POST"),
     (re.compile(r"intake/(hubspot|salesforce)"), "POST"),
+    (re.compile(r"openapi\.json"), "GET"),
 )
 
 
@@ -167,7 +175,10 @@ async def handle_unknown_request(request: web.Request) -> web.StreamResponse:
             message = f"{request.path} answers {allowed}, not {request.method}"
             body = {"error": "method_not_allowed", "message": message}
             return _error(405, body, headers={"Allow": allowed})
-    message = f"there is no {request.path}; the API is POST /api/deals and GET /api/deals/{{id}}"
+    message = (
+        f"there is no {request.path}; the API is POST /api/deals and GET /api/deals/{{id}} "
+        "(all of it: GET /api/openapi.json)"
+    )
     return _error(404, {"error": "not_found", "message": message})
 
 

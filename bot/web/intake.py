@@ -175,10 +175,35 @@ async def read_body(stream: BodyStream, declared: int | None, limit: int = MAX_B
 def parse_deal(body: bytes) -> DealTerms:
     """The deal in a request body; NotJson or InvalidDeal when it is not one."""
     data = parse_object(body, "the deal")
+    problems = number_problems(data)
     try:
-        return DealTerms.model_validate(data)
+        terms = DealTerms.model_validate(data)
     except ValidationError as error:
-        raise InvalidDeal(field_errors(error)) from None
+        problems += field_errors(error)
+    if problems:
+        raise InvalidDeal(problems)
+    return terms
+
+
+_NUMBERS = {"acv": False, "discount": False, "term_months": True, "employees": True}
+"""The deal's number fields, and whether each is a whole number."""
+
+
+def number_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Numbers must be JSON numbers here, as the OpenAPI document says: ``"36"`` or
+    ``true`` is refused rather than read as 36 or 1 (a CRM's text goes through its
+    ``intake:`` mapping, which reads text as numbers on purpose)."""
+    problems = []
+    for name, whole in _NUMBERS.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            kind = "a whole number, such as 36" if whole else "a number, such as 500000"
+            problems.append((name, f"{name} must be {kind} (a JSON number, not {_kind(value)})"))
+        elif whole and isinstance(value, float) and not value.is_integer():
+            problems.append((name, f"{name} must be a whole number"))
+    return problems
 
 
 def parse_object(body: bytes, what: str, *, empty: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -226,6 +251,8 @@ async def revise(deps: Deps, ref: str, changes: dict[str, Any]) -> DealJson:
     deal_id = _deal_id(ref)
     if not changes:
         raise InvalidDeal([("deal", 'send the fields to change, such as {"discount": 15}')])
+    if problems := number_problems(changes):
+        raise InvalidDeal(problems)
     try:
         async with deps.unit_of_work() as uow:
             await revise_deal(uow, deal_id, changes, API_ACTOR, source=RevisionSource.CRM)
@@ -302,5 +329,5 @@ def _reject_constant(name: str) -> Any:
 
 
 def _kind(data: object) -> str:
-    names = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+    names = {list: "array", dict: "object", str: "string", bool: "boolean", type(None): "null"}
     return names.get(type(data), "number")
