@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from markupsafe import Markup
 from slack_sdk.models.blocks import Block
 
 from bot.cards.blocks import SlackMessage, context, message, section
-from bot.cards.briefing import waiting_on
+from bot.cards.briefing import WEEK, waiting_on
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.text.mrkdwn import who
 from bot.text.prose import render_part
@@ -26,9 +26,6 @@ from policies.duration import Span
 TEMPLATE = "digest.j2"
 
 Item = tuple[DealSnapshot, ApprovalSnapshot]
-
-WEEK = Span(wall=timedelta(days=7))
-"""The policy's default ``stalled_after``."""
 
 
 @dataclass(frozen=True)

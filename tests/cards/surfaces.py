@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot.cards.approval import build_approval_card, build_decided_card
+from bot.cards.briefing import WEEK, Briefing, build_briefing_dm
+from bot.cards.digest import Digest, build_digest_message
 from bot.cards.escalation import build_escalation_message
 from bot.cards.home import build_home
 from bot.cards.modals import build_deal_modal, build_reason_modal, deal_modal_initial
@@ -21,6 +23,7 @@ from bot.cards.replies import (
     build_not_found_reply,
     build_status_reply,
 )
+from bot.cards.stalled import build_stalled_nudge, build_stalled_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
 from bot.read_models.approval_inbox import HomeData
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
@@ -181,6 +184,37 @@ def all_surfaces(world: World) -> dict[str, Callable[[], Built]]:
             )
         ),
         "error": msg(lambda: build_error_reply(f"{world.pending.company} could not be saved.")),
+        "briefing": msg(
+            lambda: build_briefing_dm(
+                Briefing(
+                    user=LISA,
+                    local_date=now.date(),
+                    now=now,
+                    overdue=waiting,
+                    later=waiting,
+                    decided=[(world.approved, lisa(world.approved))],
+                    own=[world.pending],
+                    stalled=[world.pending],
+                )
+            )
+        ),
+        "digest": msg(
+            lambda: build_digest_message(
+                Digest(
+                    now.date(),
+                    now,
+                    in_review=1,
+                    overdue=waiting,
+                    overdue_total=1,
+                    due_today=waiting,
+                    due_today_total=1,
+                    stalled=[world.pending],
+                    stalled_total=1,
+                )
+            )
+        ),
+        "stalled_nudge": msg(lambda: build_stalled_nudge(world.pending, late)),
+        "stalled_reply": msg(lambda: build_stalled_reply([world.pending], late, 1, WEEK)),
     }
     return surfaces
 

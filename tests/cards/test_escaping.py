@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.cards.modals import build_reason_modal
 from tests.cards.surfaces import all_surfaces, build_world
@@ -114,3 +116,44 @@ def test_mrkdwn_objects_are_verbatim_so_plain_words_like_at_channel_stay_words()
         return []
 
     assert all(o.get("verbatim") is True for o in objects(payload["blocks"]))
+
+
+HOSTILE = st.sampled_from(
+    [
+        "<!channel>",
+        "<!here|here>",
+        "<@U0LISA>",
+        "<#C0DEALDESK>",
+        "<http://evil.example|click here>",
+        "<!date^1700000000^{date}|x>",
+        "&",
+        "&lt;",
+        "<",
+        ">",
+        "\n>",
+        "*",
+        "`",
+        "\u202e",
+        "\x00",
+    ]
+)
+USER_TEXT = st.lists(st.one_of(HOSTILE, st.text(max_size=6)), max_size=6).map("".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(company=USER_TEXT.filter(lambda text: text.strip()), comment=USER_TEXT)
+def test_no_user_text_becomes_markup_on_any_surface(company: str, comment: str) -> None:
+    """Whatever a company name or a comment holds, on every card, thread reply, Home tab,
+    briefing, digest, report and ephemeral reply it stays text: no broadcast, mention,
+    link or date token of its own."""
+    surfaces = all_surfaces(build_world(company=company, comment=comment or None))
+    for name, build in surfaces.items():
+        built = build()
+        texts = [text for kind, text in text_objects(built.payload) if kind == "mrkdwn"]
+        if built.surface == "message":
+            texts.append(built.payload["text"])
+        for text in texts:
+            leftover = OUR_TOKENS.sub("", text)
+            assert "<" not in leftover, (name, text)
+            assert ">" not in leftover, (name, text)
+            assert not BARE_AMPERSAND.search(leftover), (name, text)
