@@ -80,12 +80,11 @@ def build_app(settings: Settings, deps: ServeDeps, *, socket_mode: bool = False)
         request is not answered yet: that needs nothing from Slack's Web API, which may be
         the very thing that failed. Slack never gets a 5xx from dealdesk."""
         reference = uuid.uuid4().hex[:8]
-        log.exception(
-            "unexpected error %s handling a %s request",
-            reference,
-            body.get("type") or body.get("command"),
-            exc_info=error,
-        )
+        kind = body.get("type") or body.get("command")
+        if isinstance(error, SlackTrouble):  # Slack's answer, not our bug: one line
+            log.warning("Slack refused %s handling a %s request: %s", error.method, kind, error)
+        else:
+            log.exception("unexpected error %s handling a %s request", reference, kind)
         message = (
             "Slack is not answering dealdesk just now, so that could not open; nothing was "
             "lost, please try again in a minute."

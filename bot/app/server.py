@@ -8,6 +8,7 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from bot.app.bolt import build_app
 from bot.app.settings import Settings
 from bot.app.wiring import Runtime, build_runtime
 from bot.core.deps import open_deps
+from bot.web.signatures import slack_signed
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +31,19 @@ def build_web_app(runtime: Runtime, bolt: AsyncApp) -> web.Application:
     as long as the application does."""
     web_app = web.Application(client_max_size=1024 * 1024)
     metrics = runtime.deps.metrics
+    configured = runtime.settings.slack_signing_secret
+    secret = configured.get_secret_value() if configured else None
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
         with runtime.traffic.request():
-            response = await to_aiohttp_response(
-                await bolt.async_dispatch(await to_bolt_request(request))
-            )
+            try:
+                bolt_request = await to_bolt_request(request)
+            except (ValueError, TypeError, AttributeError, KeyError) as error:
+                # Bolt reads the body before it checks the signature: a body that is not
+                # JSON or a form of Slack's shapes fails there
+                return await _unreadable(request, secret, error, runtime.deps.clock.now())
+            response = await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
         metrics.ack_seconds.observe(time.perf_counter() - started)
         return response
 
@@ -43,6 +51,18 @@ def build_web_app(runtime: Runtime, bolt: AsyncApp) -> web.Application:
     web_app.router.add_routes(handlers.http_routes(runtime.deps))
     web_app.cleanup_ctx.append(_background(runtime))
     return web_app
+
+
+async def _unreadable(
+    request: web.Request, secret: str | None, error: Exception, now: datetime
+) -> web.Response:
+    """A body that is not JSON or a form of Slack's shapes: 401 unless Slack signed it
+    (then 400). Slack never sends one; whoever did learns nothing else."""
+    body = await request.read()
+    if secret is None or not slack_signed(secret, request.headers, body, now):
+        return web.Response(status=401, text="invalid request")
+    log.warning("a signed request to /slack/events could not be read: %r", error)
+    return web.Response(status=400, text="the request body could not be read")
 
 
 def _background(runtime: Runtime) -> Callable[[web.Application], AsyncIterator[None]]:

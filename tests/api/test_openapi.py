@@ -5,12 +5,7 @@ refused request. The longer run is ``python -m bench.fuzz``."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sqlite3
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,76 +17,22 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from bot.web.openapi import openapi_document
 from policies.loader import bundled_policy_path
-from tests.api.conftest import with_people
 from tests.crm.conftest import HUBSPOT_SECRET, INTAKE, SALESFORCE_SECRET
-from tests.support.app_server import API_TOKEN, running_app
-from tests.support.fake_slack import FakeSlack
+from tests.support.app_server import API_TOKEN
+from tests.support.threaded_app import ThreadedApp
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 
 
-class Served:
-    """The real app with a FakeSlack, on an event loop of its own thread, for a fuzzer
-    that calls it over HTTP from this one."""
-
-    def __init__(self, database: Path, policy: Path) -> None:
-        self.url = ""
-        self.tracebacks: list[str] = []
-        self._database = database
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(
-            target=self._loop.run_until_complete,
-            args=(self._run(f"sqlite+aiosqlite:///{database}", policy),),
-        )
-        self._watch = _Tracebacks(self.tracebacks)
-
-    def deals(self) -> int:
-        with sqlite3.connect(self._database) as connection:
-            [(count,)] = connection.execute("SELECT count(*) FROM deals").fetchall()
-        return int(count)
-
-    async def _run(self, database_url: str, policy: Path) -> None:
-        self._stop = asyncio.Event()
-        async with (
-            FakeSlack() as slack,
-            running_app(database_url, policy, with_people(slack)) as app,
-        ):
-            self.url = app.url
-            self._ready.set()
-            await self._stop.wait()
-
-    def __enter__(self) -> Served:
-        logging.getLogger().addHandler(self._watch)
-        self._thread.start()
-        if not self._ready.wait(30):
-            raise RuntimeError("the app did not start")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
-        self._loop.close()
-        logging.getLogger().removeHandler(self._watch)
-
-
-class _Tracebacks(logging.Handler):
-    """Every log record that carries a traceback."""
-
-    def __init__(self, found: list[str]) -> None:
-        super().__init__(logging.DEBUG)
-        self._found = found
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info:
-            self._found.append(self.format(record))
+def crm_checks(path: str) -> list[Any]:
+    """A CRM's body is any record: whether it maps onto a deal is the policy's to say (a
+    422 names the fields), so "schema-valid request rejected" is not asked there."""
+    return [positive_data_acceptance] if path.startswith("/api/intake/") else []
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedApp]:
     """With both CRMs mapped, so their requests reach the mapping too."""
     folder = tmp_path_factory.mktemp("fuzz")
     policy = folder / "policy.yml"
@@ -99,14 +40,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DEALDESK_TEST_HUBSPOT_SECRET", HUBSPOT_SECRET)
         patch.setenv("DEALDESK_TEST_SALESFORCE_SECRET", SALESFORCE_SECRET)
-        with Served(folder / "dealdesk.db", policy) as app:
+        with ThreadedApp(folder / "dealdesk.db", policy) as app:
             yield app
-
-
-def crm_checks(path: str) -> list[Any]:
-    """A CRM's body is any record: whether it maps onto a deal is the policy's to say (a
-    422 names the fields), so "schema-valid request rejected" is not asked there."""
-    return [positive_data_acceptance] if path.startswith("/api/intake/") else []
 
 
 @pytest.fixture(scope="module")
@@ -122,13 +57,13 @@ def session() -> Iterator[requests.Session]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_answer_is_as_documented(
-    case: Any, served: Served, session: requests.Session
+    case: Any, served: ThreadedApp, session: requests.Session
 ) -> None:
     """Every answer as documented, never a 5xx, never a traceback in the log, and a
     refused request stores nothing. (An unknown query parameter or header is ignored,
     as the web does, so schemathesis's "schema-violating request accepted" is not
     asked.)"""
-    before = served.deals()
+    before = served.count("deals")
     headers = {} if case.path == "/api/intake/hubspot" else {"Authorization": f"Bearer {API_TOKEN}"}
     answer = case.call_and_validate(
         base_url=served.url,
@@ -137,11 +72,13 @@ def test_every_answer_is_as_documented(
         excluded_checks=[negative_data_rejection, *crm_checks(case.path)],
     )
     if answer.status_code >= 400:
-        assert served.deals() == before, "a refused request stored a deal"
+        assert served.count("deals") == before, "a refused request stored a deal"
     assert served.tracebacks == [], served.tracebacks
 
 
-def test_the_document_is_served_without_a_token(served: Served, session: requests.Session) -> None:
+def test_the_document_is_served_without_a_token(
+    served: ThreadedApp, session: requests.Session
+) -> None:
     answer = session.get(f"{served.url}/api/openapi.json", timeout=10)
 
     assert answer.status_code == 200
