@@ -1,0 +1,122 @@
+"""Chaos: a stream of deals and clicks (retried as Slack retries them), with reminders and
+timeouts on second-long SLAs, against ``dealdesk serve`` processes SIGKILLed at random
+moments and restarted; then the books: kills, clicks, decisions, cards, doubled, lost.
+
+    python -m bench.chaos                                   # 100 kills, one serve, SQLite
+    python -m bench.chaos --database postgres --instances 2 # two serves sharing PostgreSQL
+
+Exit 1 unless nothing was doubled or lost, nothing applied twice, every approval is
+consistent and ``dealdesk audit verify`` passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from store.db import Database
+from tests.support.chaos import Chaos, Figures, add_people, chaos_policy
+from tests.support.databases import reset_postgres, sqlite_url
+from tests.support.fake_slack import FakeSlack
+
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.chaos", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--kills", type=int, default=100, help="SIGKILLs, each followed by a restart"
+    )
+    parser.add_argument("--instances", type=int, default=1, help="serve processes (PostgreSQL)")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
+    parser.add_argument("--sla", default="6s", help="every approver's SLA (reminders at half)")
+    parser.add_argument("--between", type=float, default=1.0, help="mean seconds between kills")
+    parser.add_argument("--seed", type=int, default=7)
+    options = parser.parse_args(argv)
+    if options.instances > 1 and options.database == "sqlite":
+        parser.error("several instances need --database postgres (SQLite is for one process)")
+    return options
+
+
+async def run(
+    directory: Path,
+    *,
+    kills: int,
+    instances: int = 1,
+    database_url: str | None = None,
+    sla: str = "6s",
+    between: float = 1.0,
+    seed: int = 7,
+) -> Figures:
+    started = time.monotonic()
+    policy = directory / "chaos.yml"
+    policy.write_text(chaos_policy(sla), encoding="utf-8")
+    url = database_url or sqlite_url(directory)
+    async with FakeSlack() as slack:
+        add_people(slack)
+        async with Chaos(directory, slack, policy, url, seed) as chaos:
+            await chaos.start(instances)
+            stop = asyncio.Event()
+            stream = asyncio.create_task(chaos.stream(stop))
+            for _ in range(kills):
+                await asyncio.sleep(chaos.random.expovariate(1 / between))
+                await chaos.kill_and_restart()
+            await asyncio.sleep(2 * between)
+            stop.set()
+            await stream
+            db = Database.connect(url)
+            try:
+                await chaos.clear_inboxes(db)
+                await chaos.settle(db)
+                figures = await chaos.check(db, url)
+            finally:
+                await db.dispose()
+    figures.seconds = time.monotonic() - started
+    return figures
+
+
+def show(figures: Figures, title: str) -> None:
+    table = Table(title=title)
+    table.add_column("measure")
+    table.add_column("result", justify="right")
+    for row in figures.rows():
+        table.add_row(*row)
+    Console().print(table)
+    for problem in figures.inconsistent[:20]:
+        Console().print(f"[red]✗[/] {problem}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse(sys.argv[1:] if argv is None else argv)
+    with tempfile.TemporaryDirectory(prefix="dealdesk-chaos-") as directory:
+        database_url = None
+        if options.database == "postgres":
+            asyncio.run(reset_postgres(options.postgres_url))
+            database_url = options.postgres_url
+        figures = asyncio.run(
+            run(
+                Path(directory),
+                kills=options.kills,
+                instances=options.instances,
+                database_url=database_url,
+                sla=options.sla,
+                between=options.between,
+                seed=options.seed,
+            )
+        )
+    show(figures, f"{options.kills} kills, {options.instances} × serve on {options.database}")
+    return 0 if figures.clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
