@@ -15,16 +15,13 @@ import argparse
 import asyncio
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from store.db import Database
-from tests.support.chaos import Chaos, Figures, add_people, chaos_policy
-from tests.support.databases import reset_postgres, sqlite_url
-from tests.support.fake_slack import FakeSlack
+from tests.support.chaos import Figures, run_chaos
+from tests.support.databases import reset_postgres
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -48,43 +45,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return options
 
 
-async def run(
-    directory: Path,
-    *,
-    kills: int,
-    instances: int = 1,
-    database_url: str | None = None,
-    sla: str = "6s",
-    between: float = 1.0,
-    seed: int = 7,
-) -> Figures:
-    started = time.monotonic()
-    policy = directory / "chaos.yml"
-    policy.write_text(chaos_policy(sla), encoding="utf-8")
-    url = database_url or sqlite_url(directory)
-    async with FakeSlack() as slack:
-        add_people(slack)
-        async with Chaos(directory, slack, policy, url, seed) as chaos:
-            await chaos.start(instances)
-            stop = asyncio.Event()
-            stream = asyncio.create_task(chaos.stream(stop))
-            for _ in range(kills):
-                await asyncio.sleep(chaos.random.expovariate(1 / between))
-                await chaos.kill_and_restart()
-            await asyncio.sleep(2 * between)
-            stop.set()
-            await stream
-            db = Database.connect(url)
-            try:
-                await chaos.clear_inboxes(db)
-                await chaos.settle(db)
-                figures = await chaos.check(db, url)
-            finally:
-                await db.dispose()
-    figures.seconds = time.monotonic() - started
-    return figures
-
-
 def show(figures: Figures, title: str) -> None:
     table = Table(title=title)
     table.add_column("measure")
@@ -92,7 +52,7 @@ def show(figures: Figures, title: str) -> None:
     for row in figures.rows():
         table.add_row(*row)
     Console().print(table)
-    for problem in figures.inconsistent[:20]:
+    for problem in [*figures.inconsistent, *figures.notes][:20]:
         Console().print(f"[red]✗[/] {problem}")
 
 
@@ -104,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(reset_postgres(options.postgres_url))
             database_url = options.postgres_url
         figures = asyncio.run(
-            run(
+            run_chaos(
                 Path(directory),
                 kills=options.kills,
                 instances=options.instances,

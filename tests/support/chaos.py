@@ -32,6 +32,7 @@ from bot.sandbox.workspace import Message
 from bot.slack.kinds import Work
 from store.db import Database
 from store.models import Approval, AuditEvent, Deal, DecisionRequest, OutboxMessage
+from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.processes import API_TOKEN, run_dealdesk
 from tests.support.serving import Serve, drained, serving
@@ -87,9 +88,10 @@ class Figures:
     kills: int = 0
     deals: int = 0
     clicks: int = 0
-    """Clicks sent (first tries)."""
+    """Clicks sent (first tries): Approve, and Reject (which opens the reason modal)."""
     acked: int = 0
-    """Clicks Slack got a 200 for (after its retries, if any)."""
+    """Clicks Slack got a 200 for (after its retries, if any); each acked Approve must be
+    journaled and applied, once."""
     retries: int = 0
     decisions: int = 0
     """Approvals decided by a person's click."""
@@ -100,6 +102,8 @@ class Figures:
     """Pending approvals whose approver has no card, and acked clicks never applied."""
     applied_twice: int = 0
     inconsistent: list[str] = field(default_factory=list)
+    unapplied: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     audit_ok: bool = False
     seconds: float = 0.0
 
@@ -288,7 +292,8 @@ class Chaos:
                 ) as answer:
                     if answer.status == 200:
                         self.figures.acked += 1
-                        self.acked.append((int(str(element.get("value"))), user))
+                        if action is CardAction.APPROVE:  # Reject asks for a reason first
+                            self.acked.append((int(str(element.get("value"))), user))
                         return
             except (aiohttp.ClientError, TimeoutError):
                 pass
@@ -358,6 +363,14 @@ class Chaos:
         pending = [a for a in approvals if a.status == "pending" and a.assignee.startswith("U0")]
         no_card = [a for a in pending if cards.get(a.id, 0) == 0]
         figures.lost = len(no_card) + len(unapplied)
+        figures.inconsistent += [f"approval {a.id}: pending, and no card" for a in no_card]
+        figures.unapplied = unapplied
+        journal_by = {(j.approval_id, j.actor): j for j in journal}
+        figures.notes = [
+            f"click on approval {a} by {u}: acked, journal row "
+            f"{'missing' if (a, u) not in journal_by else 'unprocessed'}"
+            for a, u in unapplied
+        ]
         figures.inconsistent = _inconsistent(approvals, deals)
         code, said = await run_dealdesk(
             {"DATABASE_URL": env_database_url, "PATH": _path(), "HOME": str(self.directory)},
@@ -408,3 +421,43 @@ def _inconsistent(approvals: Any, deals: dict[int, Deal]) -> list[str]:
 
 def _path() -> str:
     return os.environ.get("PATH", "")
+
+
+async def run_chaos(
+    directory: Path,
+    *,
+    kills: int,
+    instances: int = 1,
+    database_url: str | None = None,
+    sla: str = "6s",
+    between: float = 1.0,
+    seed: int = 7,
+) -> Figures:
+    """Start ``instances`` serves, stream deals and clicks with ``kills`` SIGKILLs (one
+    every ``between`` seconds on average), let the approvers clear their inboxes, and
+    read the books."""
+    started = time.monotonic()
+    policy = directory / "chaos.yml"
+    policy.write_text(chaos_policy(sla), encoding="utf-8")
+    url = database_url or sqlite_url(directory)
+    async with FakeSlack() as slack:
+        add_people(slack)
+        async with Chaos(directory, slack, policy, url, seed) as chaos:
+            await chaos.start(instances)
+            stop = asyncio.Event()
+            stream = asyncio.create_task(chaos.stream(stop))
+            for _ in range(kills):
+                await asyncio.sleep(chaos.random.expovariate(1 / between))
+                await chaos.kill_and_restart()
+            await asyncio.sleep(2 * between)
+            stop.set()
+            await stream
+            db = Database.connect(url)
+            try:
+                await chaos.clear_inboxes(db)
+                await chaos.settle(db)
+                figures = await chaos.check(db, url)
+            finally:
+                await db.dispose()
+    figures.seconds = time.monotonic() - started
+    return figures
