@@ -1,6 +1,6 @@
 """Morning briefings and audit verification at scale, on SQLite.
 
-    python -m bench.briefings [--approvers 5000] [--approvals 50000] [--events 500000] [--json]
+    python -m bench.briefings [--approvers 10000] [--approvals 100000] [--events 500000] [--json]
 
 Seeds a fresh SQLite file in a new temporary directory (bench/briefing_seed.py: a
 generated policy with that many territory managers, that many open approvals, and an
@@ -12,7 +12,11 @@ then measures:
     target under 30 s;
 (b) ``dealdesk audit verify``: the real CLI, run as a subprocess with DATABASE_URL
     pointing at the file, timed from start to exit (start-up included); target at
-    least 100,000 events per second.
+    least 200,000 events per second;
+(c) ``dealdesk serve`` on that file: seconds from start to ``/healthz`` answering 200
+    (target under 1.5 s, and also measured on an empty database with the bundled
+    policy), and its resident memory five seconds later, with every open approval's
+    deadline scheduled (target under 150 MB).
 
 Prints a table with PASS/FAIL per target (``--json`` for machines); exits 1 when a
 target is missed. Nothing is cached between runs.
@@ -25,10 +29,12 @@ import asyncio
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,8 +51,10 @@ from store.migrate import upgrade
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 """A Monday, 08:00 in New York: briefing time."""
-COMPOSE_TARGET_S = 30.0
-VERIFY_TARGET_PER_S = 100_000.0
+COMPOSE_TARGET_S = 10.0
+VERIFY_TARGET_PER_S = 200_000.0
+READY_TARGET_S = 1.5
+RSS_TARGET_MB = 150.0
 
 
 @dataclass(frozen=True)
@@ -63,16 +71,27 @@ class Result:
     verify_s: float
     verify_per_s: float
     verify_pass: bool
+    ready_empty_s: float
+    ready_s: float
+    rss_mb: float
+
+    @property
+    def ready_pass(self) -> bool:
+        return max(self.ready_empty_s, self.ready_s) < READY_TARGET_S
+
+    @property
+    def rss_pass(self) -> bool:
+        return self.rss_mb < RSS_TARGET_MB
 
     @property
     def passed(self) -> bool:
-        return self.compose_pass and self.verify_pass
+        return self.compose_pass and self.verify_pass and self.ready_pass and self.rss_pass
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.briefings", description=__doc__)
-    parser.add_argument("--approvers", type=int, default=5_000)
-    parser.add_argument("--approvals", type=int, default=50_000, help="open approvals")
+    parser.add_argument("--approvers", type=int, default=10_000)
+    parser.add_argument("--approvals", type=int, default=100_000, help="open approvals")
     parser.add_argument("--events", type=int, default=500_000, help="audit events")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
@@ -116,6 +135,11 @@ def run(directory: Path, approvers: int, approvals: int, events: int, *, quiet: 
     say("running dealdesk audit verify …")
     verify_s = _verify(url, directory, len(seeded.events))
     per_s = len(seeded.events) / verify_s
+    say("starting dealdesk serve …")
+    empty = directory / "empty"
+    empty.mkdir()
+    ready_empty_s, _ = _serve(f"sqlite+aiosqlite:///{empty / 'empty.db'}", None, empty)
+    ready_s, rss_mb = _serve(url, policy_path, directory)
     return Result(
         approvers=approvers,
         open_approvals=seeded.pending,
@@ -129,6 +153,9 @@ def run(directory: Path, approvers: int, approvals: int, events: int, *, quiet: 
         verify_s=round(verify_s, 2),
         verify_per_s=round(per_s),
         verify_pass=per_s >= VERIFY_TARGET_PER_S,
+        ready_empty_s=round(ready_empty_s, 2),
+        ready_s=round(ready_s, 2),
+        rss_mb=round(rss_mb, 1),
     )
 
 
@@ -177,6 +204,52 @@ def _verify(url: str, directory: Path, events: int) -> float:
     return elapsed
 
 
+def _serve(url: str, policy: Path | None, directory: Path) -> tuple[float, float]:
+    """``dealdesk serve`` on ``url``: seconds until /healthz answers 200, and its resident
+    memory (MB) five seconds later, its deadlines scheduled."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(directory),
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": "bench-signing-secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "DATABASE_URL": url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        **({"DEALDESK_POLICY": str(policy)} if policy else {}),
+    }
+    script = Path(sys.executable).with_name("dealdesk")
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(script), "serve"], cwd=directory, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as ok:
+                    if ok.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.perf_counter() - started > 120:
+                raise SystemExit("dealdesk serve did not become healthy")
+            time.sleep(0.01)
+        ready = time.perf_counter() - started
+        time.sleep(5)
+        status = Path(f"/proc/{process.pid}/status").read_text(encoding="utf-8")
+        rss_kb = next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+        )
+    finally:
+        process.terminate()
+        process.wait(30)
+    return ready, rss_kb / 1024
+
+
 _CLI = "import sys; from bot.app.cli import main; sys.argv[0] = 'dealdesk'; main()"
 
 
@@ -202,6 +275,18 @@ def print_table(result: Result) -> None:
             f"{result.verify_per_s:,.0f} events/s ({result.verify_s:.2f} s)",
             f">= {VERIFY_TARGET_PER_S:,.0f} events/s",
             verdict(result.verify_pass),
+        ),
+        (
+            "dealdesk serve ready (empty / seeded)",
+            f"{result.ready_empty_s:.2f} s / {result.ready_s:.2f} s",
+            f"< {READY_TARGET_S} s",
+            verdict(result.ready_pass),
+        ),
+        (
+            "dealdesk serve memory (seeded)",
+            f"{result.rss_mb:.0f} MB",
+            f"< {RSS_TARGET_MB:.0f} MB",
+            verdict(result.rss_pass),
         ),
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
