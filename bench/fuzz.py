@@ -55,18 +55,23 @@ class Tally:
         self.server_errors += status >= 500
 
 
-def fuzz_slack(app: ThreadedApp, session: requests.Session, count: int) -> Tally:
-    tally = Tally()
-    approvals = "SELECT id, status, decided_by FROM approvals ORDER BY id"
-    before = app.rows(approvals)
-
-    @settings(
+def generated(count: int) -> settings:
+    """``count`` fresh examples: no shrinking, no example database, no deadline."""
+    return settings(
         max_examples=count,
         database=None,
         deadline=None,
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
+
+
+def fuzz_slack(app: ThreadedApp, session: requests.Session, count: int) -> Tally:
+    tally = Tally()
+    approvals = "SELECT id, status, decided_by FROM approvals ORDER BY id"
+    before = app.rows(approvals)
+
+    @generated(count)
     @given(forged=slack_requests(SIGNING_SECRET))
     def one(forged: Forged) -> None:
         answer = session.post(
@@ -100,13 +105,7 @@ def fuzz_api(app: ThreadedApp, session: requests.Session, count: int) -> Tally:
 def run_cases(
     app: ThreadedApp, session: requests.Session, strategy: Any, count: int, tally: Tally
 ) -> None:
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @generated(count)
     @given(case=strategy)
     def one(case: Any) -> None:
         before = app.count("deals")

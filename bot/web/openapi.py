@@ -151,6 +151,18 @@ _RECORDS = {
     "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}, "minItems": 1}],
 }
 
+
+def _crm_operation(summary: str, *, bearer: bool = True) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _RECORDS}}},
+        "responses": _answers(
+            {"201": ("created", "CrmAnswer"), "200": ("known", "CrmAnswer")}, "409", "422"
+        ),
+    }
+    return operation if bearer else {**operation, "security": []}
+
+
 _DEAL_REF = {
     "name": "ref",
     "in": "path",
@@ -273,33 +285,14 @@ def openapi_document() -> dict[str, Any]:
                 },
             },
             "/api/intake/hubspot": {
-                "post": {
-                    "summary": "HubSpot's requests, signed with X-HubSpot-Signature-v3",
-                    "security": [],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": _RECORDS}},
-                    },
-                    "responses": _answers(
-                        {"201": ("created", "CrmAnswer"), "200": ("known", "CrmAnswer")},
-                        "409",
-                        "422",
-                    ),
-                }
+                "post": _crm_operation(
+                    "HubSpot's requests, signed with X-HubSpot-Signature-v3", bearer=False
+                )
             },
             "/api/intake/salesforce": {
-                "post": {
-                    "summary": "Opportunities from a Flow or Apex (bearer or X-Dealdesk-Signature)",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": _RECORDS}},
-                    },
-                    "responses": _answers(
-                        {"201": ("created", "CrmAnswer"), "200": ("known", "CrmAnswer")},
-                        "409",
-                        "422",
-                    ),
-                }
+                "post": _crm_operation(
+                    "Opportunities from a Flow or Apex (bearer or X-Dealdesk-Signature)"
+                )
             },
         },
         "components": {

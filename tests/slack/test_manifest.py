@@ -8,21 +8,11 @@ from typing import Any
 
 import yaml
 
+from bot.app.cli.doctor import SCOPES
 from bot.commands import COMMAND, SUBCOMMANDS
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 SLACK_EVENTS = "https://YOUR-HOST/slack/events"
-SCOPES = {
-    "channels:history",
-    "chat:write",
-    "commands",
-    "groups:history",
-    "im:history",
-    "im:write",
-    "users:read",
-    "users:read.email",
-}
-"""Also what `dealdesk doctor` checks the token for (bot.app.cli.doctor.SCOPES)."""
 
 
 def manifest() -> dict[str, Any]:

@@ -35,6 +35,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.app.cli.doctor import SCOPES
 from bot.sandbox.web_api import answer, read_params
 from bot.sandbox.workspace import (
     Ephemeral,
@@ -100,16 +101,7 @@ class _Hook:
 class FakeSlack:
     def __init__(self, *, token: str = "xoxb-test", latency: float = 0.0) -> None:
         self.token = token
-        self.scopes = {
-            "channels:history",
-            "chat:write",
-            "commands",
-            "groups:history",
-            "im:history",
-            "im:write",
-            "users:read",
-            "users:read.email",
-        }
+        self.scopes = set(SCOPES)  # what the manifest asks for (dealdesk doctor checks)
         """The bot token's scopes, as auth.test lists them (``X-OAuth-Scopes``)."""
         self.workspace = Workspace()
         self.calls: list[Call] = []
