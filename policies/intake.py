@@ -66,6 +66,8 @@ class Mapping(BaseModel):
     """Deal field → the path of its value, or several paths: the first one present."""
     defaults: dict[DealField, Scalar] = {}
     """Values for a new deal when the record has none (never applied to a change)."""
+    secret_env: EnvName | None = None
+    """The environment variable with the secret the CRM's requests are verified with."""
 
     crm: ClassVar[Crm]
 

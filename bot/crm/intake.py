@@ -134,7 +134,7 @@ def authenticate(
 ) -> None:
     """HubSpot: its v3 signature with the app's client secret. Salesforce: the intake
     API's bearer token, or ``X-Dealdesk-Signature`` with the shared secret."""
-    secret_env = getattr(mapping, "secret_env", None)
+    secret_env = mapping.secret_env
     secret = os.environ.get(secret_env, "") if secret_env else ""
     try:
         if crm == "hubspot":
