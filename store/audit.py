@@ -19,13 +19,17 @@ made out of band) is parsed (:func:`canonical_at`) before an event is called bro
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, String, func, insert, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -193,13 +197,46 @@ async def verify(session: AsyncSession, deal_id: str | None = None) -> Verificat
     With ``deal_id``, only that deal's events are hashed (each must match its own
     stored hash and still be linked into the whole chain), which is what a person
     asking about one deal needs; the whole-log check also catches gaps.
+
+    On SQLite the log is read with the sqlite3 module in a thread of its own, in one
+    read transaction with the head: through the async driver, waiting for rows and
+    switching greenlets took more time than hashing them (bench/briefings.py).
     """
     if deal_id is not None:
         return await _verify_deal(session, deal_id)
-    expected_seq, prev = 1, GENESIS
-    digest, text, ascii_ = _digest, _text, _ascii
-    cited: dict[str, int] = {}  # evidence hash → the event that names it
-    async for rows in _partitions(session):
+    chain = await _walk_sqlite(session)
+    if chain is None:  # PostgreSQL, or a file sqlite3 cannot read: through the session
+        chain = _Chain()
+        async for rows in _partitions(session):
+            if chain.feed(rows):
+                break
+        else:
+            chain.end(await _head(session))
+    if chain.verdict is not None and not chain.verdict.ok:
+        return chain.verdict
+    problem = await evidence.check(session, chain.cited)
+    if problem is not None:
+        return Verification(chain.checked, chain.cited.get(problem.hash, 0), problem.problem)
+    return chain.verdict or Verification(chain.checked)
+
+
+class _Chain:
+    """The whole log's chain, fed in ``seq`` order, a partition at a time."""
+
+    def __init__(self) -> None:
+        self.expected_seq = 1
+        self.prev = GENESIS
+        self.cited: dict[str, int] = {}  # evidence hash → the event that names it
+        self.verdict: Verification | None = None
+
+    @property
+    def checked(self) -> int:
+        return self.expected_seq - 1
+
+    def feed(self, rows: Sequence[EventRow]) -> bool:
+        """Check ``rows``; True when one is broken (``verdict`` says which)."""
+        expected_seq, prev, cited = self.expected_seq, self.prev, self.cited
+        digest, text, ascii_ = _digest, _text, _ascii
         for row in rows:
             seq, at, deal, actor, action, details, version, prev_hash, stored = row
             if _EVIDENCE_KEY in details:
@@ -221,31 +258,67 @@ async def verify(session: AsyncSession, deal_id: str | None = None) -> Verificat
                 )
             )
             if not fits and (broken := _check(_canonical(row), expected_seq, prev)):
-                return Verification(expected_seq - 1, *broken)
+                self.expected_seq, self.prev = expected_seq, prev
+                self.verdict = Verification(expected_seq - 1, *broken)
+                return True
             expected_seq, prev = seq + 1, stored
-    head = await _check_head(session, expected_seq - 1, prev)
-    if not head.ok:
-        return head
-    problem = await evidence.check(session, cited)
-    if problem is not None:
-        return Verification(head.checked, cited.get(problem.hash, 0), problem.problem)
-    return head
+        self.expected_seq, self.prev = expected_seq, prev
+        return False
+
+    def end(self, head: tuple[int, str] | None) -> None:
+        """The log's end against the head row: catches events deleted from the end."""
+        last, prev = self.checked, self.prev
+        if head is not None and (head[0] != last or head[1] != prev):
+            missing = head[0] if head[0] > last else last
+            self.verdict = Verification(
+                last,
+                missing,
+                f"the log ends at event {last} but the chain head records event {head[0]}: "
+                "events were deleted from the end, or the head was edited",
+            )
+        elif head is None and last:
+            self.verdict = Verification(last, last, "the chain head is missing")
+        else:
+            self.verdict = Verification(last)
 
 
-async def _check_head(session: AsyncSession, last: int, prev: str) -> Verification:
-    """The log's end against the head row: catches events deleted from the end."""
+async def _head(session: AsyncSession) -> tuple[int, str] | None:
     head = (await session.execute(select(AuditHead.seq, AuditHead.hash))).one_or_none()
-    if head is not None and (head.seq != last or head.hash != prev):
-        missing = head.seq if head.seq > last else last
-        return Verification(
-            last,
-            missing,
-            f"the log ends at event {last} but the chain head records event {head.seq}: "
-            "events were deleted from the end, or the head was edited",
-        )
-    if head is None and last:
-        return Verification(last, last, "the chain head is missing")
-    return Verification(last)
+    return None if head is None else (head.seq, head.hash)
+
+
+async def _walk_sqlite(session: AsyncSession) -> _Chain | None:
+    bind = session.get_bind()
+    path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        return None
+    try:
+        return await asyncio.to_thread(_walk_sqlite_file, path)
+    except sqlite3.Error:  # no such file or table: the session's path says it as it should
+        return None
+
+
+_SQLITE_EVENTS = (
+    "SELECT seq, at, deal_id, actor, action, details, policy_version, prev_hash, hash "
+    "FROM audit_events ORDER BY seq"
+)
+
+
+def _walk_sqlite_file(path: str) -> _Chain:
+    """The chain of the SQLite file at ``path``, read-only, events and head in one
+    snapshot (a writer appending meanwhile is not taken for a broken end)."""
+    chain = _Chain()
+    uri = f"file:{quote(path)}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as connection:
+        connection.execute("BEGIN")
+        cursor = connection.execute(_SQLITE_EVENTS)
+        while rows := cursor.fetchmany(_SELECT_BATCH):
+            if chain.feed(rows):
+                return chain
+        head = connection.execute("SELECT seq, hash FROM audit_head").fetchone()
+        connection.execute("COMMIT")
+    chain.end(None if head is None else (head[0], head[1]))
+    return chain
 
 
 def _check(row: EventRow, expected_seq: int, prev: str) -> tuple[int, str] | None:
