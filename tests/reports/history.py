@@ -82,7 +82,7 @@ async def seed_history(deps: Deps, now: datetime) -> None:
     t0 = now - timedelta(days=3)
     async with deps.db.transaction() as session:
         deals = {
-            name: _deal(version, company, status, submitted, finished)
+            name: deal_row(version, company, status, submitted, finished)
             for name, company, status, submitted, finished in (
                 ("A", "Acme", DealStatus.APPROVED, t0, t0 + 4 * H),
                 ("B", "Globex", DealStatus.REJECTED, now - timedelta(days=5), now - 24 * H),
@@ -128,14 +128,16 @@ async def seed_history(deps: Deps, now: datetime) -> None:
         session.add_all(rows)
 
 
-def _deal(
+def deal_row(
     version: str,
     company: str,
     status: DealStatus,
     submitted: datetime,
     finished: datetime | None,
+    **values: Any,
 ) -> Deal:
-    return Deal(
+    """A stored deal of the history's shape; ``values`` override its columns."""
+    columns: dict[str, Any] = dict(
         company=company,
         acv=Decimal(100000),
         discount=Decimal(5),
@@ -154,6 +156,7 @@ def _deal(
         updated_at=finished or submitted,
         finished_at=finished,
     )
+    return Deal(**{**columns, **values})
 
 
 def _row(deal_id: int, stage_index: int, stage: str, approver: str, **values: Any) -> Approval:

@@ -33,8 +33,9 @@ from bot.reports.history import load_avatar_report
 from bot.reports.slo import Window
 from policies.loader import bundled_policy_path
 from policies.vocabulary import ApprovalStatus, DealStatus
-from store.models import Approval, Deal
+from store.models import Approval
 from tests.conftest import START
+from tests.reports.history import deal_row
 
 H = timedelta(hours=1)
 APPROVED, REJECTED = ApprovalStatus.APPROVED, ApprovalStatus.REJECTED
@@ -49,24 +50,15 @@ def advice(outcome: str, reasoning: str) -> dict[str, Any]:
 async def seed(deps: Deps, now: datetime) -> None:
     t0 = now - timedelta(days=3)
     async with deps.db.transaction() as session:
-        deal = Deal(
-            company="Acme",
+        deal = deal_row(
+            deps.policies.current.version,
+            "Acme",
+            DealStatus.IN_REVIEW,
+            t0,
+            None,
             acv=Decimal(300000),
             discount=Decimal(10),
-            term_months=12,
-            industry="Technology",
-            employees=500,
-            use_case="",
-            budget_indicated=True,
-            custom_terms=False,
-            owner="U0SARAH",
-            status=DealStatus.IN_REVIEW,
-            policy_version=deps.policies.current.version,
-            plan=[],
             stage_index=1,
-            submitted_at=t0,
-            updated_at=t0,
-            finished_at=None,
         )
         session.add(deal)
         await session.flush()

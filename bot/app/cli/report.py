@@ -57,12 +57,17 @@ class Format(StrEnum):
     json = "json"
 
 
+Since = Annotated[
+    str, typer.Option("--since", help="How far back: a duration such as 7d, 30d or 12h.")
+]
+FormatOption = Annotated[Format, typer.Option("--format", help="table, csv or json.")]
+"""The options every report takes."""
+
+
 @app.command()
 def slo(
-    since: Annotated[
-        str, typer.Option("--since", help="How far back: a duration such as 7d, 30d or 12h.")
-    ] = "30d",
-    format: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
+    since: Since = "30d",
+    format: FormatOption = Format.table,
 ) -> None:
     """Per approver and per stage: the SLA, how many were decided, the share decided within
     SLA, median and 90th percentile decision time, escalations; for the team, cycle time

@@ -6,14 +6,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from typing import IO, Annotated
+from typing import IO
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from bot.app.cli.common import console, run, settings
-from bot.app.cli.report import Format, read_history, window_since
+from bot.app.cli.report import Format, FormatOption, Since, read_history, window_since
 from bot.reports.avatars import DECISIONS, VERDICTS, AvatarFigures, AvatarReport
 from bot.reports.history import load_avatar_report
 from policies.vocabulary import deal_ref
@@ -32,10 +32,8 @@ _VERDICT_WORDS = {"approve": "approve", "reject": "reject", "hand_over": "hand o
 
 
 def avatars(
-    since: Annotated[
-        str, typer.Option("--since", help="How far back: a duration such as 7d, 30d or 12h.")
-    ] = "30d",
-    format: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
+    since: Since = "30d",
+    format: FormatOption = Format.table,
 ) -> None:
     """Per avatar in shadow mode: how many approvals it shadowed, how often it agreed with
     the person (a confusion table of its verdicts against their decisions), every
