@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.cards.home import build_home
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick
-from bot.read_models.approval_inbox import load_inbox
+from bot.slack import home_tab
 from bot.text.mrkdwn import quote
 from bot.workflow.journal import BULK, Click
 from policies.vocabulary import Decision, deal_ref
@@ -31,10 +30,7 @@ async def open_home(deps: ServeDeps, user: str) -> None:
 
 
 async def publish_home(deps: ServeDeps, user: str) -> None:
-    """Render ``user``'s inbox now and publish it (idempotent: a repeat shows the same)."""
-    async with deps.db.read() as session:
-        home = await load_inbox(session, deps.policies, user, deps.clock.now())
-    await deps.gateway.publish_home(user, build_home(home).to_dict())
+    await home_tab.publish_home(deps.db, deps.policies, deps.clock, deps.gateway, user)
 
 
 async def tell_on_home(deps: ServeDeps, user: str, notice: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -170,6 +172,9 @@ class SlackGateway:
         self._dm_channels: dict[str, str] = {}
         self._people: dict[str, Person] = {}
         self._emails: dict[str, tuple[str, float]] = {}
+        self._home_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def close(self) -> None:
         if self.client.session is not None:
@@ -294,8 +299,15 @@ class SlackGateway:
             raise SlackTrouble(f"http_{response.status_code}", retryable=True)
         return response.status_code == 200
 
-    async def publish_home(self, user: str, view: dict[str, Any]) -> None:
-        await self._call("views_publish", user_id=user, view=view)
+    async def publish_home(
+        self, user: str, render: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> None:
+        """views.publish of what ``render`` gives, one publish of a person's Home at a
+        time, each rendered once the one before it went out: of two racing (a click's
+        notice and the outbox's refresh), an older render must never be the one shown."""
+        lock = self._home_locks.setdefault(user, asyncio.Lock())
+        async with lock:
+            await self._call("views_publish", user_id=user, view=await render())
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         await self._call("views_open", trigger_id=trigger_id, view=view)

@@ -18,7 +18,6 @@ from bot.cards.briefing import settle_briefing, shown_approvals
 from bot.cards.counter import build_counter_declined_notice, build_counter_offer_dm
 from bot.cards.delegation import DelegationNotice, build_delegation_dm
 from bot.cards.escalation import build_escalation_message
-from bot.cards.home import build_home
 from bot.cards.owner import build_owner_dm
 from bot.cards.parts import outcome_line
 from bot.cards.reminder import build_reminder_reply
@@ -27,7 +26,6 @@ from bot.cards.revision import build_revision_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
 from bot.core.clock import Clock
 from bot.core.policy_book import PolicyBook
-from bot.read_models.approval_inbox import load_inbox
 from bot.read_models.revisions import (
     CounterSnapshot,
     RevisionDiff,
@@ -38,6 +36,7 @@ from bot.read_models.revisions import (
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
 from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
 from bot.slack.gateway import OutboxTag, Payload, SlackGateway
+from bot.slack.home_tab import publish_home
 from bot.slack.kinds import Work, counter_key
 from store import evidence, messages
 from store import repositories as repo
@@ -267,12 +266,10 @@ class SlackSender:
     async def _publish_home(self, user: str) -> Sent:
         """Refresh the Home tab of someone who has been looking at it; anyone else gets a
         fresh one the moment they open it (app_home_opened)."""
-        now = self._clock.now()
         async with self._db.read() as session:
-            if not await home_seen_since(session, user, now - HOME_KEPT_FRESH):
-                return NOTHING
-            home = await load_inbox(session, self._policies, user, now)
-        await self._slack.publish_home(user, build_home(home).to_dict())
+            seen = await home_seen_since(session, user, self._clock.now() - HOME_KEPT_FRESH)
+        if seen:
+            await publish_home(self._db, self._policies, self._clock, self._slack, user)
         return NOTHING
 
     async def _notice(self, payload: dict[str, Any]) -> Sent:
