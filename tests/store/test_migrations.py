@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from policies.deal import DealTerms
 from store.db import Database
-from store.migrate import MIGRATIONS, head_revision, upgrade
+from store.migrate import HEAD, MIGRATIONS, head_revision, upgrade
 from store.models import Base, DealRevision
 
 
@@ -30,11 +30,11 @@ def _state(connection: Connection) -> tuple[str | None, list[str]]:
     return revision, sorted(inspect(connection).get_table_names())
 
 
-async def test_upgrade_creates_the_schema_of_the_models_once(database_url: str) -> None:
+async def test_an_empty_database_gets_the_schema_of_the_models_once(database_url: str) -> None:
     database = Database.connect(database_url)
     try:
-        applied = await upgrade(database)
-        assert await upgrade(database) == []
+        upgraded = await upgrade(database)
+        again = await upgrade(database)
 
         async with database.writer.connect() as connection:
             revision, tables = await connection.run_sync(_state)
@@ -42,10 +42,38 @@ async def test_upgrade_creates_the_schema_of_the_models_once(database_url: str) 
     finally:
         await database.dispose()
 
-    assert applied[0] == "0001"
-    assert applied[-1] == revision == head_revision()
+    assert (upgraded.before, upgraded.after) == (None, HEAD)
+    assert upgraded.applied[0] == "0001"
+    assert upgraded.applied[-1] == revision == HEAD
+    assert not again.changed
     assert tables == sorted([*Base.metadata.tables, "alembic_version"])
     assert differences == []
+
+
+async def test_the_migrations_one_by_one_build_the_schema_of_the_models(
+    database_url: str,
+) -> None:
+    """What an existing database goes through: every migration in turn ends where a new
+    database is created directly."""
+    database = Database.connect(database_url)
+    try:
+        async with database.writer.connect() as connection:
+            await connection.run_sync(lambda sync: _upgrade_to(sync, "head"))
+            await connection.commit()
+            revision, tables = await connection.run_sync(_state)
+            differences = await connection.run_sync(_differences)
+    finally:
+        await database.dispose()
+
+    assert revision == HEAD
+    assert tables == sorted([*Base.metadata.tables, "alembic_version"])
+    assert differences == []
+
+
+def test_head_names_the_newest_migration() -> None:
+    assert head_revision() == HEAD, (
+        f"a migration was added: set store.migrate.HEAD to {head_revision()!r}"
+    )
 
 
 def _upgrade_to(connection: Connection, target: str) -> None:
