@@ -37,12 +37,13 @@ def check_references(data: Mapping[object, Any]) -> list[Finding]:
 
 
 def _stage_findings(stages: object, ids: list[str]) -> Iterator[Finding]:
+    known = set(ids)
     for s, stage in enumerate(stages if isinstance(stages, list) else []):
         approvals = _get(stage, "approvals")
         first_index: dict[str, int] = {}
         for a, rule in enumerate(approvals if isinstance(approvals, list) else []):
             for name, path in _named_in(rule, ("stages", s, "approvals", a)):
-                if name not in ids:
+                if name not in known:
                     yield Finding(path, _undefined(name, ids))
                 elif name in first_index:
                     yield Finding(
@@ -65,6 +66,7 @@ def _named_in(rule: object, at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
 
 
 def _backup_findings(backups: Backups, ids: list[str]) -> Iterator[Finding]:
+    known = set(ids)
     for owner, entries in backups.items():
         for index, name in entries:
             path: KeyPath = ("approvers", owner, "backups", index)
@@ -72,7 +74,7 @@ def _backup_findings(backups: Backups, ids: list[str]) -> Iterator[Finding]:
                 yield Finding(
                     path, f"{owner!r} lists itself as a backup; name someone who can stand in"
                 )
-            elif name not in ids:
+            elif name not in known:
                 yield Finding(path, _undefined(name, ids))
 
 
@@ -172,9 +174,14 @@ def _dead_end(policy: Policy, aid: str) -> str | None:
 
 
 def _suggest_backup(policy: Policy, aid: str) -> str:
-    others = [other for other in policy.approvers if other != aid]
-    humans = [other for other in others if policy.approvers[other].is_human]
-    return (humans or others or ["someone"])[0]
+    """The first other human, else the first other approver (found without listing them
+    all: a policy may have thousands, each asked about)."""
+    others = (other for other in policy.approvers if other != aid)
+    humans = (other for other in others if policy.approvers[other].is_human)
+    first = next(humans, None)
+    if first is not None:
+        return first
+    return next((other for other in policy.approvers if other != aid), "someone")
 
 
 def _undefined(name: str, ids: list[str]) -> str:

@@ -408,7 +408,26 @@ def test_merge_keys_work_and_keep_their_lines() -> None:
 def test_alias_bomb_is_refused() -> None:
     levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 6)]
-    assert "more than 50000 values" in only_problem("\n".join(levels)).message
+    assert "more than 50,000 values" in only_problem("\n".join(levels)).message
+
+
+def test_a_policy_with_thousands_of_approvers_loads() -> None:
+    """More values than the alias-bomb floor: the limit grows with the file's lines."""
+    count = 5_000
+    people = "".join(
+        f"  tm{n}: {{name: Territory Manager {n}, slack_user: UB{n:05d}, sla: 24h}}\n"
+        for n in range(count)
+    )
+    rules = "".join(
+        f"      - {{approver: tm{n}, when: \"industry == 'T{n}'\"}}\n" for n in range(count)
+    )
+    stages = f"stages:\n  - name: Deal\n    approvals:\n{rules}"
+    text = f"name: Territories\napprovers:\n{people}{stages}"
+
+    loaded = load_policy_text(text)
+
+    assert len(loaded.policy.approvers) == count
+    assert loaded.policy.approver(f"tm{count - 1}").slack_user == f"UB{count - 1:05d}"
 
 
 # --- files ------------------------------------------------------------------------------
