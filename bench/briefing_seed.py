@@ -48,6 +48,8 @@ STALLED = timedelta(days=7)
 DECIDED_AGES = timedelta(days=3)
 OWNERS_PER_APPROVER = 10
 """One account executive owns the deals of about ten territories."""
+MANAGERS_PER_DIRECTOR = 10
+"""With ``policy_text(backups=True)``: the territory managers one regional director backs."""
 SDR_LIMITS = Limits(qualify_threshold=60)
 INSERT_BATCH = 5_000
 ZONES = ("America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London")
@@ -65,16 +67,41 @@ def owner_user(number: int) -> str:
     return f"UA{number:05d}"
 
 
+def director_of(number: int) -> int:
+    return 1 + (number - 1) // MANAGERS_PER_DIRECTOR
+
+
+def director_id(number: int) -> str:
+    return f"rd{number:03d}"
+
+
+def director_user(number: int) -> str:
+    return f"UR{number:05d}"
+
+
 def territory(number: int) -> str:
     return f"Territory {number:04d}"
 
 
-def policy_text(approvers: int) -> str:
+def policy_text(approvers: int, *, backups: bool = False) -> str:
+    """``backups``: every ten managers have a regional director as their backup, so an SLA
+    that passes moves the approval instead of escalating it."""
+    directors = (approvers + MANAGERS_PER_DIRECTOR - 1) // MANAGERS_PER_DIRECTOR
+
+    def backup(n: int) -> str:
+        return f", backups: [{director_id(director_of(n))}]" if backups else ""
+
     people = "\n".join(
         f"  {approver_id(n)}: {{name: Territory Manager {n:04d}, "
-        f"slack_user: {approver_user(n)}, sla: 24h}}"
+        f"slack_user: {approver_user(n)}, sla: 24h{backup(n)}}}"
         for n in range(1, approvers + 1)
     )
+    if backups:
+        people += "".join(
+            f"\n  {director_id(d)}: {{name: Regional Director {d:03d}, "
+            f"slack_user: {director_user(d)}, sla: 24h}}"
+            for d in range(1, directors + 1)
+        )
     rules = "\n".join(
         f"      - {{approver: {approver_id(n)}, when: \"industry == '{territory(n)}'\"}}"
         for n in range(1, approvers + 1)

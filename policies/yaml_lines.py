@@ -87,7 +87,7 @@ def parse_yaml(text: str) -> ParsedYaml:
     try:
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error) from None
+        raise _syntax_error(error, text) from None
     except yaml.reader.ReaderError as error:
         line = text[: error.position].count("\n") + 1
         char = chr(error.character) if isinstance(error.character, int) else error.character
@@ -118,19 +118,24 @@ def parse_yaml(text: str) -> ParsedYaml:
     return ParsedYaml(data, builder.lines, list(first.values()))
 
 
-def _syntax_error(error: yaml.MarkedYAMLError) -> YamlSyntaxError:
+def _syntax_error(error: yaml.MarkedYAMLError, text: str) -> YamlSyntaxError:
     mark = error.problem_mark or error.context_mark
     problem = error.problem or "unexpected text"
     where = f" (column {mark.column + 1})" if mark else ""
     context = f", {error.context}" if error.context else ""
     message = f"not valid YAML: {problem}{where}{context}"
-    if "'\\t'" in problem or "tab character" in problem:
+    if "tab" in problem or (mark is not None and _char_at(text, mark.line, mark.column) == "\t"):
         message += "; indent with spaces, not tabs"
     elif "mapping values are not allowed" in problem:
         message += "; quote a value that contains ': ', as in title: \"VP: Finance\""
     else:
         message += "; check the indentation and quote text that contains ':' or '#'"
     return YamlSyntaxError(mark.line + 1 if mark else None, message)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    return lines[line][column : column + 1] if line < len(lines) else ""
 
 
 class _TooLarge(Exception):

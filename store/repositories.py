@@ -442,7 +442,9 @@ async def list_due(
     *,
     deal_ids: Collection[int] | None = None,
 ) -> tuple[list[int], list[int]]:
-    """Approvals whose reminder is due, and approvals whose SLA has passed.
+    """Approvals whose reminder is due, and approvals whose SLA has passed: the ``limit``
+    longest due of each. The timeouts come in deal order, so that a batch of them locks
+    its deals in one order and two instances working through them never deadlock.
 
     ``deal_ids`` limits both to those deals (the simulator must not touch real deals).
     """
@@ -461,7 +463,7 @@ async def list_due(
         .limit(limit)
     )
     timeouts = (
-        select(Approval.id)
+        select(Approval.id, Approval.deal_id)
         .where(
             Approval.status == ApprovalStatus.PENDING,
             Approval.escalated_at.is_(None),
@@ -471,9 +473,10 @@ async def list_due(
         .order_by(Approval.due_at)
         .limit(limit)
     )
+    passed = sorted((await session.execute(timeouts)).all(), key=lambda row: (row[1], row[0]))
     return (
         list((await session.execute(reminders)).scalars().all()),
-        list((await session.execute(timeouts)).scalars().all()),
+        [approval_id for approval_id, _ in passed],
     )
 
 

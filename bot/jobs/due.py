@@ -1,8 +1,12 @@
 """Everything due now: SLA reminders and timeouts, and delegations that have ended.
 
 The scheduler calls :func:`run_due` on a timer; the simulator calls it at each virtual
-moment. Each reminder and each timeout runs in its own unit of work, so one failure
-is logged and the rest still happen (the rows stay due and are retried next time).
+moment. Each reminder runs in its own unit of work. Timeouts go in batches of
+:data:`TIMEOUT_BATCH`, one transaction each (when thousands of SLAs pass in a minute,
+a commit, an audit-chain update and a wake-up of the scheduler and the delivery per
+timeout would fall behind); a batch that fails is run again one timeout per unit of
+work, so one failure is logged and the rest still happen (the rows stay due and are
+retried next time).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from bot.workflow.delegation import expire_delegations
 from store import repositories as repo
 
 log = logging.getLogger(__name__)
+
+TIMEOUT_BATCH = 50
+"""Timeouts moved in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -72,14 +79,20 @@ async def run_due(
         except Exception:
             log.exception("reminder for approval %s failed", approval_id)
             failed.append(approval_id)
-    for approval_id in timeouts:
+    for start in range(0, len(timeouts), TIMEOUT_BATCH):
+        batch = timeouts[start : start + TIMEOUT_BATCH]
         try:
             async with deps.unit_of_work() as uow:
-                await time_out(uow, approval_id)
-            timed_out.append(approval_id)
+                for approval_id in batch:
+                    await time_out(uow, approval_id)
+            timed_out.extend(batch)
         except Exception:
-            log.exception("timeout of approval %s failed", approval_id)
-            failed.append(approval_id)
+            log.warning("a batch of %d timeouts failed; moving them one by one", len(batch))
+            for approval_id in batch:
+                if await _time_out_alone(deps, approval_id):
+                    timed_out.append(approval_id)
+                else:
+                    failed.append(approval_id)
     ended: list[int] = []
     if deal_ids is None:  # delegations belong to people, not to the deals of a simulation
         try:
@@ -90,3 +103,14 @@ async def run_due(
     return DueSummary(
         tuple(reminded), tuple(timed_out), tuple(failed), tuple(ended), tuple(handed_over)
     )
+
+
+async def _time_out_alone(deps: Deps, approval_id: int) -> bool:
+    """One timeout in its own unit of work; False (logged) when it failed."""
+    try:
+        async with deps.unit_of_work() as uow:
+            await time_out(uow, approval_id)
+    except Exception:
+        log.exception("timeout of approval %s failed", approval_id)
+        return False
+    return True

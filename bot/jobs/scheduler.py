@@ -79,6 +79,8 @@ class DeadlineScheduler:
         )
         self._lock = asyncio.Lock()
         self._due = asyncio.Event()
+        self._poked = False
+        """A new deadline was committed while a tick ran: look again once it ends."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run overdue work now, then keep every deadline until ``stop``."""
@@ -112,6 +114,7 @@ class DeadlineScheduler:
     async def tick(self) -> None:
         """Do what is due, then set the job for the next deadline."""
         async with self._lock:
+            self._poked = False
             failed = False
             try:
                 for _ in range(MAX_ROUNDS):
@@ -127,10 +130,9 @@ class DeadlineScheduler:
             except Exception:
                 failed = True
                 log.exception("running due work failed; trying again shortly")
-            try:
-                await self._schedule_next(retry=failed)
-            except Exception:
-                log.exception("finding the next deadline failed; the sweep will look again")
+            await self._schedule_next_or_log(retry=failed)
+        if self._poked:
+            await self._schedule_next_or_log()
 
     async def morning(self) -> None:
         """The minute's morning round; a failure is logged and the next minute tries again."""
@@ -150,9 +152,21 @@ class DeadlineScheduler:
         return self._scheduler.get_job(job_id)
 
     async def poke(self, events: Sequence[DomainEvent]) -> None:
-        """After-commit observer: a new deadline may be earlier than the one scheduled."""
-        if any(isinstance(event, _NEW_DEADLINES) for event in events):
-            await self._schedule_next()
+        """After-commit observer: a new deadline may be earlier than the one scheduled.
+        During a tick (whose own timeouts commit new deadlines by the thousand) the tick
+        looks once it ends, instead of once per commit."""
+        if not any(isinstance(event, _NEW_DEADLINES) for event in events):
+            return
+        if self._lock.locked():
+            self._poked = True
+            return
+        await self._schedule_next()
+
+    async def _schedule_next_or_log(self, *, retry: bool = False) -> None:
+        try:
+            await self._schedule_next(retry=retry)
+        except Exception:
+            log.exception("finding the next deadline failed; the sweep will look again")
 
     async def _schedule_next(self, *, retry: bool = False) -> None:
         """Set the job for the earliest deadline; one already past (it fell due while the
