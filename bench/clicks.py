@@ -14,8 +14,8 @@ a pause until dealdesk has caught up), so that both are measured under the same
 machine conditions: on a shared 2-core machine the speed of the same code drifts by
 a factor of two from one minute to the next.
 
-Targets (issue 3, SQLite, 2 cores, 50 concurrent clicks): at least half the bare
-app's throughput, and p99 under 250 ms.
+Targets (issue 18, raised from issue 3's; SQLite, 2 cores, 50 concurrent clicks): at
+least 0.7 times the bare app's throughput, and a p99 at most twice the bare app's.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.processes import free_port, wait_until_healthy
 
 SECRET = "bench-signing-secret"
+RATIO_TARGET = 0.7
+"""Throughput, as a share of the bare app's."""
+P99_TARGET = 2.0
+"""p99, as a multiple of the bare app's."""
 APPROVERS = 50
 """Deals are spread over this many approvers (routed by ``employees % 50``)."""
 WARMUP = 200
@@ -276,7 +280,7 @@ def report(result: dict[str, object], as_json: bool) -> None:
     assert isinstance(base, Run)
     assert isinstance(real, Run)
     ratio = float(result["throughput_ratio"])  # type: ignore[arg-type]
-    passed = ratio >= 0.5 and real.p99_ms < 250
+    passed = ratio >= RATIO_TARGET and real.p99_ms <= P99_TARGET * base.p99_ms
     if as_json:
         print(
             json.dumps(
@@ -297,8 +301,11 @@ def report(result: dict[str, object], as_json: bool) -> None:
     print(f"{'':18}{'clicks/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for run in (base, real):
         print(f"{run.name:18}{run.per_second:>10.0f}{run.p50_ms:>10.1f}{run.p99_ms:>10.1f}")
-    print(f"\nthroughput ratio dealdesk/bare: {ratio:.2f} (target ≥ 0.50)")
-    print(f"dealdesk p99: {real.p99_ms:.0f} ms (target < 250 ms)")
+    print(f"\nthroughput ratio dealdesk/bare: {ratio:.2f} (target ≥ {RATIO_TARGET})")
+    print(
+        f"dealdesk p99: {real.p99_ms:.0f} ms, {real.p99_ms / base.p99_ms:.1f}x the bare app's "
+        f"(target ≤ {P99_TARGET:.0f}x)"
+    )
     applied, sent = float(result["all_applied_after_s"]), float(result["all_sent_after_s"])  # type: ignore[arg-type]
     print(
         f"after the last burst, every decision applied {applied:.1f}s after the last answer; "
