@@ -22,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import multiprocessing
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +49,8 @@ _EVIDENCE_KEY = '"evidence":"'
 HEAD_ID = 1
 _SELECT_BATCH = 50_000
 """Rows per partition when reading the log: few round trips to the driver's thread."""
+PARALLEL_FROM = 100_000
+"""A SQLite log at least this long is checked in two processes when the caller allows."""
 
 
 def event_hash(
@@ -191,7 +195,9 @@ fetched, ``at`` is text in SQLite's stored form; :func:`_canonical` makes it the
 form (see :func:`canonical_at`)."""
 
 
-async def verify(session: AsyncSession, deal_id: str | None = None) -> Verification:
+async def verify(
+    session: AsyncSession, deal_id: str | None = None, *, processes: int = 1
+) -> Verification:
     """Recompute the chain from the first event; report the first event that does not fit.
 
     With ``deal_id``, only that deal's events are hashed (each must match its own
@@ -200,11 +206,13 @@ async def verify(session: AsyncSession, deal_id: str | None = None) -> Verificat
 
     On SQLite the log is read with the sqlite3 module in a thread of its own, in one
     read transaction with the head: through the async driver, waiting for rows and
-    switching greenlets took more time than hashing them (bench/briefings.py).
+    switching greenlets took more time than hashing them (bench/briefings.py). With
+    ``processes`` 2 (``dealdesk audit verify``; never inside ``serve``, which would be
+    forked whole), a long log's later half is checked in a forked process meanwhile.
     """
     if deal_id is not None:
         return await _verify_deal(session, deal_id)
-    chain = await _walk_sqlite(session)
+    chain = await _walk_sqlite(session, processes)
     if chain is None:  # PostgreSQL, or a file sqlite3 cannot read: through the session
         chain = _Chain()
         async for rows in _partitions(session):
@@ -221,11 +229,15 @@ async def verify(session: AsyncSession, deal_id: str | None = None) -> Verificat
 
 
 class _Chain:
-    """The whole log's chain, fed in ``seq`` order, a partition at a time."""
+    """The log's chain from ``first_seq`` on, fed in ``seq`` order, a partition at a time.
+    A part that starts after event 1 takes its first event's ``prev_hash`` on trust
+    (``start_prev``); :meth:`join` checks it against the part before."""
 
-    def __init__(self) -> None:
-        self.expected_seq = 1
-        self.prev = GENESIS
+    def __init__(self, first_seq: int = 1) -> None:
+        self.first_seq = first_seq
+        self.expected_seq = first_seq
+        self.prev: str | None = GENESIS if first_seq == 1 else None
+        self.start_prev: str | None = self.prev
         self.cited: dict[str, int] = {}  # evidence hash → the event that names it
         self.verdict: Verification | None = None
 
@@ -235,6 +247,8 @@ class _Chain:
 
     def feed(self, rows: Sequence[EventRow]) -> bool:
         """Check ``rows``; True when one is broken (``verdict`` says which)."""
+        if self.prev is None and rows:
+            self.prev = self.start_prev = rows[0][7]
         expected_seq, prev, cited = self.expected_seq, self.prev, self.cited
         digest, text, ascii_ = _digest, _text, _ascii
         for row in rows:
@@ -257,13 +271,40 @@ class _Chain:
                     prev,
                 )
             )
-            if not fits and (broken := _check(_canonical(row), expected_seq, prev)):
+            if not fits and (broken := _check(_canonical(row), expected_seq, prev or "")):
                 self.expected_seq, self.prev = expected_seq, prev
                 self.verdict = Verification(expected_seq - 1, *broken)
                 return True
             expected_seq, prev = seq + 1, stored
         self.expected_seq, self.prev = expected_seq, prev
         return False
+
+    def join(self, later: _Chain) -> bool:
+        """Continue with ``later``, the part that starts where this one ends; True when the
+        joined chain is broken (this part's verdict first, then the link, then later's)."""
+        if self.verdict is not None:
+            return True
+        seq = self.expected_seq
+        if seq < later.first_seq and later.start_prev is not None:
+            self.verdict = Verification(
+                seq - 1,
+                seq,
+                f"event {seq} is missing (the next event is {later.first_seq}): "
+                "events were deleted",
+            )
+            return True
+        linked = later.start_prev is None or later.start_prev == self.prev
+        if not linked and (later.verdict is None or later.verdict.broken_seq != seq):
+            self.verdict = Verification(
+                seq - 1, seq, f"event {seq} does not link to event {seq - 1} (prev_hash differs)"
+            )
+            return True
+        for digest, seq in later.cited.items():
+            self.cited.setdefault(digest, seq)
+        if later.start_prev is not None:
+            self.expected_seq, self.prev = later.expected_seq, later.prev
+        self.verdict = later.verdict
+        return later.verdict is not None
 
     def end(self, head: tuple[int, str] | None) -> None:
         """The log's end against the head row: catches events deleted from the end."""
@@ -287,38 +328,73 @@ async def _head(session: AsyncSession) -> tuple[int, str] | None:
     return None if head is None else (head.seq, head.hash)
 
 
-async def _walk_sqlite(session: AsyncSession) -> _Chain | None:
+async def _walk_sqlite(session: AsyncSession, processes: int) -> _Chain | None:
     bind = session.get_bind()
     path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
     if not path or path == ":memory:":
         return None
     try:
-        return await asyncio.to_thread(_walk_sqlite_file, path)
+        return await asyncio.to_thread(_walk_sqlite_file, path, processes)
     except sqlite3.Error:  # no such file or table: the session's path says it as it should
         return None
 
 
-_SQLITE_EVENTS = (
+_SQLITE_COLUMNS = (
     "SELECT seq, at, deal_id, actor, action, details, policy_version, prev_hash, hash "
-    "FROM audit_events ORDER BY seq"
+    "FROM audit_events"
 )
 
 
-def _walk_sqlite_file(path: str) -> _Chain:
+def _walk_sqlite_file(path: str, processes: int = 1) -> _Chain:
     """The chain of the SQLite file at ``path``, read-only, events and head in one
-    snapshot (a writer appending meanwhile is not taken for a broken end)."""
+    snapshot (a writer appending meanwhile is not taken for a broken end). With two
+    ``processes`` and a long log, a forked process checks the events after the middle
+    of the head's count (all written before this snapshot: the log only grows) while
+    this one checks those before it; events beyond the head are read here."""
     chain = _Chain()
-    uri = f"file:{quote(path)}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as connection:
+    with closing(_read_only(path)) as connection:
         connection.execute("BEGIN")
-        cursor = connection.execute(_SQLITE_EVENTS)
-        while rows := cursor.fetchmany(_SELECT_BATCH):
-            if chain.feed(rows):
-                return chain
         head = connection.execute("SELECT seq, hash FROM audit_head").fetchone()
+        last = head[0] if head is not None else 0
+        if processes < 2 or last < PARALLEL_FROM:
+            broken = _feed(chain, connection, "ORDER BY seq")
+        else:
+            middle = last // 2
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+                later = pool.submit(_walk_part, path, middle, last)
+                broken = _feed(chain, connection, "WHERE seq <= ? ORDER BY seq", middle)
+                rest = later.result()
+            broken = broken or chain.join(rest)
+            broken = broken or _feed(chain, connection, "WHERE seq > ? ORDER BY seq", last)
         connection.execute("COMMIT")
-    chain.end(None if head is None else (head[0], head[1]))
+    if not broken:
+        chain.end(None if head is None else (head[0], head[1]))
     return chain
+
+
+def _walk_part(path: str, after: int, through: int) -> _Chain:
+    """The events after ``after`` up to ``through`` (run in the forked process)."""
+    chain = _Chain(after + 1)
+    with closing(_read_only(path)) as connection:
+        _feed(chain, connection, "WHERE seq > ? AND seq <= ? ORDER BY seq", after, through)
+    return chain
+
+
+def _read_only(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None)
+
+
+def _feed(chain: _Chain, connection: sqlite3.Connection, where: str, *params: int) -> bool:
+    """Feed ``chain`` the events ``where`` selects; True when one is broken."""
+    return any(chain.feed(rows) for rows in _fetched(connection, where, params))
+
+
+def _fetched(
+    connection: sqlite3.Connection, where: str, params: tuple[int, ...]
+) -> Iterator[list[EventRow]]:
+    cursor = connection.execute(f"{_SQLITE_COLUMNS} {where}", params)
+    while rows := cursor.fetchmany(_SELECT_BATCH):
+        yield rows
 
 
 def _check(row: EventRow, expected_seq: int, prev: str) -> tuple[int, str] | None:

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.deps import Deps
+from store import audit
 from store.audit import GENESIS, AuditRecord, Verification, append, event_hash, verify
 from store.canonical import format_time
 from store.models import AuditEvent, AuditHead
@@ -43,9 +44,9 @@ async def log(deps: Deps) -> Deps:
     return deps
 
 
-async def _verify(deps: Deps, deal_id: str | None = None) -> Verification:
+async def _verify(deps: Deps, deal_id: str | None = None, processes: int = 1) -> Verification:
     async with deps.db.read() as session:
-        return await verify(session, deal_id)
+        return await verify(session, deal_id, processes=processes)
 
 
 async def _rows(deps: Deps) -> list[AuditEvent]:
@@ -66,6 +67,13 @@ async def test_an_untouched_chain_verifies(log: Deps) -> None:
     assert head is not None
     assert (head.seq, head.hash) == (EVENTS, rows[-1].hash)
     assert (await _verify(log, "D-1001")).ok
+
+
+async def test_a_long_log_checked_in_two_processes_verifies(
+    log: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    assert await _verify(log, processes=2) == Verification(checked=EVENTS)
 
 
 async def test_an_empty_log_verifies(deps: Deps) -> None:
@@ -187,14 +195,24 @@ CASES: list[tuple[str, Tamper, int, int, str]] = [
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-processes"])
 async def test_tampering_out_of_band_names_the_first_broken_event(
-    log: Deps, tamper: Tamper, target: int, broken: int, problem: str
+    log: Deps,
+    tamper: Tamper,
+    target: int,
+    broken: int,
+    problem: str,
+    processes: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """With two processes (SQLite), events 1-3 are checked here and 4-6 in a forked
+    process: the cases at event 3 and 4 are at the seam."""
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
     row = next(r for r in await _rows(log) if r.seq == target)
     async with log.db.transaction() as session:
         await tamper(session, row)
 
-    result = await _verify(log)
+    result = await _verify(log, processes=processes)
 
     assert not result.ok
     assert result.broken_seq == broken

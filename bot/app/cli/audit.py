@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -202,7 +203,7 @@ async def _verify(url: str) -> Verification:
     database = Database.connect(url)
     try:
         async with database.read() as session:
-            return await verify_chain(session)
+            return await verify_chain(session, processes=min(2, os.cpu_count() or 1))
     except (OperationalError, ProgrammingError):
         fail(
             "this database has no dealdesk audit log yet; run `dealdesk db upgrade` first, "
