@@ -13,13 +13,7 @@ from bot.slack.gateway import SlackGateway, web_client
 from tests.support.fake_slack import FakeSlack
 
 LISA = "U0LISA"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        fake.add_user(LISA, name="Lisa Wong")
-        yield fake
+DANIEL = "U0DANIEL"
 
 
 @pytest.fixture
@@ -64,7 +58,6 @@ async def test_a_slow_render_of_older_state_never_lands_last(
 async def test_homes_of_different_people_do_not_wait_for_each_other(
     slack: FakeSlack, gateway: SlackGateway
 ) -> None:
-    slack.add_user("U0MARCUS", name="Marcus Thompson")
     release = asyncio.Event()
 
     async def render_held() -> dict[str, Any]:
@@ -72,12 +65,12 @@ async def test_homes_of_different_people_do_not_wait_for_each_other(
         return _view("Lisa's")
 
     async def render() -> dict[str, Any]:
-        return _view("Marcus's")
+        return _view("Daniel's")
 
     held = asyncio.create_task(gateway.publish_home(LISA, render_held))
-    await asyncio.wait_for(gateway.publish_home("U0MARCUS", render), timeout=5)
+    await asyncio.wait_for(gateway.publish_home(DANIEL, render), timeout=5)
     release.set()
     await held
 
-    assert slack.home("U0MARCUS")["blocks"][0]["text"]["text"] == "Marcus's"
+    assert slack.home(DANIEL)["blocks"][0]["text"]["text"] == "Daniel's"
     assert slack.home(LISA)["blocks"][0]["text"]["text"] == "Lisa's"
