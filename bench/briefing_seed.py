@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from policies.avatars import run_avatar
 from policies.deal import DealTerms
@@ -366,51 +366,62 @@ def _terms(deal_id: int, number: int, owner: str) -> DealTerms:
 def write(engine: Engine, loaded: LoadedPolicy, seeded: Seeded, now: datetime) -> None:
     """Insert everything in one transaction, the audit chain hashed as ``append`` does."""
     with engine.begin() as connection:
-        connection.execute(
-            insert(PolicyVersion),
-            [
+        write_rows(connection, loaded, seeded, now)
+
+
+def write_rows(connection: Connection, loaded: LoadedPolicy, seeded: Seeded, now: datetime) -> None:
+    """:func:`write` in the caller's transaction (an async engine's ``run_sync``, say)."""
+    connection.execute(
+        insert(PolicyVersion),
+        [
+            {
+                "version": loaded.version,
+                "name": loaded.policy.name,
+                "content": loaded.content,
+                "created_at": now - OPEN_AGES * 2,
+            }
+        ],
+    )
+    for table, rows in ((Deal, seeded.deals), (Approval, seeded.approvals)):
+        for batch in _batches(rows):
+            connection.execute(insert(table), batch)
+    seq, prev = 0, GENESIS
+    for batch in _batches(seeded.events):
+        chained = []
+        for at, _, ref, actor, action, details in batch:
+            seq += 1
+            digest = event_hash(
+                seq=seq,
+                at=format_time(at),
+                deal_id=ref,
+                actor=actor,
+                action=action,
+                details=details,
+                policy_version=loaded.version,
+                prev_hash=prev,
+            )
+            chained.append(
                 {
-                    "version": loaded.version,
-                    "name": loaded.policy.name,
-                    "content": loaded.content,
-                    "created_at": now - OPEN_AGES * 2,
+                    "seq": seq,
+                    "at": at,
+                    "deal_id": ref,
+                    "actor": actor,
+                    "action": action,
+                    "details": details,
+                    "policy_version": loaded.version,
+                    "prev_hash": prev,
+                    "hash": digest,
                 }
-            ],
-        )
-        for table, rows in ((Deal, seeded.deals), (Approval, seeded.approvals)):
-            for batch in _batches(rows):
-                connection.execute(insert(table), batch)
-        seq, prev = 0, GENESIS
-        for batch in _batches(seeded.events):
-            chained = []
-            for at, _, ref, actor, action, details in batch:
-                seq += 1
-                digest = event_hash(
-                    seq=seq,
-                    at=format_time(at),
-                    deal_id=ref,
-                    actor=actor,
-                    action=action,
-                    details=details,
-                    policy_version=loaded.version,
-                    prev_hash=prev,
-                )
-                chained.append(
-                    {
-                        "seq": seq,
-                        "at": at,
-                        "deal_id": ref,
-                        "actor": actor,
-                        "action": action,
-                        "details": details,
-                        "policy_version": loaded.version,
-                        "prev_hash": prev,
-                        "hash": digest,
-                    }
-                )
-                prev = digest
-            connection.execute(insert(AuditEvent), chained)
-        connection.execute(insert(AuditHead), [{"id": 1, "seq": seq, "hash": prev}])
+            )
+            prev = digest
+        connection.execute(insert(AuditEvent), chained)
+    connection.execute(insert(AuditHead), [{"id": 1, "seq": seq, "hash": prev}])
+    if connection.dialect.name == "postgresql":  # ids were given: the sequences go on after them
+        for table in ("deals", "approvals"):
+            connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
 
 
 def _batches(rows: list[Any]) -> Iterator[list[Any]]:

@@ -1,16 +1,17 @@
 """10,000 approvals whose SLAs pass within one minute: is each moved to its backup on time,
 and only once?
 
-    python -m bench.deadlines [--approvals 10000] [--approvers 1000] [--window 60] [--json]
+    python -m bench.deadlines [--approvals 10000] [--approvers 1000] [--window 60]
+                              [--database sqlite|postgres] [--postgres-url URL] [--json]
 
-Seeds a fresh SQLite file (bench/briefing_seed.py, every ten territory managers backed
-up by a regional director) with ``--approvals`` open approvals whose SLAs pass one after
-another, evenly over ``--window`` seconds starting a few seconds after ``dealdesk serve``
-is up; runs ``serve`` against a fake Slack Web API (each reassignment's cards and
-notices go out as they would) and waits until every approval has moved. Lateness is
-the time from an approval's due moment until its move is committed (seen by polling
-the file every 0.1 s, so a move may be counted up to 0.1 s late). Prints p50, p99 and
-the worst, and how many moved twice or not at all.
+Seeds a fresh SQLite file, or empties the PostgreSQL database, with ``--approvals`` open
+approvals (bench/briefing_seed.py, every ten territory managers backed up by a regional
+director) whose SLAs pass one after another, evenly over ``--window`` seconds starting
+a few seconds after ``dealdesk serve`` is up; runs ``serve`` against a fake Slack Web
+API (each reassignment's cards and notices go out as they would) and waits until every
+approval has moved. Lateness is the time from an approval's due moment until its move
+is committed (seen by looking every 0.1 s, so a move may be counted up to 0.1 s late).
+Prints p50, p99 and the worst, and how many moved twice or not at all.
 Target (issue 18): every approval reassigned, p99 lateness at most 1 s. Exits 1 when
 the target is missed.
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from bench.briefing_seed import (
@@ -41,19 +42,21 @@ from bench.briefing_seed import (
     generate,
     owner_user,
     policy_text,
-    write,
+    write_rows,
 )
 from policies.loader import LoadedPolicy, load_policy_file
 from policies.vocabulary import ApprovalStatus
 from store.db import Database
 from store.migrate import upgrade
 from store.models import Approval
+from tests.support.databases import reset_postgres, sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.serving import serving
 
 LEAD = timedelta(seconds=8)
 """From seeding to the first due moment: room for ``serve`` to start."""
 P99_TARGET_S = 1.0
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POLL = 0.1
 """Seconds between looks at the database for moved approvals."""
 
@@ -87,11 +90,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--approvals", type=int, default=10_000, help="SLAs that pass")
     parser.add_argument("--approvers", type=int, default=1_000, help="territory managers")
     parser.add_argument("--window", type=float, default=60.0, help="seconds they pass over")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dealdesk-deadlines-") as directory:
+        url = sqlite_url(Path(directory))
+        if options.database == "postgres":
+            url = options.postgres_url
+            asyncio.run(reset_postgres(url))
         result = asyncio.run(
-            run(Path(directory), options.approvals, options.approvers, options.window)
+            run(Path(directory), url, options.approvals, options.approvers, options.window)
         )
     if options.json:
         print(json.dumps({**asdict(result), "passed": result.passed}, indent=2))
@@ -100,15 +109,32 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(0 if result.passed else 1)
 
 
-async def run(directory: Path, approvals: int, approvers: int, window: float) -> Result:
+async def run(directory: Path, url: str, approvals: int, approvers: int, window: float) -> Result:
     say = Console(stderr=True).print
     policy = directory / "policy.yml"
     policy.write_text(policy_text(approvers, backups=True), encoding="utf-8")
     loaded = load_policy_file(policy)
-    database = directory / "dealdesk.db"
-    url = f"sqlite+aiosqlite:///{database}"
-    say(f"seeding {approvals:,} open approvals …")
-    first_due = await _seed(url, database, loaded, approvers, approvals, window)
+    database = Database.connect(url)
+    try:
+        say(f"seeding {approvals:,} open approvals …")
+        first_due = await _seed(database, loaded, approvers, approvals, window)
+        return await _serve_and_watch(
+            directory, database, policy, first_due, approvals, approvers, window
+        )
+    finally:
+        await database.dispose()
+
+
+async def _serve_and_watch(
+    directory: Path,
+    database: Database,
+    policy: Path,
+    first_due: datetime,
+    approvals: int,
+    approvers: int,
+    window: float,
+) -> Result:
+    say = Console(stderr=True).print
     last_due = first_due + timedelta(seconds=window)
     async with FakeSlack() as slack:
         for number in range(1, approvers + 1):
@@ -117,30 +143,24 @@ async def run(directory: Path, approvals: int, approvers: int, window: float) ->
             slack.add_user(director_user(number), name=f"Regional Director {number:03d}")
         for number in range(1, approvers // OWNERS_PER_APPROVER + 2):
             slack.add_user(owner_user(number), name=f"Seller {number}")
+        url = database.url.render_as_string(hide_password=False)
         async with serving(directory, slack, policy, url):
             ahead = (first_due - datetime.now(UTC)).total_seconds()
             say(f"serve is up; the first SLA passes in {ahead:.1f} s, the last {window:.0f} s on")
             seen = await _watch_moves(database, approvals, patience=window + 120)
-    return _measure(database, approvals, window, last_due, seen)
+    return await _measure(database, approvals, window, last_due, seen)
 
 
 async def _seed(
-    url: str, database: Path, loaded: LoadedPolicy, approvers: int, approvals: int, window: float
+    database: Database, loaded: LoadedPolicy, approvers: int, approvals: int, window: float
 ) -> datetime:
     """The open approvals, due one after another over ``window`` from a few seconds on."""
-    db = Database.connect(url)
-    try:
-        await upgrade(db)
-    finally:
-        await db.dispose()
+    await upgrade(database)
     now = datetime.now(UTC)
     seeded = generate(loaded, approvers, approvals, 0, now)
     first_due = _spread(seeded, datetime.now(UTC) + LEAD, window)
-    engine = create_engine(f"sqlite:///{database}")
-    try:
-        write(engine, loaded, seeded, now)
-    finally:
-        engine.dispose()
+    async with database.writer.begin() as connection:
+        await connection.run_sync(write_rows, loaded, seeded, now)
     return first_due
 
 
@@ -159,44 +179,40 @@ def _spread(seeded: Seeded, first: datetime, window: float) -> datetime:
     return first
 
 
-async def _watch_moves(database: Path, approvals: int, patience: float) -> dict[int, datetime]:
-    """Poll the file every 0.1 s for approvals moved to a backup; when each was first seen
-    (so lateness counts until the move was committed, not when its transaction began)."""
-    engine = create_engine(f"sqlite:///{database}")
+async def _watch_moves(database: Database, approvals: int, patience: float) -> dict[int, datetime]:
+    """Look every 0.1 s for approvals moved to a backup; when each was first seen (so
+    lateness counts until the move was committed, not when its transaction began)."""
     seen: dict[int, datetime] = {}
     last_id = 0
     deadline = time.monotonic() + patience
-    try:
-        while len(seen) < approvals and time.monotonic() < deadline:
-            query = (
-                select(Approval.id, Approval.previous_id)
-                .where(Approval.id > last_id, Approval.previous_id.is_not(None))
-                .order_by(Approval.id)
-            )
-            with engine.connect() as connection:
-                rows = connection.execute(query).all()
-            now = datetime.now(UTC)
-            for row_id, previous_id in rows:
-                assert previous_id is not None
-                seen.setdefault(previous_id, now)
-                last_id = max(last_id, row_id)
-            await asyncio.sleep(POLL)
-    finally:
-        engine.dispose()
+    while len(seen) < approvals and time.monotonic() < deadline:
+        query = (
+            select(Approval.id, Approval.previous_id)
+            .where(Approval.id > last_id, Approval.previous_id.is_not(None))
+            .order_by(Approval.id)
+        )
+        async with database.read() as session:
+            rows = (await session.execute(query)).all()
+        now = datetime.now(UTC)
+        for row_id, previous_id in rows:
+            assert previous_id is not None
+            seen.setdefault(previous_id, now)
+            last_id = max(last_id, row_id)
+        await asyncio.sleep(POLL)
     return seen
 
 
-def _measure(
-    database: Path, approvals: int, window: float, last_due: datetime, seen: dict[int, datetime]
+async def _measure(
+    database: Database,
+    approvals: int,
+    window: float,
+    last_due: datetime,
+    seen: dict[int, datetime],
 ) -> Result:
     old, new = aliased(Approval), aliased(Approval)
     query = select(old.id, old.due_at).join(new, new.previous_id == old.id)
-    engine = create_engine(f"sqlite:///{database}")
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-    finally:
-        engine.dispose()
+    async with database.read() as session:
+        rows = (await session.execute(query)).all()
     moves: dict[int, int] = {}
     lateness: list[float] = []
     last = last_due
