@@ -417,10 +417,10 @@ def write_rows(connection: Connection, loaded: LoadedPolicy, seeded: Seeded, now
         connection.execute(insert(AuditEvent), chained)
     connection.execute(insert(AuditHead), [{"id": 1, "seq": seq, "hash": prev}])
     if connection.dialect.name == "postgresql":  # ids were given: the sequences go on after them
-        for table in ("deals", "approvals"):
+        for name in ("deals", "approvals"):
             connection.exec_driver_sql(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {name}))"
             )
 
 
