@@ -3,7 +3,8 @@ real ``dealdesk serve`` processes that are SIGKILLed at random moments and resta
 then the books are checked.
 
 Used by tests/deadlines/test_chaos.py (a few kills) and bench/chaos.py (a hundred).
-Afterwards: every click that got its 200 is applied once and none twice; every approval
+A Reject click is followed by its reason, typed into the modal it opened and submitted.
+Afterwards: every click and reason that got its 200 is applied once and none twice; every approval
 is in a consistent state; every approval card is in its approver's DM exactly once (the
 fake Slack's own record); ``dealdesk audit verify`` passes.
 """
@@ -25,9 +26,15 @@ from urllib.parse import urlencode
 import aiohttp
 from sqlalchemy import select
 
-from bot.cards.ids import CardAction
+from bot.cards.ids import CardAction, ReasonInput
 from bot.sandbox.block_reading import find_element
-from bot.sandbox.requests import load_payload, new_trigger_id, signed_headers, user_payload
+from bot.sandbox.requests import (
+    SlackRequests,
+    load_payload,
+    new_trigger_id,
+    signed_headers,
+    user_payload,
+)
 from bot.sandbox.workspace import Message
 from bot.slack.kinds import Work
 from store.db import Database
@@ -92,6 +99,10 @@ class Figures:
     acked: int = 0
     """Clicks Slack got a 200 for (after its retries, if any); each acked Approve must be
     journaled and applied, once."""
+    reasons: int = 0
+    """Reject reasons typed into the modal a Reject click opened, and submitted."""
+    reasons_acked: int = 0
+    """Reason submissions that got a 200: each must be journaled and applied, once."""
     retries: int = 0
     decisions: int = 0
     """Approvals decided by a person's click."""
@@ -125,6 +136,7 @@ class Figures:
                 "clicks sent / acked (Slack retries)",
                 f"{self.clicks} / {self.acked} ({self.retries})",
             ),
+            ("reject reasons submitted / acked", f"{self.reasons} / {self.reasons_acked}"),
             ("decisions applied", str(self.decisions)),
             ("approval cards", str(self.cards)),
             ("doubled", str(self.doubled)),
@@ -277,6 +289,7 @@ class Chaos:
             }
         ]
         body = urlencode({"payload": json.dumps(payload)})
+        approval_id = int(str(element.get("value")))
         self.figures.clicks += 1
         for attempt in range(SLACK_RETRIES + 1):
             headers = {
@@ -292,12 +305,48 @@ class Chaos:
                 ) as answer:
                     if answer.status == 200:
                         self.figures.acked += 1
-                        if action is CardAction.APPROVE:  # Reject asks for a reason first
-                            self.acked.append((int(str(element.get("value"))), user))
+                        if action is CardAction.APPROVE:
+                            self.acked.append((approval_id, user))
+                        else:  # Reject asks for a reason first
+                            await self._give_reason(payload["trigger_id"], approval_id, user)
                         return
             except (aiohttp.ClientError, TimeoutError):
                 pass
             await asyncio.sleep(0.3 * (attempt + 1))
+
+    async def _give_reason(self, trigger_id: str, approval_id: int, user: str) -> None:
+        """The approver types a reason into the modal their Reject click opened and submits
+        it, again when no answer comes (Slack does not retry a submission; a person
+        presses Submit again). No modal within two seconds (the click was answered, then
+        the process died before opening it): they would click again, as another click."""
+        view = await self._opened_by(trigger_id)
+        if view is None:
+            return
+        self.figures.reasons += 1
+        for attempt in range(SLACK_RETRIES + 1):
+            url = f"{(await self._live()).url}/slack/events"
+            requests = SlackRequests(self._http, url, SIGNING_SECRET)
+            try:
+                reply = await requests.submit_view(
+                    view, {ReasonInput.ACTION: "Too deep a discount for a 12-month term"}, user=user
+                )
+                if reply.status == 200:
+                    self.figures.reasons_acked += 1
+                    self.acked.append((approval_id, user))
+                    return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.3 * (attempt + 1))
+
+    async def _opened_by(self, trigger_id: str, patience: float = 2.0) -> dict[str, Any] | None:
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            workspace = self.slack.workspace
+            for view_id, trigger in workspace.triggers.items():
+                if trigger == trigger_id:
+                    return workspace.views[view_id]
+            await asyncio.sleep(0.05)
+        return None
 
     # --- the books -----------------------------------------------------------------
     async def settle(self, db: Database) -> None:
