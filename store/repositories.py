@@ -53,6 +53,18 @@ async def get_deal_by_external_id(session: AsyncSession, external_id: str) -> De
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def deals_by_external_id(
+    session: AsyncSession, external_ids: Collection[str]
+) -> dict[str, Deal]:
+    """The deals with these CRM ids, by id, in one query (a CRM batch sends hundreds)."""
+    if not external_ids:
+        return {}
+    query = select(Deal).where(Deal.external_id.in_(set(external_ids)))
+    return {
+        deal.external_id: deal for deal in (await session.scalars(query)).all() if deal.external_id
+    }
+
+
 def add_revision(
     session: AsyncSession,
     deal: Deal,

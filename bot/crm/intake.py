@@ -167,41 +167,43 @@ async def _read(
     for item in found:
         if isinstance(item, PropertyChange):
             changes.setdefault(item.object_id, []).append(item)
+    records = [item for item in found if isinstance(item, Record)]
+    plain = [map_record(item.data, mapping, crm, with_defaults=False) for item in records]
+    wanted = [m.external_id for m in plain if m.external_id] + list(changes)
     async with deps.db.read() as session:
-        for item in found:
-            if not isinstance(item, Record):
-                continue
-            what = f"record {item.index}"
-            external_id = map_record(item.data, mapping, crm, with_defaults=False).external_id
-            deal = await repo.get_deal_by_external_id(session, external_id) if external_id else None
-            mapped = map_record(item.data, mapping, crm, with_defaults=deal is None)
-            unit = _unit(what, mapped, deal)
-            if external_id is None:
-                where = " or ".join(id_paths(mapping, crm))
-                unit.problems.append(
-                    Problem(
-                        "external_id",
-                        where,
-                        f"the record has no {where}: map external_id under "
-                        f"intake.{crm}.fields to the field holding the CRM's id",
-                    )
+        deals = await repo.deals_by_external_id(session, wanted)
+    for item, mapped in zip(records, plain, strict=True):
+        external_id = mapped.external_id
+        deal = deals.get(external_id) if external_id else None
+        if deal is None:  # a new deal: the mapping's defaults fill what the record lacks
+            mapped = map_record(item.data, mapping, crm, with_defaults=True)
+        unit = _unit(f"record {item.index}", mapped, deal)
+        if external_id is None:
+            where = " or ".join(id_paths(mapping, crm))
+            unit.problems.append(
+                Problem(
+                    "external_id",
+                    where,
+                    f"the record has no {where}: map external_id under "
+                    f"intake.{crm}.fields to the field holding the CRM's id",
                 )
+            )
+        units.append(unit)
+    for object_id, events in changes.items():
+        deal = deals.get(object_id)
+        if deal is None:
+            ignored += [
+                Ignored(
+                    f"event {e.event_id} (deal.propertyChange)",
+                    f"no deal came in for HubSpot deal {object_id} yet",
+                )
+                for e in events
+            ]
+            continue
+        unit, unmapped = _changed(object_id, mapping, events, deal)
+        ignored += unmapped
+        if unit.values or unit.problems:
             units.append(unit)
-        for object_id, events in changes.items():
-            deal = await repo.get_deal_by_external_id(session, object_id)
-            if deal is None:
-                ignored += [
-                    Ignored(
-                        f"event {e.event_id} (deal.propertyChange)",
-                        f"no deal came in for HubSpot deal {object_id} yet",
-                    )
-                    for e in events
-                ]
-                continue
-            unit, unmapped = _changed(object_id, mapping, events, deal)
-            ignored += unmapped
-            if unit.values or unit.problems:
-                units.append(unit)
     return units, ignored
 
 
