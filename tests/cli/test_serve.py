@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.app.cli.serve import LogLevel, configure_logging
@@ -18,12 +15,11 @@ from tests.api.conftest import deal, with_people
 from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.processes import (
-    API_TOKEN,
     DEALDESK,
     environment,
     free_port,
-    wait_until_healthy,
 )
+from tests.support.serving import serving
 
 
 def run_serve(
@@ -62,42 +58,15 @@ async def slack() -> AsyncIterator[FakeSlack]:
 async def test_serve_takes_a_deal_delivers_its_card_and_stops_on_sigterm(
     tmp_path: Path, slack: FakeSlack
 ) -> None:
-    env = environment(tmp_path, SLACK_API_URL=slack.api_url)
-    url = f"http://127.0.0.1:{env['PORT']}"
-    process = await asyncio.create_subprocess_exec(
-        DEALDESK,
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with aiohttp.ClientSession() as session:
-            await wait_until_healthy(session, url, process)
-            async with session.post(
-                f"{url}/api/deals",
-                json=deal(),
-                headers={"Authorization": f"Bearer {API_TOKEN}"},
-            ) as response:
-                assert response.status == 201, await response.text()
-                submitted = await response.json()
+    """``serving`` stops it with SIGTERM and holds it to exit 0 with no traceback."""
+    async with serving(tmp_path, slack) as serve:
+        submitted = await serve.submit(deal())
         await slack.wait_for(
             "chat.postMessage", timeout=10, where=lambda c: c.params["channel"] == "DU0LISA"
         )
 
-        process.send_signal(signal.SIGTERM)
-        _, stderr_bytes = await asyncio.wait_for(process.communicate(), timeout=15)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-    stderr = stderr_bytes.decode()
-    assert process.returncode == 0, stderr
     assert submitted["status"] == "in_review"
-    assert f"listening on {url}" in stderr
-    assert "Traceback" not in stderr
+    assert f"listening on {serve.url}" in (tmp_path / "serve.log").read_text(encoding="utf-8")
     card = slack.dm("U0LISA")[0]
     assert "TechCorp" in card.visible_text
     assert "Approve" in card.button_texts

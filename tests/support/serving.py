@@ -49,15 +49,21 @@ class Serve:
 
 @asynccontextmanager
 async def serving(
-    tmp_path: Path, slack: FakeSlack, policy: Path, database_url: str, name: str = "serve"
+    tmp_path: Path,
+    slack: FakeSlack,
+    policy: Path | None = None,
+    database_url: str | None = None,
+    name: str = "serve",
 ) -> AsyncIterator[Serve]:
     """``dealdesk serve`` until the block ends, then SIGTERM: it must stop cleanly (exit 0,
-    no traceback in its log) unless the test killed it."""
+    no traceback in its log, ``tmp_path``/``name``.log) unless the test killed it. Without
+    ``policy`` or ``database_url``, serve's defaults (the bundled policy, a SQLite file in
+    ``tmp_path``)."""
+    given = {"DEALDESK_POLICY": str(policy) if policy else None, "DATABASE_URL": database_url}
     env = environment(
         tmp_path,
         SLACK_API_URL=slack.api_url,
-        DEALDESK_POLICY=str(policy),
-        DATABASE_URL=database_url,
+        **{name: value for name, value in given.items() if value is not None},
     )
     url = f"http://127.0.0.1:{env['PORT']}"
     path = tmp_path / f"{name}.log"
