@@ -176,12 +176,10 @@ def _dead_end(policy: Policy, aid: str) -> str | None:
 def _suggest_backup(policy: Policy, aid: str) -> str:
     """The first other human, else the first other approver (found without listing them
     all: a policy may have thousands, each asked about)."""
-    others = (other for other in policy.approvers if other != aid)
-    humans = (other for other in others if policy.approvers[other].is_human)
-    first = next(humans, None)
-    if first is not None:
-        return first
-    return next((other for other in policy.approvers if other != aid), "someone")
+    approvers = policy.approvers
+    humans = (other for other in approvers if other != aid and approvers[other].is_human)
+    others = (other for other in approvers if other != aid)
+    return next(humans, None) or next(others, "someone")
 
 
 def _undefined(name: str, ids: list[str]) -> str:
