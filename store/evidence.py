@@ -32,17 +32,14 @@ async def record(
     """Store what the approval's card shows, once; the hash of what is stored (the first
     record's, when the card is posted again after a retry)."""
     text = canonical_json(facts)
-    await session.execute(
+    digest = evidence_hash(text)
+    result = await session.execute(
         insert(session, Evidence)
-        .values(
-            approval_id=approval_id,
-            deal_id=deal_id,
-            hash=evidence_hash(text),
-            facts=text,
-            created_at=now,
-        )
+        .values(approval_id=approval_id, deal_id=deal_id, hash=digest, facts=text, created_at=now)
         .on_conflict_do_nothing(index_elements=["approval_id"])
     )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return digest
     found = await hash_of(session, approval_id)
     assert found is not None
     return found

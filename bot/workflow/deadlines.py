@@ -61,5 +61,8 @@ async def time_out(uow: UnitOfWork, approval_id: int) -> Approval | None:
         why=f"the {sla} SLA passed",
         reason=f"{holder.name} did not answer within the {sla} SLA",
     )
-    await advance(uow, deal, policy)
+    if new is None or new.status != ApprovalStatus.PENDING:
+        # An avatar backup decided at once, or none was left: the stage may have moved.
+        # A new pending holder leaves it where it was (nothing got decided).
+        await advance(uow, deal, policy)
     return new
