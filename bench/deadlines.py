@@ -56,6 +56,7 @@ from tests.support.serving import serving
 LEAD = timedelta(seconds=8)
 """From seeding to the first due moment: room for ``serve`` to start."""
 P99_TARGET_S = 1.0
+say = Console(stderr=True).print
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POLL = 0.1
 """Seconds between looks at the database for moved approvals."""
@@ -110,7 +111,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def run(directory: Path, url: str, approvals: int, approvers: int, window: float) -> Result:
-    say = Console(stderr=True).print
     policy = directory / "policy.yml"
     policy.write_text(policy_text(approvers, backups=True), encoding="utf-8")
     loaded = load_policy_file(policy)
@@ -134,7 +134,6 @@ async def _serve_and_watch(
     approvers: int,
     window: float,
 ) -> Result:
-    say = Console(stderr=True).print
     last_due = first_due + timedelta(seconds=window)
     async with FakeSlack() as slack:
         for number in range(1, approvers + 1):

@@ -238,6 +238,8 @@ class _Chain:
         self.expected_seq = first_seq
         self.prev: str | None = GENESIS if first_seq == 1 else None
         self.start_prev: str | None = self.prev
+        self.first_found: int | None = None
+        """The seq of the first event this part read."""
         self.cited: dict[str, int] = {}  # evidence hash → the event that names it
         self.verdict: Verification | None = None
 
@@ -249,6 +251,7 @@ class _Chain:
         """Check ``rows``; True when one is broken (``verdict`` says which)."""
         if self.prev is None and rows:
             self.prev = self.start_prev = rows[0][7]
+            self.first_found = rows[0][0]
         expected_seq, prev, cited = self.expected_seq, self.prev, self.cited
         digest, text, ascii_ = _digest, _text, _ascii
         for row in rows:
@@ -285,11 +288,11 @@ class _Chain:
         if self.verdict is not None:
             return True
         seq = self.expected_seq
-        if seq < later.first_seq and later.start_prev is not None:
+        if seq < later.first_seq and later.first_found is not None:
             self.verdict = Verification(
                 seq - 1,
                 seq,
-                f"event {seq} is missing (the next event is {later.first_seq}): "
+                f"event {seq} is missing (the next event is {later.first_found}): "
                 "events were deleted",
             )
             return True
@@ -299,8 +302,8 @@ class _Chain:
                 seq - 1, seq, f"event {seq} does not link to event {seq - 1} (prev_hash differs)"
             )
             return True
-        for digest, seq in later.cited.items():
-            self.cited.setdefault(digest, seq)
+        for digest, citing in later.cited.items():
+            self.cited.setdefault(digest, citing)
         if later.start_prev is not None:
             self.expected_seq, self.prev = later.expected_seq, later.prev
         self.verdict = later.verdict
