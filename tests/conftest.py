@@ -11,7 +11,8 @@ import pytest
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps, open_deps
 from policies.loader import bundled_policy_path
-from tests.support.databases import postgres_url_or_skip, sqlite_url
+from tests.postgres import postgres_url_or_skip
+from tests.support.databases import sqlite_url
 
 START = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 """A Monday afternoon, New York morning."""

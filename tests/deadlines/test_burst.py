@@ -25,7 +25,7 @@ from tests.support.burst import (
     submit_burst,
     wait_for_cards,
 )
-from tests.support.databases import postgres_url_or_skip
+from tests.postgres import postgres_url_or_skip
 from tests.support.fake_slack import FakeSlack
 from tests.support.serving import serving
 

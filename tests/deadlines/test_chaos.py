@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.chaos import run_chaos
-from tests.support.databases import postgres_url_or_skip
+from tests.postgres import postgres_url_or_skip
 
 
 async def test_one_serve_on_sqlite_killed_mid_flow(tmp_path: Path) -> None:

@@ -1,25 +1,50 @@
-"""Test databases: a fresh SQLite file, and PostgreSQL when DEALDESK_TEST_POSTGRES_URL is set.
+"""Test databases: a fresh SQLite file, and a PostgreSQL database of one's own.
 
-Under DEALDESK_REQUIRE_POSTGRES=1 (CI) an unreachable PostgreSQL fails the run instead
-of skipping. Each PostgreSQL test gets an empty ``public`` schema in the configured
-database; tests run one at a time, so they never see each other's rows.
+Nothing here needs pytest, so the benches use it too. Under pytest-xdist each worker
+has a database of its own on the configured server (``test`` becomes ``test_gw0``,
+``test_gw1``, ...), created when first asked for; inside a worker tests run one at a
+time, and each starts from an empty ``public`` schema (``reset_postgres``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
-import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-
-POSTGRES_URL = os.environ.get("DEALDESK_TEST_POSTGRES_URL")
-REQUIRE_POSTGRES = os.environ.get("DEALDESK_REQUIRE_POSTGRES") == "1"
 
 
 def sqlite_url(directory: Path, name: str = "dealdesk.db") -> str:
     return f"sqlite+aiosqlite:///{directory / name}"
+
+
+def worker_url(url: str, worker: str | None = None) -> str:
+    """The database of this pytest-xdist worker on ``url``'s server (``url`` itself when
+    not under xdist)."""
+    worker = worker if worker is not None else os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
+        hide_password=False
+    )
+
+
+async def create_database(url: str) -> None:
+    """Create ``url``'s database on its server unless it exists (through the server's
+    ``postgres`` database, since one cannot connect to a database that is not there)."""
+    parsed = make_url(url)
+    admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            exists = await connection.exec_driver_sql(
+                "SELECT 1 FROM pg_database WHERE datname = $1", (parsed.database,)
+            )
+            if exists.scalar() is None:
+                await connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await admin.dispose()
 
 
 async def reset_postgres(url: str) -> None:
@@ -30,18 +55,3 @@ async def reset_postgres(url: str) -> None:
             await connection.exec_driver_sql("CREATE SCHEMA public")
     finally:
         await engine.dispose()
-
-
-def postgres_url_or_skip() -> str:
-    """A clean PostgreSQL database URL, or skip (fail under DEALDESK_REQUIRE_POSTGRES=1)."""
-    if not POSTGRES_URL:
-        if REQUIRE_POSTGRES:
-            pytest.fail("DEALDESK_REQUIRE_POSTGRES=1 but DEALDESK_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL tests need DEALDESK_TEST_POSTGRES_URL")
-    try:
-        asyncio.run(reset_postgres(POSTGRES_URL))
-    except (OSError, Exception) as error:  # asyncpg raises its own errors for auth and names
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required but unreachable: {error}")
-        pytest.skip(f"PostgreSQL unreachable: {error}")
-    return POSTGRES_URL
