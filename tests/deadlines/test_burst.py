@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.slack.gateway import POST_INTERVAL
+from tests.postgres import postgres_url_or_skip
 from tests.support.burst import (
     BurstResult,
     add_people,
@@ -25,7 +26,6 @@ from tests.support.burst import (
     submit_burst,
     wait_for_cards,
 )
-from tests.postgres import postgres_url_or_skip
 from tests.support.fake_slack import FakeSlack
 from tests.support.serving import serving
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.chaos import run_chaos
 from tests.postgres import postgres_url_or_skip
+from tests.support.chaos import run_chaos
 
 
 async def test_one_serve_on_sqlite_killed_mid_flow(tmp_path: Path) -> None:

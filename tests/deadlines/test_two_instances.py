@@ -12,8 +12,8 @@ import pytest
 
 from store.db import Database
 from tests.api.conftest import deal
-from tests.slack.flows import eventually
 from tests.postgres import postgres_url_or_skip
+from tests.slack.flows import eventually
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.serving import audit_events, drained, serving
 

@@ -26,9 +26,7 @@ def worker_url(url: str, worker: str | None = None) -> str:
     if not worker:
         return url
     parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
-        hide_password=False
-    )
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
 
 
 async def create_database(url: str) -> None:

@@ -23,7 +23,7 @@ app = typer.Typer(
     name="dealdesk",
     help="dealdesk: a Slack deal desk that routes deals through your authority matrix.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     add_completion=False,
 )

@@ -55,7 +55,9 @@ def reassign(
     admin: Admin,
     reason: Annotated[str, typer.Option("--reason", help="Why it moves.")] = "moved by an admin",
 ) -> None:
-    """Give a pending approval to someone else; its old card says where it went and why."""
+    """Give a pending approval to someone else.
+
+    Its old card says where it went and why."""
     deal_id = _deal_id(deal)
 
     async def go(deps: Deps) -> str:
@@ -78,7 +80,9 @@ def decide_for(
         typer.Option("--reason", help="Why you decide it for them (required).", show_default=False),
     ],
 ) -> None:
-    """Decide a pending approval on its holder's behalf (an override, audited as such)."""
+    """Decide a pending approval on its holder's behalf.
+
+    An override, audited as such."""
     deal_id = _deal_id(deal)
     if not reason.strip():
         fail("give --reason: an override says why")

@@ -48,7 +48,9 @@ class Format(StrEnum):
 
 @app.command()
 def verify() -> None:
-    """Recompute the hash chain: exit 0 when intact, 1 naming the first broken event."""
+    """Recompute the audit log's hash chain.
+
+    Exit 0 when it is intact, 1 naming the first broken event."""
     url = settings().database_url
     started = time.perf_counter()
     with console.status("Verifying the audit chain…"):
@@ -79,9 +81,10 @@ def show(
         ShowFormat, typer.Option("--format", help="table or json.")
     ] = ShowFormat.table,
 ) -> None:
-    """A deal's audit trail, checked against the chain: every event, and for each decision
-    made from a card, what that card showed (its evidence). Exit 1 when anything was
-    changed behind dealdesk's back."""
+    """Show a deal's audit trail, checked against the chain.
+
+    Every event, and for each decision made from a card, what that card showed (its
+    evidence). Exit 1 when anything was changed behind dealdesk's back."""
     deal_id = parse_deal_ref(deal)
     if deal_id is None:
         fail(f"{deal!r} is not a deal id; deal ids look like D-1001")

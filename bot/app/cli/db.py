@@ -14,7 +14,9 @@ app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 
 @app.command()
 def upgrade() -> None:
-    """Apply pending migrations to DATABASE_URL (serve and simulate also do this at start)."""
+    """Apply pending migrations to DATABASE_URL.
+
+    `serve` and `simulate` also do this when they start."""
     url = settings().database_url
 
     async def _upgrade() -> Upgrade:

@@ -56,9 +56,11 @@ def doctor(
         bool, typer.Option("--socket-mode", help="Check for Socket Mode instead of HTTP.")
     ] = False,
 ) -> None:
-    """Check the Slack token and its scopes, the signing secret (or Socket Mode token), the
-    database, the policy, every Slack user the policy names and the channels it posts in;
-    one line each, with what to do. Exit 1 when anything fails."""
+    """Check that this installation is ready, with what to do.
+
+    The Slack token and its scopes, the signing secret (or Socket Mode token), the
+    database, the policy, every Slack user the policy names and the channels it posts
+    in: one line each, with the fix. Exit 1 when anything fails."""
     try:
         config = load_settings()
     except SettingsError as error:

@@ -21,7 +21,9 @@ PolicyFile = Annotated[Path, typer.Argument(help="The policy file (YAML).", show
 
 @app.command()
 def check(file: PolicyFile) -> None:
-    """Validate a policy: exit 0 when valid, 1 with every problem located by key path and line."""
+    """Validate a policy file.
+
+    Exit 0 when it is valid, 1 with every problem located by key path and line."""
     loaded = load_policy_or_exit(file)
     policy = loaded.policy
     console.print(
@@ -53,7 +55,9 @@ def explain(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
-    """Print a deal's approval plan: each stage, who approves, and which rule put them there."""
+    """Print the approval plan for a deal.
+
+    Each stage, who approves, and which rule put them there."""
     loaded = load_policy_or_exit(file)
     terms = _read_deal(deal)
     explanation = explain_plan(loaded, terms, _read_deal(was) if was else None)

@@ -42,10 +42,11 @@ class DiffFormat(StrEnum):
 
 
 def apply(file: PolicyFile) -> None:
-    """Check FILE and make it the policy of every running `serve` (within seconds, no
-    restart): new deals and revisions route under it, deals in flight keep theirs. A bad
-    file is refused with every problem located, and nothing changes. FILE is also copied
-    to DEALDESK_POLICY, so a restart keeps it."""
+    """Check FILE and make it the policy of every running serve.
+
+    Within seconds and without a restart, new deals and revisions route under it; deals
+    in flight keep theirs. A bad file is refused with every problem located, and nothing
+    changes. FILE is also copied to DEALDESK_POLICY, so a restart keeps it."""
     loaded = load_policy_or_exit(file)
     config = settings()
     target = config.dealdesk_policy
@@ -77,9 +78,11 @@ def diff(
         DiffFormat, typer.Option("--format", help="table or json.")
     ] = DiffFormat.table,
 ) -> None:
-    """The rule changes from OLD to NEW (approvers, limits, conditions, SLAs, backups), and
-    with --deals every deal in review whose plan would differ under NEW, approval by
-    approval (it reads DATABASE_URL; nothing is changed)."""
+    """Show what changes from policy OLD to NEW.
+
+    The rule changes (approvers, limits, conditions, SLAs, backups), and with `--deals`
+    every deal in review whose plan would differ under NEW, approval by approval (it
+    reads DATABASE_URL; nothing is changed)."""
     before, after = load_policy_or_exit(old), load_policy_or_exit(new)
     rules = policy_changes(before.policy, after.policy)
     impact = run(_impact(settings().database_url, after)) if deals else None
@@ -109,9 +112,11 @@ def migrate(
         str | None, typer.Option("--deal", help="Only this deal (D-1001).", show_default=False)
     ] = None,
 ) -> None:
-    """Move deals in review onto the policy TO, explicitly: each is routed again as its
-    next revision with the same values, keeping every sign-off TO still requires and
-    asking for the rest (new cards go out through the running `serve`). Audited."""
+    """Move deals in review onto the policy TO.
+
+    Each is routed again as its next revision with the same values, keeping every
+    sign-off TO still requires and asking for the rest (new cards go out through the
+    running `serve`). Audited."""
     loaded = load_policy_or_exit(to)
     deal_id = None
     if deal is not None:

@@ -69,9 +69,12 @@ def slo(
     since: Since = "30d",
     format: FormatOption = Format.table,
 ) -> None:
-    """Per approver and per stage: the SLA, how many were decided, the share decided within
-    SLA, median and 90th percentile decision time, escalations; for the team, cycle time
-    and the automation rate. Counts what was decided in the window up to now."""
+    """SLA compliance per approver and stage.
+
+    For each approver and stage: the SLA, how many were decided, the share decided
+    within SLA, median and 90th percentile decision time, escalations; for the team,
+    cycle time and the automation rate. Counts what was decided in the window up to
+    now."""
     report = run(_load(settings(), window_since(since)))
     if format is Format.json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))

@@ -35,9 +35,11 @@ def avatars(
     since: Since = "30d",
     format: FormatOption = Format.table,
 ) -> None:
-    """Per avatar in shadow mode: how many approvals it shadowed, how often it agreed with
-    the person (a confusion table of its verdicts against their decisions), every
-    disagreement with both reasonings, and the automation rate it would have had live."""
+    """Each avatar in shadow mode against the person it shadows.
+
+    How many approvals it shadowed, how often it agreed with the person (a confusion
+    table of its verdicts against their decisions), every disagreement with both
+    reasonings, and the automation rate it would have had live."""
     report = run(read_history(settings(), window_since(since), load_avatar_report))
     if format is Format.json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))

@@ -36,9 +36,11 @@ def sandbox(
         LogLevel, typer.Option("--log-level", case_sensitive=False, help="Least severe to log.")
     ] = LogLevel.WARNING,
 ) -> None:
-    """Run the real app with a local Slack workspace and open it in your browser: the
-    policy's people, their DMs, the deal channel, App Home, slash commands, and a clock
-    you can move ahead. Nothing leaves this machine. Stop it with Ctrl-C."""
+    """Try dealdesk in your browser, with a local Slack workspace.
+
+    The real app with the policy's people, their DMs, the deal channel, App Home, slash
+    commands, and a clock you can move ahead. Nothing leaves this machine. Stop it with
+    Ctrl-C."""
     path = policy or bundled_policy_path()
     try:
         load_policy_file(path)

@@ -65,8 +65,10 @@ def serve(
         LogLevel, typer.Option("--log-level", case_sensitive=False, help="Least severe to log.")
     ] = LogLevel.INFO,
 ) -> None:
-    """Run the Slack app (HTTP mode on HOST:PORT, or Socket Mode) with the deal intake API,
-    /healthz and /metrics, until SIGINT or SIGTERM. Upgrades the database first."""
+    """Run the Slack app, the deal intake API, /healthz and /metrics.
+
+    HTTP mode on HOST:PORT, or Socket Mode with `--socket-mode`, until SIGINT or
+    SIGTERM. Upgrades the database first; SIGHUP re-reads the policy."""
     config = _settings(socket_mode, host, port)
     configure_logging(log_level)
     with contextlib.suppress(KeyboardInterrupt):  # interrupted while starting: stop quietly

@@ -56,8 +56,10 @@ def simulate(
         ),
     ] = None,
 ) -> None:
-    """Run deals through the policy in virtual time: avatars decide, scripted people answer
-    after their delays or stay silent until their SLA passes and a backup takes over.
+    """Run deals through the policy in virtual time.
+
+    Avatars decide; scripted people answer after their delays, or stay silent until
+    their SLA passes and a backup takes over.
 
     Prints the timeline, each approval's SLA target against the time it took, SLO
     compliance and cycle time. The simulated deals are stored in the database like real

@@ -22,8 +22,10 @@ KIND = "webhook"
 def list_(
     limit: Annotated[int, typer.Option(help="How many, newest first.", min=1)] = 20,
 ) -> None:
-    """The newest deliveries: event id, type, receiver, and whether it arrived, is being
-    retried (with the last error) or was given up after a day."""
+    """List the newest webhook deliveries.
+
+    Each with its event id, type and receiver, and whether it arrived, is being retried
+    (with the last error) or was given up after a day."""
     rows = run(_rows(settings().database_url, limit))
     if not rows:
         console.print("No webhook deliveries yet (is `webhooks:` set in the policy?).")
@@ -44,8 +46,10 @@ def list_(
 
 @app.command()
 def replay(event_id: Annotated[str, typer.Argument(help="evt_… as listed.")]) -> None:
-    """Send one event again, as it was (same id and body, a new signature): after a
-    receiver's outage outlasted the day of retries, or to test a receiver."""
+    """Send one webhook event again, as it was.
+
+    The same id and body with a new signature: after a receiver's outage outlasted the
+    day of retries, or to test a receiver."""
     found = run(_replay(settings().database_url, event_id.strip()))
     if found is None:
         fail(f"no webhook event {event_id!r}; `dealdesk webhooks list` shows the ids")
