@@ -183,6 +183,8 @@ class DeadlineScheduler:
                 self._due.set()
                 return
             at = now + RETRY_AFTER
+        if not self._scheduler.running:
+            return  # stopped (shutting down) or not yet started: the next start looks again
         run_at = datetime.now(UTC) + (at - now)  # APScheduler keeps real time
         job = self._scheduler.get_job(NEXT_DEADLINE)
         if job is not None and job.next_run_time is not None and job.next_run_time <= run_at:

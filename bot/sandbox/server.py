@@ -25,6 +25,7 @@ from bot.core.clock import ShiftedClock
 from bot.sandbox.block_reading import elements
 from bot.sandbox.presets import OWNER, PRESETS, preset_named
 from bot.sandbox.requests import SlackRequests, load_payload, new_trigger_id, user_payload
+from bot.sandbox.statuses import STATUS_CHOICES, StatusError, set_status, shown_status
 from bot.sandbox.web_api import answer, read_params
 from bot.sandbox.workspace import Message, User, Workspace
 from policies.duration import humanize
@@ -128,6 +129,7 @@ class Sandbox:
             ("home", self._home),
             ("clock", self._clock),
             ("deal", self._deal),
+            ("status", self._status),
         ):
             app.router.add_post(f"/sandbox/{name}", self._page_call(handler))
         app.on_shutdown.append(self._end_events)
@@ -246,7 +248,7 @@ class Sandbox:
                 if not isinstance(body, dict):
                     raise SandboxError("send a JSON object")
                 result = await handler(body)
-            except (SandboxError, ValueError, KeyError) as error:
+            except (SandboxError, StatusError, ValueError, KeyError) as error:
                 return web.json_response({"error": _words(error)}, status=400)
             except aiohttp.ClientError as error:
                 log.warning("the app did not answer: %s", error)
@@ -269,9 +271,14 @@ class Sandbox:
         conversation = self._conversation(me, query.get("in") or f"D{me}")
         modal_id = self._modals.get(me)
         modal = self.workspace.views.get(modal_id or "")
+        now = self.clock.now()
         body = {
             "me": me,
-            "people": [person.__dict__ for person in self.people],
+            "people": [
+                {**person.__dict__, "status": shown_status(self.workspace.users[person.id], now)}
+                for person in self.people
+            ],
+            "statuses": [{"id": choice.id, "label": choice.label} for choice in STATUS_CHOICES],
             "app": {"dm": f"D{me}", "home": HOME, "unread": self._unread(me, f"D{me}")},
             "channels": [
                 {"id": channel, "name": name, "unread": self._unread(me, channel)}
@@ -513,6 +520,13 @@ class Sandbox:
                 local.date() + timedelta(days=1), self.policy.briefing.time, self.policy.zone
             )
         return (at + timedelta(minutes=1)).astimezone(UTC)
+
+    async def _status(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Set the person's Slack status (``status``: a choice's id, or ``clear``)."""
+        said = set_status(
+            self.workspace, self._person(body), str(body.get("status") or ""), self.clock.now()
+        )
+        return {"said": said}
 
     async def _deal(self, body: dict[str, Any]) -> dict[str, Any]:
         """A ready deal, sent in through the intake API as a CRM sends one."""

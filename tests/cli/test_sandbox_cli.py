@@ -7,6 +7,7 @@ import asyncio
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +15,8 @@ import aiohttp
 from tests.support.processes import DEALDESK, free_port
 
 STARTUP = 30.0
+STOP = 2.0
+"""Ctrl-C or SIGTERM ends the sandbox within this, whatever the page is doing."""
 
 
 async def test_the_sandbox_serves_the_page_takes_a_deal_and_stops_on_ctrl_c(
@@ -48,14 +51,58 @@ async def test_the_sandbox_serves_the_page_takes_a_deal_and_stops_on_ctrl_c(
                     break
                 await asyncio.sleep(0.1)
             assert "TechCorp" in messages[0]["text"]
-        process.send_signal(signal.SIGINT)
-        _, stderr = await asyncio.wait_for(process.communicate(), 15)
-        assert process.returncode == 0, stderr.decode()
-        assert "Traceback" not in stderr.decode()
+            async with session.get(f"{url}/sandbox/events"):  # the open page's event stream
+                await _stopped_within(process, signal.SIGINT)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_sigterm_ends_the_sandbox_while_the_clock_moves_a_day(tmp_path: Path) -> None:
+    process, url = await _start(tmp_path)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(10):
+                async with session.post(f"{url}/sandbox/deal", json={"preset": "techcorp"}):
+                    pass
+            async with session.get(f"{url}/sandbox/events"):
+                moving = asyncio.ensure_future(
+                    session.post(f"{url}/sandbox/clock", json={"advance": "1d"})
+                )
+                await asyncio.sleep(0.2)  # the day's timeouts are being moved
+                await _stopped_within(process, signal.SIGTERM)
+                moving.cancel()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def _start(home: Path) -> tuple[asyncio.subprocess.Process, str]:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        DEALDESK,
+        "sandbox",
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "COLUMNS": "200"},
+    )
+    assert process.stdout is not None
+    await asyncio.wait_for(process.stdout.readline(), STARTUP)
+    return process, f"http://127.0.0.1:{port}"
+
+
+async def _stopped_within(process: asyncio.subprocess.Process, sig: signal.Signals) -> None:
+    started = time.monotonic()
+    process.send_signal(sig)
+    _, stderr = await asyncio.wait_for(process.communicate(), 15)
+    took = time.monotonic() - started
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    assert took < STOP, f"{sig.name} took {took:.1f} s to end the sandbox"
 
 
 def test_a_busy_port_and_a_bad_policy_are_named(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ from datetime import UTC
 import pytest
 
 from bot.core.deps import Deps
-from bot.jobs.scheduler import MORNING, MORNING_GRACE, SWEEP, DeadlineScheduler
+from bot.jobs.scheduler import MORNING, MORNING_GRACE, NEXT_DEADLINE, SWEEP, DeadlineScheduler
 from tests.slack.flows import eventually
+from tests.support.deals import submit
 
 
 async def test_the_morning_round_runs_every_minute_on_the_minute(deps: Deps) -> None:
@@ -79,3 +80,21 @@ async def test_a_round_cut_short_by_shutdown_is_no_error(
     assert [(r.levelname, r.message) for r in caplog.records] == [
         ("INFO", "the morning round was stopped by shutdown; the next start picks it up")
     ]
+
+
+async def test_a_tick_after_the_scheduler_stopped_sets_no_job_and_logs_no_error(
+    deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sandbox's clock button ticks by hand; at shutdown that tick may end after the
+    scheduler stopped. It finds the next deadline and leaves it to the next start."""
+    await submit(deps)  # a human's approval with an SLA: a deadline ahead
+    scheduler = DeadlineScheduler(deps)
+    stop = asyncio.Event()
+    running = asyncio.create_task(scheduler.run(stop))
+    await eventually(lambda: scheduler.job(NEXT_DEADLINE), "the next deadline's job")
+    stop.set()
+    await running
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.scheduler"):
+        await scheduler.tick()
+    assert caplog.records == []
+    assert scheduler.job(NEXT_DEADLINE) is None

@@ -3,6 +3,8 @@ the clock, App Home, and text that stays text."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Locator, Page, expect
 
 from bot.app.sandbox import RunningSandbox
@@ -180,6 +182,17 @@ MRKDWN_CASES = [
         '<time datetime="2026-12-05T16:00:00.000Z">2026-12-05 at 11:00 AM</time>',
     ),
     ("> quoted\nplain", "<blockquote>quoted</blockquote>plain"),
+    (
+        "Priya Patel's Slack status: :palm_tree: until Mon",
+        "Priya Patel&#39;s Slack status: "
+        '<span class="emoji" title=":palm_tree:">🌴</span> until Mon',
+    ),
+    (":wave::skin-tone-3: hi", '<span class="emoji" title=":wave:">👋</span> hi'),
+    (
+        ":not_an_emoji: stays, as `:palm_tree:` in code",
+        ":not_an_emoji: stays, as <code>:palm_tree:</code> in code",
+    ),
+    ("at 10:30:45 AM", "at 10:30:45 AM"),
 ]
 
 
@@ -190,3 +203,21 @@ async def test_mrkdwn_is_shown_as_slack_shows_it(page: Page) -> None:
     for text, html in MRKDWN_CASES:
         shown = await page.evaluate("([text, names]) => Mrkdwn.toHtml(text, names)", [text, names])
         assert shown == html, text
+
+
+async def test_plain_text_shows_shortcodes_unless_emoji_is_false(page: Page) -> None:
+    shown = await page.evaluate("Mrkdwn.plainHtml(':airplane: <away>')")
+    assert shown == '<span class="emoji" title=":airplane:">✈️</span> &lt;away&gt;'
+    assert await page.evaluate("Mrkdwn.plainHtml(':airplane:', false)") == ":airplane:"
+
+
+async def test_a_status_set_on_the_page_shows_beside_the_name(page: Page) -> None:
+    await act_as(page, "Lisa Wong")
+    await page.select_option("#status", "vacation")
+    await expect(page.locator(".toast")).to_contain_text("Lisa Wong's status", timeout=WAIT)
+    status = page.locator("#people button.current .status")
+    await expect(status).to_have_text("🌴")
+    await expect(status).to_have_attribute("title", re.compile(r"^On vacation until "))
+    await expect(page.locator("#my-status")).to_contain_text("🌴 On vacation")
+    await page.select_option("#status", "clear")
+    await expect(status).to_have_count(0, timeout=WAIT)

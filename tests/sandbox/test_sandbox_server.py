@@ -115,3 +115,38 @@ async def test_a_slash_command_answers_only_the_person_who_typed_it(
     assert mine
     assert any("TechCorp" in str(item) for item in mine), mine
     assert (await state(sandbox, "U0PRIYA", "DU0LISA"))["conversation"]["ephemerals"] == []
+
+
+async def test_a_vacation_status_set_on_the_page_sends_lisas_card_to_daniel(
+    sandbox: RunningSandbox,
+) -> None:
+    status, body = await page_call(sandbox, "/sandbox/status", {"as": LISA, "status": "vacation"})
+    assert (status, body) == (200, {"said": "Lisa Wong's status: :palm_tree: On vacation."})
+    lisa = next(p for p in (await state(sandbox, LISA))["people"] if p["id"] == LISA)
+    assert lisa["status"]["emoji"] == ":palm_tree:"
+    assert lisa["status"]["text"] == "On vacation"
+
+    await page_call(sandbox, "/sandbox/deal", {"preset": "techcorp"})
+
+    await until(lambda: dm_says(sandbox, "U0DANIEL", "TechCorp"), "Daniel's card")
+    assert not await dm_says(sandbox, LISA, "TechCorp")
+
+    async def thread_says_why() -> bool:
+        channel = (await state(sandbox, LISA, "C0DEALDESK"))["conversation"]["messages"]
+        replies = [reply["text"] for message in channel for reply in message["replies"]]
+        return any("Lisa Wong's Slack status: On vacation" in reply for reply in replies)
+
+    await until(thread_says_why, "the thread saying she is on vacation")
+
+    status, body = await page_call(sandbox, "/sandbox/status", {"as": LISA, "status": "clear"})
+    assert body == {"said": "Lisa Wong's status is cleared."}
+    lisa = next(p for p in (await state(sandbox, LISA))["people"] if p["id"] == LISA)
+    assert lisa["status"] is None
+
+
+async def test_a_status_the_page_does_not_offer_is_refused_by_name(
+    sandbox: RunningSandbox,
+) -> None:
+    status, body = await page_call(sandbox, "/sandbox/status", {"as": LISA, "status": "gone"})
+    assert status == 400
+    assert body["error"] == "no status 'gone'; there are vacation, sick, meeting, clear"

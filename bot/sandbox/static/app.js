@@ -51,6 +51,7 @@ function reload() {
 function render() {
   const data = page.data;
   renderPeople(data);
+  renderStatuses(data);
   renderList($("#apps"), [{ id: data.app.home, name: "dealdesk · Home", unread: 0 }, { id: data.app.dm, name: "dealdesk · Messages", unread: data.app.unread }], "");
   renderList($("#channels"), data.channels, "#");
   $("#now").textContent = `🕘 ${new Date(data.clock.now).toLocaleString([], { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" })}`;
@@ -70,7 +71,7 @@ function renderPeople(data) {
     pick.type = "button";
     pick.className = person.id === data.me ? "person current" : "person";
     pick.dataset.user = person.id;
-    pick.innerHTML = `<span class="name">${Mrkdwn.escapeHtml(person.name)}</span><span class="role">${Mrkdwn.escapeHtml(person.role)}</span>`;
+    pick.innerHTML = `<span class="name">${Mrkdwn.escapeHtml(person.name)}</span>${statusHtml(person.status)}<span class="role">${Mrkdwn.escapeHtml(person.role)}</span>`;
     if (person.pending) pick.innerHTML += `<span class="badge" title="Pending approvals">${person.pending}</span>`;
     pick.addEventListener("click", () => {
       page.as = person.id;
@@ -81,6 +82,32 @@ function renderPeople(data) {
     item.append(pick);
     list.append(item);
   }
+}
+
+// A Slack status beside a name: its emoji (a shortcode Slack would show as the emoji),
+// its text on hover, as Slack's sidebar shows it.
+function statusHtml(status) {
+  if (!status) return "";
+  const emoji = Mrkdwn.emoji(status.emoji) || Mrkdwn.plainHtml(status.emoji);
+  const until = status.until ? ` until ${Mrkdwn.formatDate(status.until, "{date_short_pretty} {time}")}` : "";
+  const title = Mrkdwn.escapeHtml(`${status.text || status.emoji}${until}`);
+  return `<span class="status" title="${title}" aria-label="${title}">${emoji}</span>`;
+}
+
+function renderStatuses(data) {
+  const select = $("#status");
+  if (!select.options.length) {
+    const choices = [{ id: "", label: "Set your Slack status…" }, ...data.statuses, { id: "clear", label: "Clear your status" }];
+    for (const choice of choices) {
+      const option = document.createElement("option");
+      option.value = choice.id;
+      option.textContent = choice.label;
+      select.append(option);
+    }
+  }
+  const me = data.people.find((person) => person.id === data.me);
+  const mine = me && me.status;
+  $("#my-status").innerHTML = mine ? `${statusHtml(mine)} ${Mrkdwn.plainHtml(mine.text)}` : "";
 }
 
 function renderList(list, entries, prefix) {
@@ -359,6 +386,18 @@ function wire() {
     } catch (error) {
       notice(error.message);
     }
+  });
+  $("#status").addEventListener("change", async (event) => {
+    const status = event.target.value;
+    event.target.value = "";
+    if (!status) return;
+    try {
+      const answer = await call("/sandbox/status", { as: page.as, status });
+      notice(answer.said);
+    } catch (error) {
+      notice(error.message);
+    }
+    reload();
   });
   for (const button of document.querySelectorAll("#clock button")) {
     button.addEventListener("click", async () => {

@@ -13,7 +13,7 @@ const Blocks = (() => {
 
   function textHtml(text, names) {
     if (!text) return "";
-    return text.type === "mrkdwn" ? Mrkdwn.toHtml(text.text, names) : Mrkdwn.plainHtml(text.text);
+    return text.type === "mrkdwn" ? Mrkdwn.toHtml(text.text, names) : Mrkdwn.plainHtml(text.text, text.emoji !== false);
   }
 
   // ctx: {names, values (block_id → action_id → state), errors (block_id → text),

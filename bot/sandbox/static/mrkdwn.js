@@ -1,5 +1,5 @@
 // Slack's mrkdwn as HTML: *bold*, _italics_, ~strike~, `code`, > quotes, links, user and
-// channel mentions, and date tokens in this browser's time zone. Text Slack escaped
+// channel mentions, emoji shortcodes, and date tokens in this browser's time zone. Text Slack escaped
 // (&lt; &gt; &amp;) is shown as the characters it stands for, never as markup.
 "use strict";
 
@@ -7,6 +7,40 @@ const Mrkdwn = (() => {
   const MONTHS = ["January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December"];
   const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+  // The shortcodes dealdesk's copy, the out-of-office defaults (policies/away.py) and
+  // common Slack statuses use; any other :shortcode: stays as text, as in a workspace
+  // without that custom emoji.
+  const EMOJI = {
+    palm_tree: "🌴", airplane: "✈️", desert_island: "🏝️", beach_with_umbrella: "🏖️",
+    face_with_thermometer: "🤒", mask: "😷", hospital: "🏥", baby: "👶", sleeping: "😴",
+    spiral_calendar_pad: "🗓️", calendar: "📆", date: "📅", house: "🏠",
+    house_with_garden: "🏡", bus: "🚌", car: "🚗", train: "🚆", coffee: "☕",
+    knife_fork_plate: "🍽️", headphones: "🎧", no_entry: "⛔", no_entry_sign: "🚫",
+    red_circle: "🔴", large_green_circle: "🟢", white_check_mark: "✅",
+    heavy_check_mark: "✔️", x: "❌", warning: "⚠️", rotating_light: "🚨",
+    hourglass_flowing_sand: "⏳", hourglass: "⌛", alarm_clock: "⏰", bell: "🔔",
+    memo: "📝", pencil: "📝", clipboard: "📋", inbox_tray: "📥", mailbox: "📫",
+    moneybag: "💰", money_with_wings: "💸", chart_with_upwards_trend: "📈",
+    robot_face: "🤖", bust_in_silhouette: "👤", busts_in_silhouette: "👥",
+    raising_hand: "🙋", wave: "👋", tada: "🎉", eyes: "👀", thumbsup: "👍", "+1": "👍",
+    thumbsdown: "👎", "-1": "👎", pray: "🙏", speech_balloon: "💬", sunny: "☀️",
+    arrow_right: "➡️", leftwards_arrow_with_hook: "↩️", fast_forward: "⏩",
+    black_right_pointing_double_triangle_with_vertical_bar: "⏭️", lock: "🔒",
+    link: "🔗", scales: "⚖️", briefcase: "💼", page_facing_up: "📄",
+  };
+
+  // ":palm_tree:" → 🌴 (a skin tone, as in :wave::skin-tone-2:, is dropped); null if unknown.
+  function emoji(code) {
+    const match = /^:([a-z0-9_+'-]+):(?::skin-tone-\d:)?$/.exec(String(code).trim());
+    return match && Object.hasOwn(EMOJI, match[1]) ? EMOJI[match[1]] : null;
+  }
+
+  // In escaped HTML text: each known :shortcode: as its emoji, titled with its shortcode.
+  function emojified(escaped) {
+    return escaped.replace(/:([a-z0-9_+'-]+):(?::skin-tone-\d:)?/g, (whole, name) =>
+      Object.hasOwn(EMOJI, name) ? `<span class="emoji" title=":${name}:">${EMOJI[name]}</span>` : whole);
+  }
 
   function escapeHtml(text) {
     return String(text)
@@ -104,14 +138,17 @@ const Mrkdwn = (() => {
     [/(^|[\s(>\u0001])~(?!\s)([^~\n]*?[^\s~])~(?=$|[\s.,;:!?)'"\u0001])/g, "s"],
   ];
 
+  // Styles, then emoji outside `code` (Slack shows a shortcode in code as typed).
   function styled(escaped) {
-    let html = escaped;
-    for (const [pattern, tag] of STYLES) {
-      html = tag === "code"
-        ? html.replace(pattern, (_, body) => `<code>${body}</code>`)
-        : html.replace(pattern, (_, before, body) => `${before}<${tag}>${body}</${tag}>`);
+    const code = [];
+    let html = escaped.replace(STYLES[0][0], (_, body) => {
+      code.push(`<code>${body}</code>`);
+      return `\u0002${code.length - 1}\u0002`;
+    });
+    for (const [pattern, tag] of STYLES.slice(1)) {
+      html = html.replace(pattern, (_, before, body) => `${before}<${tag}>${body}</${tag}>`);
     }
-    return html;
+    return emojified(html).replace(/\u0002(\d+)\u0002/g, (_, n) => code[Number(n)]);
   }
 
   // mrkdwn text → HTML string; every character of the text is escaped first.
@@ -145,10 +182,12 @@ const Mrkdwn = (() => {
       .replace(/\u0001(\d+)\u0001/g, (_, n) => controls[Number(n)]);
   }
 
-  // plain_text: shown exactly as written.
-  function plainHtml(text) {
-    return escapeHtml(text).replace(/\n/g, "<br>");
+  // plain_text: shown as written, with shortcodes as emoji when it says "emoji": true
+  // (Slack's default).
+  function plainHtml(text, withEmoji = true) {
+    const html = escapeHtml(text).replace(/\n/g, "<br>");
+    return withEmoji ? emojified(html) : html;
   }
 
-  return { toHtml, plainHtml, escapeHtml, formatDate };
+  return { toHtml, plainHtml, escapeHtml, formatDate, emoji };
 })();
