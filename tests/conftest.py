@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# pytest-xdist's workers run with COLUMNS=80, which rich would fix as the CLI consoles'
+# width when they are created (at import): the tests choose their width per command.
+os.environ.pop("COLUMNS", None)
+
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path

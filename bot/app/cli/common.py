@@ -21,7 +21,9 @@ from store.db import DatabaseUrlError
 T = TypeVar("T")
 
 console = Console(emoji=False)
-errors = Console(stderr=True, emoji=False)
+errors = Console(stderr=True, emoji=False, soft_wrap=True)
+"""Soft-wrapped: a path or a message is never broken by an inserted newline (the terminal
+wraps it where it must, and a pasted error stays one piece)."""
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
