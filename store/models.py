@@ -128,6 +128,9 @@ class Approval(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     recommendation: Mapped[dict[str, Any] | None]
     """The avatar's decision: its own for an avatar, advice on the card for a human."""
+    causes: Mapped[list[Any] | None]
+    """Why it left its holder (reassigned), or why nobody is left (escalated): a list of
+    bot.text.causes.Cause as JSON, recorded when it happened."""
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("approvals.id"))
 
     @property

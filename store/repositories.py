@@ -313,17 +313,23 @@ async def get_carried_approval(
     return latest if latest is not None and latest.status in SIGN_OFFS else None
 
 
-async def holds_other_approval(session: AsyncSession, deal: Deal, person: str, slot: str) -> bool:
-    """Whether ``person`` holds (or gave) an approval of the deal's current revision other
-    than ``slot``'s."""
-    query = select(Approval.id).where(
-        Approval.deal_id == deal.id,
-        Approval.revision == deal.revision,
-        Approval.assignee == person,
-        Approval.slot != slot,
-        Approval.status.in_((ApprovalStatus.PENDING, *SIGN_OFFS)),
+async def other_approval_held(
+    session: AsyncSession, deal: Deal, person: str, slot: str
+) -> Approval | None:
+    """An approval of the deal's current revision other than ``slot``'s that ``person``
+    holds or gave (a sign-off first), or None."""
+    query = (
+        select(Approval)
+        .where(
+            Approval.deal_id == deal.id,
+            Approval.revision == deal.revision,
+            Approval.assignee == person,
+            Approval.slot != slot,
+            Approval.status.in_((ApprovalStatus.PENDING, *SIGN_OFFS)),
+        )
+        .order_by(Approval.status == ApprovalStatus.PENDING, Approval.id)
     )
-    return (await session.execute(query.limit(1))).first() is not None
+    return (await session.scalars(query.limit(1))).first()
 
 
 async def get_origin(session: AsyncSession, approval: Approval) -> Approval:

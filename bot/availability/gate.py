@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.availability.statuses import StatusBook
 from bot.briefings.timing import zone_named
 from bot.core.deps import Deps
+from bot.text.causes import Cause, CauseKind
 from bot.workflow.away import stand_in_for_away, wait_for_return
 from policies.away import away
 from policies.vocabulary import ApprovalStatus
@@ -54,4 +55,5 @@ class AwayCheck:
                 assert out.status.expires_at is not None
                 await wait_for_return(uow, approval_id, row.assignee, why, out.status.expires_at)
                 return False
-            return await stand_in_for_away(uow, approval_id, row.assignee, why)
+            cause = Cause(CauseKind.OUT_OF_OFFICE, presence.person.name, detail=out.says(now))
+            return await stand_in_for_away(uow, approval_id, row.assignee, cause)

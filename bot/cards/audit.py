@@ -21,7 +21,8 @@ DETAIL_VALUE_MAX = 160
 DETAILS_MAX = 500
 WHY_KEYS = ("why", "reason", "comment")
 """Detail keys that say why; shown first."""
-HIDDEN_KEYS = {"recommendation", "evidence"}
+HIDDEN_KEYS = {"recommendation", "evidence", "causes"}
+"""Shown in words elsewhere: the card, the ``why`` sentence."""
 EVIDENCE_MAX = 900
 """Too long for a line; the export has them."""
 

@@ -20,6 +20,7 @@ from bot.cards.parts import (
     why_line,
 )
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.causes import CauseKind, describe_escalation, sentence
 from bot.text.mrkdwn import mention, slack_date, time_left, who
 
 ADMINS_SHOWN = 20
@@ -31,7 +32,8 @@ def build_escalation_message(
     admins: Sequence[str],
     now: datetime,
 ) -> SlackMessage:
-    """Mentions the admins, says who did not answer since when, and offers the three buttons.
+    """Mentions the admins, says why nobody is left (the recorded causes), and offers the
+    three buttons.
 
     Once the approval is settled the same builder shows its outcome instead of the buttons,
     for ``chat.update``. The buttons carry the approval card's action ids.
@@ -45,7 +47,13 @@ def build_escalation_message(
         if admins
         else "No admins are set in the policy (`admins:`), so nobody is mentioned"
     )
-    if approval.assignee == deal.owner:
+    if approval.causes:
+        since = sentence(describe_escalation(approval.causes))
+        timed_out = approval.causes[0].kind is CauseKind.TIMEOUT
+        late = (
+            f"; it was due {slack_date(approval.due_at)}" if timed_out and approval.due_at else ""
+        )
+    elif approval.assignee == deal.owner:  # recorded before causes were
         since, late = f"{holder} owns this deal, so they may not decide it", ""
     else:
         since = f"{holder} has not answered since {slack_date(approval.assigned_at)}"

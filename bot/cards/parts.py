@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.causes import describe, describe_escalation
 from bot.text.mrkdwn import (
     ON_DATE,
     confidence,
@@ -203,7 +204,8 @@ def outcome_line(deal: DealSnapshot, approval: ApprovalSnapshot, now: datetime) 
             if approval.successor_assignee
             else ""
         )
-        why = f": {quote(approval.comment, REASON_MAX)}" if approval.comment else ""
+        said = describe(approval.causes[0]) if approval.causes else approval.comment
+        why = f": {quote(said, REASON_MAX)}" if said else ""
         return f"{emoji} Reassigned{to}{why}"
     if status == ApprovalStatus.CANCELLED:
         return f"{emoji} {_ended(deal, approval)}"
@@ -294,7 +296,14 @@ def pending_line(approval: ApprovalSnapshot, now: datetime) -> str:
         if approval.due_at
         else ""
     )
-    escalated = " · 🚨 escalated" if approval.escalated_at else ""
+    escalated = ""
+    if approval.escalated_at:
+        why = (
+            f": {quote(describe_escalation(approval.causes), REASON_MAX)}"
+            if approval.causes
+            else ""
+        )
+        escalated = f" · 🚨 with the admins{why}"
     group = f" · 👥 {approval.group}" if approval.group else ""
     return (
         f"• {who(approval.assignee, approval.approver_name)} · "

@@ -26,6 +26,7 @@ from bot.cards.parts import (
     use_case_line,
 )
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.text.causes import CauseKind, describe, describe_escalation
 from bot.text.mrkdwn import (
     ON_DATE,
     confidence,
@@ -144,13 +145,17 @@ def build_reassigned_reply(
         if approval.successor_assignee
         else "the next backup"
     )
-    why = f": {quote(approval.comment, REASON_MAX)}" if approval.comment else ""
     holder = who(approval.assignee, approval.approver_name)
-    if approval.is_avatar:
+    cause = approval.causes[0] if approval.causes else None
+    if approval.is_avatar and (cause is None or cause.kind is CauseKind.HANDOVER):
+        reasoning = cause.detail if cause else approval.comment
+        why = f": {quote(reasoning, REASON_MAX)}" if reasoning else ""
         advice = approval.recommendation
         score = f" · confidence {confidence(advice.confidence)}" if advice else ""
         line = f"🤝 {holder} handed {_stage(approval)} over to {to}{why}{score}"
     else:
+        said = describe(cause) if cause else approval.comment
+        why = f": {quote(said, REASON_MAX)}" if said else ""
         line = f"↪️ {_stage(approval)} moved from {holder} to {to}{why}"
     return _reply(line)
 
@@ -164,12 +169,13 @@ def build_escalated_reply(
     """No backup is left: the admins are mentioned, so they see it."""
     holder = who(approval.assignee, approval.approver_name)
     late = f", {time_left(approval.due_at, now)}" if approval.due_at else ""
+    why = f": {quote(describe_escalation(approval.causes), REASON_MAX)}" if approval.causes else ""
     ask = (
         f"{' '.join(mention(admin) for admin in admins)}, please decide it."
         if admins
         else "No admins are set in the policy: add some under `admins:` so someone can decide."
     )
-    line = f"🚨 No backup is left for {holder}'s approval ({_stage(approval)}){late}. {ask}"
+    line = f"🚨 No backup is left for {holder}'s approval ({_stage(approval)}){late}{why}. {ask}"
     return _reply(line)
 
 

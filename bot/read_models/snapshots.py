@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
+from bot.text.causes import Cause, causes_from_json
 from policies.avatars import AvatarDecision
 from policies.model import Policy
 from policies.routing import Plan
@@ -61,6 +62,8 @@ class ApprovalSnapshot:
     """The escalation channel a timeout with nobody left in line goes to (None: the admins)."""
     group: str | None = None
     """For a member of a group: how far its quorum is, "2 of 3 needed, 1 approved so far"."""
+    causes: tuple[Cause, ...] = ()
+    """Why it left its holder (reassigned) or why nobody is left (escalated), as recorded."""
 
     @property
     def can_snooze(self) -> bool:
@@ -171,6 +174,7 @@ def approval_snapshot(
         next_in_line=next_in_line,
         escalates_to=policy.escalation_channel,
         group=group,
+        causes=causes_from_json(row.causes),
     )
 
 

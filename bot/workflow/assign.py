@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from bot.core.events import ApprovalAssigned, ApprovalEscalated, ApprovalReassigned
 from bot.core.uow import UnitOfWork
+from bot.text.causes import Cause, CauseKind, describe, describe_escalation
+from bot.text.mrkdwn import mention
 from bot.workflow.outcomes import record_decision
 from bot.workflow.terms import terms_of
 from policies.authority import Capacity
@@ -66,7 +68,7 @@ async def assign(
     )
     _announce(uow, deal, row)
     if exhausted:
-        await escalate(uow, deal, row, f"{'; '.join(passed)}, and no backup is left")
+        await escalate(uow, deal, row, passed)
         return row
     await _activate(uow, deal, policy, row)
     return row
@@ -78,63 +80,75 @@ async def reassign(
     policy: Policy,
     row: Approval,
     *,
-    cause: str,
+    cause: Cause,
     actor: str,
-    why: str,
     reason: str | None = None,
 ) -> Approval | None:
     """Move ``row`` to the next backup in the slot's chain; escalate when none is left.
 
     The chain is the slot approver's backups, breadth first (Policy.backup_chain),
-    skipping anyone who has already held this slot. ``why`` is what the old row says
-    happened; ``reason`` is why the new holder got it (default: ``why``).
+    skipping anyone who has already held this slot. ``cause`` is what happened to the
+    old row's holder; ``reason`` is why the new holder got it (default: the cause).
     """
     tried = await repo.list_slot_approvers(uow.session, row)
     candidates = [a for a in policy.backup_chain(row.slot) if a not in tried]
     if reason is None:
         holder_approver = policy.approvers[row.approver]
-        reason = _handover_reason(holder_approver, why) if cause == "handover" else why
+        reason = (
+            _handover_reason(holder_approver, cause.detail)
+            if cause.kind is CauseKind.HANDOVER
+            else describe(cause)
+        )
     holder, passed = await _next_holder(uow, deal, policy, candidates, reason, row.slot)
     if holder is None:
-        await escalate(uow, deal, row, "; ".join([why, *passed]))
+        await escalate(uow, deal, row, [cause, *passed])
         return None
     return await _hand_over(
-        uow, deal, policy, row, _noted(holder, passed), cause=cause, actor=actor, why=why
+        uow, deal, policy, row, _noted(holder, passed), cause=cause, actor=actor
     )
 
 
-async def escalate(uow: UnitOfWork, deal: Deal, row: Approval, why: str) -> None:
-    """No backup left: the approval stays pending and goes to the policy's admins."""
+async def escalate(uow: UnitOfWork, deal: Deal, row: Approval, causes: list[Cause]) -> None:
+    """No backup left: the approval stays pending and goes to the policy's admins, with
+    why (``causes``: what happened to its holder, then each backup passed over)."""
     row.escalated_at = uow.now
+    row.causes = [cause.to_json() for cause in causes]
     deal.updated_at = uow.now
     uow.audit(
-        "system", "approval_escalated", deal, approval_id=row.id, assignee=row.assignee, why=why
+        "system",
+        "approval_escalated",
+        deal,
+        approval_id=row.id,
+        assignee=row.assignee,
+        why=f"{describe_escalation(causes)}, and no backup is left",
+        causes=row.causes,
     )
     uow.emit(ApprovalEscalated(deal.id, row.id))
 
 
 async def _next_holder(
     uow: UnitOfWork, deal: Deal, policy: Policy, candidates: list[str], reason: str, slot: str
-) -> tuple[_Holder | None, list[str]]:
+) -> tuple[_Holder | None, list[Cause]]:
     """The first of ``candidates`` whose decider may hold an approval of this deal, and
     why each one before it was passed over: the deal's owner never decides it, and (with
     ``one_person_one_approval``) nobody holds two of its approvals."""
-    passed: list[str] = []
+    passed: list[Cause] = []
     for approver_id in candidates:
         approver = policy.approvers[approver_id]
         if approver.slack_user is None or approver.avatar_live:
             return _Holder(approver_id, AVATAR_PREFIX + approver_id, reason), passed
         person, note = await _resolve_delegation(uow, approver)
-        why = await _passed_over(uow, deal, policy, approver, person, slot)
-        if why is not None:
-            passed.append(why)
+        cause = await _passed_over(uow, deal, policy, approver, person, slot)
+        if cause is not None:
+            passed.append(cause)
             uow.audit(
                 "system",
                 "approver_passed_over",
                 deal,
                 approver=approver_id,
                 person=person,
-                why="owns the deal" if person == deal.owner else "holds another approval",
+                why=describe(cause),
+                cause=cause.kind,
             )
             continue
         return _Holder(approver_id, person, reason + note), passed
@@ -143,24 +157,27 @@ async def _next_holder(
 
 async def _passed_over(
     uow: UnitOfWork, deal: Deal, policy: Policy, approver: Approver, person: str, slot: str
-) -> str | None:
+) -> Cause | None:
     """Why ``person`` may not hold ``slot`` of this deal, or None when they may."""
-    whose = "" if person == approver.slack_user else "the delegate of "
+    who = approver.name if person == approver.slack_user else f"the delegate of {approver.name}"
     if person == deal.owner:
-        return f"{whose}{approver.name} owns this deal"
-    if policy.one_person_one_approval and await repo.holds_other_approval(
-        uow.session, deal, person, slot
-    ):
-        return f"{whose}{approver.name} already holds an approval of this deal"
-    return None
+        return Cause(CauseKind.OWNER, who)
+    if not policy.one_person_one_approval:
+        return None
+    other = await repo.other_approval_held(uow.session, deal, person, slot)
+    if other is None:
+        return None
+    return Cause(CauseKind.PASSED_OVER, who, detail=other.status, stage=other.stage_name)
 
 
-def _noted(holder: _Holder, passed: list[str]) -> _Holder:
+def _noted(holder: _Holder, passed: list[Cause]) -> _Holder:
     """The holder's reason with who was passed over on the way, for the card and the API."""
     if not passed:
         return holder
     return _Holder(
-        holder.approver_id, holder.assignee, f"{holder.reason} (next in line: {'; '.join(passed)})"
+        holder.approver_id,
+        holder.assignee,
+        f"{holder.reason} (next in line: {describe_escalation(passed)})",
     )
 
 
@@ -236,7 +253,16 @@ async def _activate(uow: UnitOfWork, deal: Deal, policy: Policy, row: Approval) 
     elif policy.approvers[row.approver].avatar_live:
         await _to_the_person(uow, deal, policy, row, reasoning)
     else:
-        await reassign(uow, deal, policy, row, cause="handover", actor=row.assignee, why=reasoning)
+        await reassign(uow, deal, policy, row, cause=_handover(policy, row), actor=row.assignee)
+
+
+def _handover(policy: Policy, row: Approval) -> Cause:
+    """An avatar's row handing over: its reasoning, as recorded in its decision."""
+    assert row.recommendation is not None
+    name = policy.approvers[row.approver].name
+    return Cause(
+        CauseKind.HANDOVER, f"{name} (avatar)", detail=str(row.recommendation["reasoning"])
+    )
 
 
 async def _to_the_person(
@@ -246,13 +272,12 @@ async def _to_the_person(
     for them); when they may not hold it, along the backup chain as usual."""
     approver = policy.approvers[row.approver]
     person, note = await _resolve_delegation(uow, approver)
+    cause = _handover(policy, row)
     if await _passed_over(uow, deal, policy, approver, person, row.slot) is not None:
-        await reassign(uow, deal, policy, row, cause="handover", actor=row.assignee, why=reasoning)
+        await reassign(uow, deal, policy, row, cause=cause, actor=row.assignee)
         return
     holder = _Holder(row.approver, person, _handover_reason(approver, reasoning) + note)
-    await _hand_over(
-        uow, deal, policy, row, holder, cause="handover", actor=row.assignee, why=reasoning
-    )
+    await _hand_over(uow, deal, policy, row, holder, cause=cause, actor=row.assignee)
 
 
 async def _resolve_delegation(uow: UnitOfWork, approver: Approver) -> tuple[str, str]:
@@ -303,10 +328,9 @@ async def move_to_current_holder(
     if person in (row.assignee, deal.owner):  # the owner never holds it: it stays put
         return None
     holder = _Holder(row.approver, person, base_reason + note)
-    why = note.removeprefix("; ") or "delegated"
-    return await _hand_over(
-        uow, deal, policy, row, holder, cause="delegation", actor=actor, why=why
-    )
+    until = note.removeprefix(f"{_DELEGATED}{approver.name}")
+    cause = Cause(CauseKind.DELEGATION, approver.name, detail=until)
+    return await _hand_over(uow, deal, policy, row, holder, cause=cause, actor=actor)
 
 
 async def hand_over_to(
@@ -315,7 +339,8 @@ async def hand_over_to(
     """An admin moves ``row`` to ``person`` (who holds it for the same approver)."""
     reason = f"{row.reason.split(_DELEGATED)[0]}; moved by an admin: {why}"
     holder = _Holder(row.approver, person, reason)
-    return await _hand_over(uow, deal, policy, row, holder, cause="admin", actor=actor, why=why)
+    cause = Cause(CauseKind.ADMIN, row.assignee, detail=why, by=mention(actor))
+    return await _hand_over(uow, deal, policy, row, holder, cause=cause, actor=actor)
 
 
 async def _hand_over(
@@ -325,16 +350,18 @@ async def _hand_over(
     row: Approval,
     holder: _Holder,
     *,
-    cause: str,
+    cause: Cause,
     actor: str,
-    why: str,
 ) -> Approval:
     """End ``row`` as reassigned and give its slot to ``holder``: one new row, audited and
-    announced, which an avatar decides at once."""
+    announced, which an avatar decides at once. The old row keeps the cause, and its
+    comment says it in words (an avatar's, in its own: its reasoning)."""
+    why = cause.detail if cause.kind is CauseKind.HANDOVER else describe(cause)
     row.status = ApprovalStatus.REASSIGNED
     row.decided_by = actor
     row.decided_at = uow.now
     row.comment = why
+    row.causes = [cause.to_json()]
     new = await _create_row(
         uow,
         deal,
@@ -354,10 +381,10 @@ async def _hand_over(
         from_assignee=row.assignee,
         to_assignee=new.assignee,
         to_approver=new.approver,
-        cause=cause,
+        cause=cause.kind,
         why=why,
     )
-    uow.emit(ApprovalReassigned(deal.id, row.id, new.id, cause))
+    uow.emit(ApprovalReassigned(deal.id, row.id, new.id, cause.kind))
     _announce(uow, deal, new)
     await _activate(uow, deal, policy, new)
     return new

@@ -10,17 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.uow import UnitOfWork
+from bot.text.causes import Cause
 from bot.workflow.assign import reassign
 from bot.workflow.progress import advance
 from policies.vocabulary import ApprovalStatus
 from store import repositories as repo
 
-OUT_OF_OFFICE = "out_of_office"
-"""The cause of the hand-over, in its audit event and on the deal's thread."""
 
-
-async def stand_in_for_away(uow: UnitOfWork, approval_id: int, holder: str, why: str) -> bool:
-    """Move the approval from ``holder``, who is away (``why``: what their status says).
+async def stand_in_for_away(uow: UnitOfWork, approval_id: int, holder: str, cause: Cause) -> bool:
+    """Move the approval from ``holder``, who is away (``cause``: what their status says).
 
     True when it left them; False when it had already moved on, or stays with them
     because nobody else may hold it (then it is escalated to the admins, once).
@@ -32,9 +30,7 @@ async def stand_in_for_away(uow: UnitOfWork, approval_id: int, holder: str, why:
     if row.status != ApprovalStatus.PENDING or row.assignee != holder or row.escalated_at:
         return False
     policy = await uow.policy_for(deal)
-    new = await reassign(
-        uow, deal, policy, row, cause=OUT_OF_OFFICE, actor="system", why=why, reason=why
-    )
+    new = await reassign(uow, deal, policy, row, cause=cause, actor="system")
     await advance(uow, deal, policy)
     return new is not None
 

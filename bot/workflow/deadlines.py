@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.events import ReminderDue
 from bot.core.uow import UnitOfWork
+from bot.text.causes import Cause, CauseKind
 from bot.workflow.assign import reassign
 from bot.workflow.progress import advance
 from policies.vocabulary import ApprovalStatus
@@ -50,17 +51,8 @@ async def time_out(uow: UnitOfWork, approval_id: int) -> Approval | None:
         return None
     policy = await uow.policy_for(deal)
     holder = policy.approvers[row.approver]
-    sla = str(holder.effective_sla)
-    new = await reassign(
-        uow,
-        deal,
-        policy,
-        row,
-        cause="timeout",
-        actor="system",
-        why=f"the {sla} SLA passed",
-        reason=f"{holder.name} did not answer within the {sla} SLA",
-    )
+    cause = Cause(CauseKind.TIMEOUT, holder.name, detail=str(holder.effective_sla))
+    new = await reassign(uow, deal, policy, row, cause=cause, actor="system")
     if new is None or new.status != ApprovalStatus.PENDING:
         # An avatar backup decided at once, or none was left: the stage may have moved.
         # A new pending holder leaves it where it was (nothing got decided).

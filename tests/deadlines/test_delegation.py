@@ -78,7 +78,7 @@ async def test_delegate_moves_what_is_pending_routes_new_ones_and_turns_off(
     assert "2 pending approvals moved over" in told_tom.text
     for old in cards(slack, MARCUS):
         assert old.button_texts == []
-        assert f"Reassigned to <@{TOM}>: delegated by Marcus Thompson" in old.visible_text
+        assert f"Reassigned to <@{TOM}>: Marcus Thompson delegated it" in old.visible_text
     moved = await events(app, "approval_reassigned")
     assert [(e.actor, e.details["cause"], e.details["to_assignee"]) for e in moved] == [
         (MARCUS, "delegation", TOM)

@@ -82,7 +82,10 @@ async def test_a_click_racing_the_timeout_either_wins_or_is_told_it_lost(
             [notice] = told
             assert notice.body["response_type"] == "ephemeral"
             assert notice.body["text"].startswith("⚠️ Too late: this approval moved on at ")
-            assert "(the 3s SLA passed), so your click changed nothing." in notice.body["text"]
+            assert (
+                "(Marcus Thompson did not answer within the 3s SLA), so your click changed nothing."
+                in notice.body["text"]
+            )
             assert "Reassigned to <@U0LISA> (Lisa Wong)" in now.visible_text
         outcomes.append("click" if won else "timeout")
     assert outcomes[0] == "click"

@@ -68,7 +68,10 @@ async def test_a_deadline_missed_while_down_is_kept_once_after_a_restart(
     assert len(posts(slack, f"D{LISA}")) == 1
     assert len(posts(slack, f"D{MARCUS}")) == 1
     [marcus_card] = cards(slack, MARCUS)
-    assert "Reassigned to <@U0LISA> (Lisa Wong): the 4s SLA passed" in marcus_card.visible_text
+    assert (
+        "Reassigned to <@U0LISA> (Lisa Wong): Marcus Thompson did not answer within the 4s SLA"
+        in marcus_card.visible_text
+    )
 
 
 async def test_im_on_it_moves_the_timeout_and_a_restart_keeps_the_new_time(

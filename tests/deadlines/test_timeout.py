@@ -72,13 +72,19 @@ async def test_reminder_then_backup_then_admins(app: RunningApp) -> None:
         "Marcus's card settled",
     )
     old = slack.message(marcus_card.channel, marcus_card.ts)
-    assert "Reassigned to <@U0LISA> (Lisa Wong): the 3s SLA passed" in old.visible_text
+    assert (
+        "Reassigned to <@U0LISA> (Lisa Wong): Marcus Thompson did not answer within the 3s SLA"
+        in old.visible_text
+    )
     [parent] = slack.messages(DEAL_CHANNEL)
     thread = await eventually(
         lambda: [m for m in slack.thread(DEAL_CHANNEL, parent.ts) if "moved from" in m.text],
         "the reassignment in the deal thread",
     )
-    assert "moved from <@U0MARCUS> to <@U0LISA> (Lisa Wong): the 3s SLA passed" in thread[0].text
+    assert (
+        "moved from <@U0MARCUS> to <@U0LISA> (Lisa Wong): Marcus Thompson did not answer"
+        " within the 3s SLA" in thread[0].text
+    )
 
     # Lisa's SLA passes too: no backup is left, so the admins are asked; it stays pending.
     escalation = await eventually(

@@ -38,7 +38,10 @@ async def test_an_admin_moves_an_approval_and_both_rows_say_why(deps: Deps) -> N
     new_id = await _reassign(deps, deal.deal_id, "cfo", DANIEL, reason="Lisa is at the board")
 
     rows = {row.id: row for row in await approvals_of(deps, deal.deal_id)}
-    assert (rows[cfo.id].status, rows[cfo.id].comment) == ("reassigned", "Lisa is at the board")
+    assert (rows[cfo.id].status, rows[cfo.id].comment) == (
+        "reassigned",
+        f"<@{ADMIN}> moved it: Lisa is at the board",
+    )
     new = rows[new_id]
     assert (new.assignee, new.approver, new.status) == (DANIEL, "cfo", ApprovalStatus.PENDING)
     assert new.reason.endswith("; moved by an admin: Lisa is at the board")

@@ -38,9 +38,15 @@ async def test_a_backup_who_holds_another_approval_is_passed_over(
 
     assert moved is not None
     assert (moved.approver, moved.assignee) == ("counsel", OMAR)
-    assert moved.reason.endswith("(next in line: Lisa Wong already holds an approval of this deal)")
+    assert moved.reason.endswith(
+        "(next in line: Lisa Wong already holds this deal's Deal approval step"
+        " — one person, one approval)"
+    )
     (event,) = await audit_events(deps, "approver_passed_over")
-    assert (details(event)["person"], details(event)["why"]) == (LISA, "holds another approval")
+    assert (details(event)["person"], details(event)["cause"]) == (LISA, "passed_over")
+    assert details(event)["why"] == (
+        "Lisa Wong already holds this deal's Deal approval step — one person, one approval"
+    )
 
 
 @pytest.fixture

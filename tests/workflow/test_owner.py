@@ -66,7 +66,8 @@ async def test_an_owner_named_as_approver_is_passed_to_the_next_in_line(deps: De
     assert details(passed) == {
         "approver": "manager",
         "person": MARCUS,
-        "why": "owns the deal",
+        "why": "Marcus Thompson owns this deal",
+        "cause": "owner",
     }
     (assigned,) = [
         e for e in await audit_events(deps, "approval_assigned") if details(e)["assignee"] == LISA

@@ -145,7 +145,8 @@ async def test_avatars_decide_again_on_the_new_values(deps: Deps) -> None:
     assert (backup.approver, backup.assignee, backup.status) == ("ceo", DANIEL, "pending")
     assert backup.reason.startswith("handed over by James Rodriguez (avatar): 20% discount")
     assert backup.reason.endswith(
-        "(next in line: Lisa Wong already holds an approval of this deal)"
+        "(next in line: Lisa Wong already approved this deal's Deal approval step"
+        " — one person, one approval)"
     )
     first_finance = next(
         r for r in await approvals_of(deps, deal.deal_id, revision=1) if r.slot == "finance"
