@@ -117,8 +117,12 @@ class Away:
 
     def describe(self, name: str, now: datetime) -> str:
         """ "Priya Patel's Slack status: Vacation until Mon 7 Dec"."""
+        return f"{name}'s Slack status: {self.says(now)}"
+
+    def says(self, now: datetime) -> str:
+        """What the status says, with when it ends: "Vacation until Mon 7 Dec"."""
         said = " ".join(self.status.text.split()) or self.status.emoji
-        return f"{name}'s Slack status: {said}{_until(self.status.expires_at, self.zone, now)}"
+        return f"{said}{_until(self.status.expires_at, self.zone, now)}"
 
     def back_soon(self, rules: OutOfOffice, now: datetime, due_at: datetime | None) -> bool:
         """Back within the policy's ``wait_if_back_within`` and before the approval is due."""
