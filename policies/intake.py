@@ -120,11 +120,18 @@ class Intake(BaseModel):
 
 
 DEFAULT_IDS: dict[Crm, tuple[str, ...]] = {
-    "hubspot": ("objectId", "object.objectId", "hs_object_id", "properties.hs_object_id"),
+    "hubspot": (
+        "dealId",
+        "objectId",
+        "object.objectId",
+        "hs_object_id",
+        "properties.hs_object_id",
+    ),
     "salesforce": ("Id",),
 }
-"""Where the record's id is when ``external_id`` is not mapped: HubSpot's workflow
-webhook and custom action bodies, and Salesforce's sObject JSON."""
+"""Where the record's id is when ``external_id`` is not mapped: HubSpot's Deals v1 body
+(``dealId``), its workflow webhook and custom action bodies, and Salesforce's sObject
+JSON."""
 
 
 @dataclass(frozen=True)

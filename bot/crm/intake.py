@@ -2,8 +2,12 @@
 
 Every record is read and checked before anything is stored: one record that does not
 map onto a deal refuses the whole request (422, each problem naming the CRM field and
-the deal field), so a CRM never leaves half a batch behind. Then each record, by its CRM
-id (``external_id``):
+the deal field), so a CRM never leaves half a batch behind, and the workflow or Flow
+that sent it shows the admin why. HubSpot's webhook subscriptions are the exception:
+HubSpot retries any 4xx up to ten times and shows nobody the answer, so an event that can
+never succeed (a value that does not map, an owner nobody has) is skipped, listed in the
+200 answer with why, and logged once. Then each record, by its CRM id
+(``external_id``):
 
 - new: submitted as a deal (the policy's ``defaults`` fill what the record lacks);
 - known and changed: a new revision, as ``PATCH /api/deals/{id}`` makes one;
@@ -14,6 +18,7 @@ The owner may be an email: Slack is asked which user has it (users.lookupByEmail
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +28,15 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from bot.core.errors import InvalidTerms, InvalidTransition, UserInputError
-from bot.crm.records import Ignored, Item, NotARecord, PropertyChange, Record, items
+from bot.crm.records import (
+    Ignored,
+    Item,
+    NotARecord,
+    PropertyChange,
+    Record,
+    is_event_batch,
+    items,
+)
 from bot.interactions.deps import ServeDeps
 from bot.slack.gateway import SlackTrouble
 from bot.web import intake
@@ -50,6 +63,8 @@ from policies.intake import Mapping as IntakeMapping
 from policies.vocabulary import API_ACTOR, RevisionSource
 from store import repositories as repo
 from store.models import Deal
+
+log = logging.getLogger(__name__)
 
 CRM_NAMES: dict[Crm, str] = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
 
@@ -90,14 +105,18 @@ async def receive(deps: ServeDeps, crm: Crm, request: CrmRequest) -> Answer:
             "README's 'Deals from your CRM' shows how), then run dealdesk policy apply"
         )
     authenticate(crm, mapping, request, deps.api_token, deps.clock.now())
+    body = intake.parse_json(request.body, "the record")
     try:
-        found, batch = items(crm, intake.parse_json(request.body, "the record"))
+        found, batch = items(crm, body)
     except NotARecord as error:
         problem = {"field": "deal", "crm_field": "", "message": str(error)}
         raise intake.InvalidRecords([problem], str(error)) from None
     units, ignored = await _read(deps, crm, mapping, found)
     await _resolve_owners(deps, units)
     _check(units)
+    if crm == "hubspot" and is_event_batch(body):
+        units, skipped = _skip_what_cannot_succeed(units)
+        ignored += skipped
     problems = [
         {"record": u.what, "field": p.field, "crm_field": p.crm_field, "message": p.message}
         for u in units
@@ -205,6 +224,24 @@ async def _read(
         if unit.values or unit.problems:
             units.append(unit)
     return units, ignored
+
+
+def _skip_what_cannot_succeed(units: list[Unit]) -> tuple[list[Unit], list[Ignored]]:
+    """Subscription events whose deal fields have problems: skipped with why (a retry
+    would fail the same way), logged once, as HubSpot will not send them again."""
+    kept = [unit for unit in units if not unit.problems]
+    skipped = [
+        Ignored(unit.what, "; ".join(problem.message for problem in unit.problems))
+        for unit in units
+        if unit.problems
+    ]
+    if skipped:
+        log.warning(
+            "skipped %d HubSpot subscription change(s) that cannot be applied: %s",
+            len(skipped),
+            "; ".join(f"{item.what}: {item.reason}" for item in skipped),
+        )
+    return kept, skipped
 
 
 def _unit(what: str, mapped: Mapped, deal: Deal | None) -> Unit:

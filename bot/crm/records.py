@@ -2,8 +2,10 @@
 one changed property per event.
 
 - HubSpot's workflow "Send a webhook" action and a custom workflow action send one JSON
-  object, the deal record. Its webhook subscriptions send a JSON array of events, each
-  naming one object and, for ``deal.propertyChange``, one property and its new value.
+  object, the deal record (the Deals v1 shape names its id ``dealId``). Its webhook
+  subscriptions send a JSON array of events, each naming one object (``objectId``) and,
+  for ``deal.propertyChange``, one property and its new value. Live requests name the
+  event ``subscriptionType``; HubSpot's documentation shows ``eventType``: both are read.
 - Salesforce (a Flow's HTTP callout, or an Apex trigger's ``JSON.serialize``) sends one
   Opportunity as a JSON object, or a JSON array of them (``Trigger.new``).
 """
@@ -60,7 +62,7 @@ def items(crm: Crm, body: object) -> tuple[list[Item], bool]:
         raise NotARecord(
             f"send one {_record_name(crm)} as a JSON object, or a non-empty JSON array"
         )
-    if crm == "hubspot" and all(isinstance(e, dict) and "subscriptionType" in e for e in body):
+    if crm == "hubspot" and is_event_batch(body):
         return [_hubspot_event(event) for event in body], True
     for index, entry in enumerate(body):
         if not isinstance(entry, dict):
@@ -68,8 +70,23 @@ def items(crm: Crm, body: object) -> tuple[list[Item], bool]:
     return [Record(entry, index) for index, entry in enumerate(body)], True
 
 
+def is_event_batch(body: object) -> bool:
+    """A HubSpot webhook subscription's batch: every object names an ``objectId`` and its
+    event (``subscriptionType``, or ``eventType`` as the documentation writes it)."""
+    return (
+        isinstance(body, list)
+        and bool(body)
+        and all(
+            isinstance(event, dict)
+            and "objectId" in event
+            and ("subscriptionType" in event or "eventType" in event)
+            for event in body
+        )
+    )
+
+
 def _hubspot_event(event: dict[str, Any]) -> Item:
-    kind = str(event.get("subscriptionType"))
+    kind = str(event.get("subscriptionType") or event.get("eventType"))
     what = f"event {event.get('eventId', '?')} ({kind})"
     is_deal = kind.startswith("deal.") or event.get("objectTypeId") == DEALS_OBJECT_TYPE
     if not is_deal:

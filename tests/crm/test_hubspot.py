@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from store import repositories as repo
@@ -183,4 +185,60 @@ async def test_slack_not_answering_who_the_owner_is_asks_hubspot_to_retry(
     assert status == 503, body
     assert body["error"] == "slack_unavailable"
     assert "send the record again" in body["message"]
+    assert await stored_deals(app) == 0
+
+
+async def test_the_documented_event_shape_is_read_as_events(app: RunningApp) -> None:
+    """HubSpot's documentation writes ``eventType`` where live requests carry
+    ``subscriptionType``: the same batch, the same answer."""
+    await hubspot(app, deal_record())
+
+    status, body = await hubspot(app, fixture("hubspot_documented_events.json"))
+
+    assert status == 200, body
+    [revised, *skipped] = body["results"]
+    assert (revised["outcome"], revised["changes"]) == ("revised", {"acv": ["500000", "720000"]})
+    assert [(r["outcome"], r["what"], r["reason"]) for r in skipped] == [
+        ("ignored", "event 2208441102 (contact.propertyChange)", "not a deal"),
+        ("ignored", "event 2208441103 (company.creation)", "not a deal"),
+    ]
+
+
+async def test_a_deals_v1_body_is_known_by_its_deal_id(app: RunningApp) -> None:
+    status, body = await hubspot(app, fixture("hubspot_deal_v1.json"))
+
+    assert status == 201, body
+    assert (body["outcome"], body["deal"]["external_id"]) == ("created", "18203345688")
+    assert body["deal"]["company"] == "Northwind Traders"
+
+
+async def test_a_subscription_change_that_can_never_apply_is_skipped_with_why_and_logged_once(
+    app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """HubSpot retries any 4xx ten times and shows nobody the answer: a value that will
+    never map is answered 200, skipped with why, and logged once; the deal is unchanged."""
+    await hubspot(app, deal_record())
+    events = fixture("hubspot_subscription_events.json")[:1]
+    events[0]["propertyValue"] = "lots"
+
+    with caplog.at_level(logging.WARNING, logger="bot.crm.intake"):
+        status, body = await hubspot(app, events)
+
+    assert status == 200, body
+    [skipped] = body["results"]
+    assert (skipped["outcome"], skipped["what"]) == ("ignored", f"HubSpot deal {HUBSPOT_ID}")
+    assert "properties.amount is 'lots'" in skipped["reason"]
+    [logged] = [r for r in caplog.records if "cannot be applied" in r.getMessage()]
+    assert f"HubSpot deal {HUBSPOT_ID}: properties.amount is 'lots'" in logged.getMessage()
+    async with app.deps.db.read() as session:
+        stored = await repo.get_deal_by_external_id(session, HUBSPOT_ID)
+    assert stored is not None
+    assert stored.revision == 1
+
+
+async def test_a_workflow_record_that_does_not_map_is_still_refused(app: RunningApp) -> None:
+    """A workflow shows its webhook's answer to the admin: there, 422 names the field."""
+    status, body = await hubspot(app, deal_record(amount="lots"))
+
+    assert status == 422, body
     assert await stored_deals(app) == 0
