@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo sandbox test lint typecheck unit serve clean
+.PHONY: demo sandbox test lint typecheck docs unit serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,14 +31,18 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# The documentation site (docs/, mkdocs.yml): any broken link or anchor fails the build.
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+
 # Two workers (pytest-xdist), each with its own PostgreSQL database (test_gw0, test_gw1).
 unit: $(VENV)/.installed-test
 	$(BIN)/pytest -n 2
 
-test: lint typecheck unit
+test: lint typecheck docs unit
 
 serve: $(VENV)/.installed
 	$(BIN)/dealdesk serve
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis site

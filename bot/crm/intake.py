@@ -101,8 +101,8 @@ async def receive(deps: ServeDeps, crm: Crm, request: CrmRequest) -> Answer:
     mapping = deps.policies.current.policy.intake.mapping(crm)
     if mapping is None:
         raise intake.ApiDisabled(
-            f"{CRM_NAMES[crm]} intake is not set up: add intake.{crm} to the policy (the "
-            "README's 'Deals from your CRM' shows how), then run dealdesk policy apply"
+            f"{CRM_NAMES[crm]} intake is not set up: add intake.{crm} to the policy "
+            "(docs/intake.md shows how), then run dealdesk policy apply"
         )
     authenticate(crm, mapping, request, deps.api_token, deps.clock.now())
     body = intake.parse_json(request.body, "the record")
