@@ -197,7 +197,7 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "dealdesk intake API",
             "version": "1",
-            "description": "Deals in from a CRM, their state out (docs/intake.md: The deal intake API).",
+            "description": "Deals in from a CRM, their state out (docs/intake.md).",
         },
         "security": [{"bearer": []}],
         "paths": {

@@ -13,8 +13,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.deps import Deps
-from store import audit
-from store.audit import GENESIS, AuditRecord, Verification, append, event_hash, verify
+from store.audit import GENESIS, AuditRecord, Verification, append, event_hash, verifier, verify
 from store.canonical import format_time
 from store.models import AuditEvent, AuditHead
 from store.types import UTCDateTime
@@ -72,7 +71,7 @@ async def test_an_untouched_chain_verifies(log: Deps) -> None:
 async def test_a_long_log_checked_in_two_processes_verifies(
     log: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(verifier, "PARALLEL_FROM", 1)
     assert await _verify(log, processes=2) == Verification(checked=EVENTS)
 
 
@@ -207,7 +206,7 @@ async def test_tampering_out_of_band_names_the_first_broken_event(
 ) -> None:
     """With two processes (SQLite), events 1-3 are checked here and 4-6 in a forked
     process: the cases at event 3 and 4 are at the seam."""
-    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(verifier, "PARALLEL_FROM", 1)
     row = next(r for r in await _rows(log) if r.seq == target)
     async with log.db.transaction() as session:
         await tamper(session, row)

@@ -1,181 +1,36 @@
-"""The audit log: append-only events in one SHA-256 hash chain.
-
-Each event's ``hash`` is SHA-256 over the canonical JSON (sorted keys, no spaces) of
-its ``seq``, ``at``, ``deal_id``, ``actor``, ``action``, ``details``,
-``policy_version`` and ``prev_hash``; ``prev_hash`` is the previous event's hash
-(64 zeros for the first). ``at`` is hashed in its canonical form,
-``2026-11-23T13:00:00.000000Z`` (UTC, microseconds). ``details`` is stored as
-canonical JSON text and hashed as stored. The ``audit_head`` row holds the last seq
-and hash, so deleting events from the end is caught too. Appends lock the head row,
-so the chain has one order even with several writers on PostgreSQL.
-
-Reading the log back (:func:`verify`, :func:`iter_events`) uses Core rows of the
-nine columns, fetched in large partitions, with ``at`` as text in one form on both
-databases: SQLite stores it as ``2026-11-23 13:00:00.000000`` (SQLAlchemy's format),
-and PostgreSQL formats its ``timestamptz`` the same way in SQL (``to_char``). That
-text becomes the canonical form by slicing, without parsing; anything else (an edit
-made out of band) is parsed (:func:`canonical_at`) before an event is called broken.
-"""
+"""Checking the audit log: every event's hash recomputed and its link to the one before;
+a long SQLite log is checked in worker processes, each walking one part of it."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import multiprocessing
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import lru_cache, partial
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, String, func, insert, select, type_coerce, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 
 from policies.vocabulary import parse_deal_ref
 from store import evidence
-from store.canonical import canonical_json, format_time
+from store.audit.chain import (
+    EVIDENCE_KEY,
+    GENESIS,
+    event_digest,
+    event_hash,
+    json_ascii,
+    json_text,
+)
+from store.audit.rows import SELECT_BATCH, EventRow, canonical_row, event_columns, partitions
 from store.models import AuditEvent, AuditHead
 
-GENESIS = "0" * 64
-_EVIDENCE_KEY = '"evidence":"'
-"""How a decision's details name the evidence of the card it came from."""
-HEAD_ID = 1
-_SELECT_BATCH = 50_000
-"""Rows per partition when reading the log: few round trips to the driver's thread."""
 PARALLEL_FROM = 100_000
 """A SQLite log at least this long is checked in two processes when the caller allows."""
-
-
-def event_hash(
-    *,
-    seq: int,
-    at: str,
-    deal_id: str | None,
-    actor: str,
-    action: str,
-    details: str,
-    policy_version: str | None,
-    prev_hash: str,
-) -> str:
-    """SHA-256 of the event's canonical JSON; ``details`` is already canonical JSON text."""
-    return _digest(
-        seq,
-        at,
-        _text(deal_id),
-        _text(actor),
-        _text(action),
-        details,
-        _ascii(policy_version),
-        prev_hash,
-    )
-
-
-_text = lru_cache(maxsize=1 << 16)(partial(json.dumps, ensure_ascii=False))
-"""A string (or None) as JSON; the same few actors, actions and deals recur, so cached."""
-_ascii = lru_cache(maxsize=1 << 10)(json.dumps)
-"""``policy_version`` is hashed with JSON's default ASCII escaping."""
-
-
-def _digest(
-    seq: int,
-    at: str,
-    deal_id: str,
-    actor: str,
-    action: str,
-    details: str,
-    policy_version: str,
-    prev_hash: str,
-) -> str:
-    """The hash of one event whose strings are already JSON text: the keys in sorted order."""
-    text = (
-        f'{{"action":{action},"actor":{actor},"at":"{at}","deal_id":{deal_id},'
-        f'"details":{details},"policy_version":{policy_version},'
-        f'"prev_hash":"{prev_hash}","seq":{seq}}}'
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    """An event waiting to be appended when its transaction commits."""
-
-    at: datetime
-    actor: str
-    action: str
-    deal_id: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    policy_version: str | None = None
-
-
-async def append(session: AsyncSession, records: Sequence[AuditRecord]) -> None:
-    """Chain and insert ``records`` inside the caller's transaction."""
-    if not records:
-        return
-    head = await _lock_head(session)
-    if head is None:
-        # An empty log: create the head row first, so that two first appends (PostgreSQL,
-        # two processes) queue on it instead of both writing event 1.
-        insert_head = (
-            postgresql.insert(AuditHead)
-            if session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert(AuditHead)
-        )
-        await session.execute(
-            insert_head.values(id=HEAD_ID, seq=0, hash=GENESIS).on_conflict_do_nothing()
-        )
-        head = await _lock_head(session)
-    assert head is not None
-    seq, prev = head.seq, head.hash
-    rows = []
-    for record in records:
-        seq += 1
-        at = format_time(record.at)
-        details = canonical_json(record.details)
-        digest = event_hash(
-            seq=seq,
-            at=at,
-            deal_id=record.deal_id,
-            actor=record.actor,
-            action=record.action,
-            details=details,
-            policy_version=record.policy_version,
-            prev_hash=prev,
-        )
-        rows.append(
-            {
-                "seq": seq,
-                "at": record.at,
-                "deal_id": record.deal_id,
-                "actor": record.actor,
-                "action": record.action,
-                "details": details,
-                "policy_version": record.policy_version,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-        prev = digest
-    await session.execute(insert(AuditEvent), rows)
-    await session.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev)
-    )
-
-
-async def _lock_head(session: AsyncSession) -> AuditHead | None:
-    query = (
-        select(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -187,12 +42,6 @@ class Verification:
     @property
     def ok(self) -> bool:
         return self.broken_seq is None
-
-
-EventRow = tuple[int, str, str | None, str, str, str, str | None, str, str]
-"""``seq, at, deal_id, actor, action, details, policy_version, prev_hash, hash``. As
-fetched, ``at`` is text in SQLite's stored form; :func:`_canonical` makes it the hashed
-form (see :func:`canonical_at`)."""
 
 
 async def verify(
@@ -215,7 +64,7 @@ async def verify(
     chain = await _walk_sqlite(session, processes)
     if chain is None:  # PostgreSQL, or a file sqlite3 cannot read: through the session
         chain = _Chain()
-        async for rows in _partitions(session):
+        async for rows in partitions(session):
             if chain.feed(rows):
                 break
         else:
@@ -253,10 +102,10 @@ class _Chain:
             self.prev = self.start_prev = rows[0][7]
             self.first_found = rows[0][0]
         expected_seq, prev, cited = self.expected_seq, self.prev, self.cited
-        digest, text, ascii_ = _digest, _text, _ascii
+        digest, text, ascii_ = event_digest, json_text, json_ascii
         for row in rows:
             seq, at, deal, actor, action, details, version, prev_hash, stored = row
-            if _EVIDENCE_KEY in details:
+            if EVIDENCE_KEY in details:
                 cited.setdefault(json.loads(details)["evidence"], seq)
             # The fast path assumes ``at`` in its stored form; _check decides otherwise.
             fits = (
@@ -274,7 +123,7 @@ class _Chain:
                     prev,
                 )
             )
-            if not fits and (broken := _check(_canonical(row), expected_seq, prev or "")):
+            if not fits and (broken := _check(canonical_row(row), expected_seq, prev or "")):
                 self.expected_seq, self.prev = expected_seq, prev
                 self.verdict = Verification(expected_seq - 1, *broken)
                 return True
@@ -396,7 +245,7 @@ def _fetched(
     connection: sqlite3.Connection, where: str, params: tuple[int, ...]
 ) -> Iterator[list[EventRow]]:
     cursor = connection.execute(f"{_SQLITE_COLUMNS} {where}", params)
-    while rows := cursor.fetchmany(_SELECT_BATCH):
+    while rows := cursor.fetchmany(SELECT_BATCH):
         yield rows
 
 
@@ -416,6 +265,34 @@ def _check(row: EventRow, expected_seq: int, prev: str) -> tuple[int, str] | Non
     return None
 
 
+async def _verify_deal(session: AsyncSession, deal_id: str) -> Verification:
+    """Each of the deal's events against its own hash, and its link to the event before."""
+    events = AuditEvent.__table__
+    before = events.alias("before")
+    query = (
+        event_columns(session)
+        .add_columns(before.c.hash)
+        .outerjoin(before, before.c.seq == events.c.seq - 1)
+        .where(events.c.deal_id == deal_id)
+        .order_by(events.c.seq)
+    )
+    found = (await session.execute(query)).all()
+    cited: dict[str, int] = {}
+    for *columns, previous_hash in found:
+        row = canonical_row(tuple(columns))
+        seq = row[0]
+        if _recompute(row) != row[8]:
+            return Verification(0, seq, f"event {seq} was changed after it was written")
+        if row[7] != (GENESIS if seq == 1 else previous_hash):
+            return Verification(0, seq, f"event {seq} is no longer linked to event {seq - 1}")
+        if EVIDENCE_KEY in row[5]:
+            cited.setdefault(json.loads(row[5])["evidence"], seq)
+    problem = await evidence.check(session, cited, deal_id=parse_deal_ref(deal_id))
+    if problem is not None:
+        return Verification(len(found), cited.get(problem.hash, 0), problem.problem)
+    return Verification(len(found))
+
+
 def _recompute(row: EventRow) -> str:
     seq, at, deal_id, actor, action, details, policy_version, prev_hash, _ = row
     return event_hash(
@@ -428,111 +305,3 @@ def _recompute(row: EventRow) -> str:
         policy_version=policy_version,
         prev_hash=prev_hash,
     )
-
-
-async def _verify_deal(session: AsyncSession, deal_id: str) -> Verification:
-    """Each of the deal's events against its own hash, and its link to the event before."""
-    events = AuditEvent.__table__
-    before = events.alias("before")
-    query = (
-        _event_columns(session)
-        .add_columns(before.c.hash)
-        .outerjoin(before, before.c.seq == events.c.seq - 1)
-        .where(events.c.deal_id == deal_id)
-        .order_by(events.c.seq)
-    )
-    found = (await session.execute(query)).all()
-    cited: dict[str, int] = {}
-    for *columns, previous_hash in found:
-        row = _canonical(tuple(columns))
-        seq = row[0]
-        if _recompute(row) != row[8]:
-            return Verification(0, seq, f"event {seq} was changed after it was written")
-        if row[7] != (GENESIS if seq == 1 else previous_hash):
-            return Verification(0, seq, f"event {seq} is no longer linked to event {seq - 1}")
-        if _EVIDENCE_KEY in row[5]:
-            cited.setdefault(json.loads(row[5])["evidence"], seq)
-    problem = await evidence.check(session, cited, deal_id=parse_deal_ref(deal_id))
-    if problem is not None:
-        return Verification(len(found), cited.get(problem.hash, 0), problem.problem)
-    return Verification(len(found))
-
-
-def canonical_at(raw: str) -> str:
-    """``at`` as SQLite stores it, in the canonical form the hash was computed over.
-
-    SQLAlchemy stores ``2026-11-23 13:00:00.000000`` (naive UTC); that is rewritten to
-    ``2026-11-23T13:00:00.000000Z`` without parsing. Anything else (an edit made out of
-    band) is parsed as ISO 8601, as SQLAlchemy would; text that is no time at all is
-    hashed as it is, so it can never match.
-    """
-    if len(raw) == 26 and raw[10] == " " and raw[19] == ".":
-        return f"{raw[:10]}T{raw[11:]}Z"
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return raw
-    return format_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-
-
-def _at_column(session: AsyncSession) -> ColumnElement[str]:
-    """``at`` as text in SQLite's stored form, ``2026-11-23 13:00:00.000000`` (UTC).
-
-    On SQLite that is the stored text itself; PostgreSQL formats its ``timestamptz``
-    the same way. :func:`canonical_at` turns it into the hashed form.
-    """
-    at = AuditEvent.__table__.c.at
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", at), "YYYY-MM-DD HH24:MI:SS.US")
-    return type_coerce(at, String())
-
-
-def _event_columns(session: AsyncSession) -> Select[Any]:
-    events = AuditEvent.__table__.c
-    return select(
-        events.seq,
-        _at_column(session),
-        events.deal_id,
-        events.actor,
-        events.action,
-        events.details,
-        events.policy_version,
-        events.prev_hash,
-        events.hash,
-    )
-
-
-def _canonical(row: EventRow) -> EventRow:
-    seq, at, *rest = row
-    return (seq, canonical_at(at), *rest)  # type: ignore[return-value]
-
-
-async def _partitions(
-    session: AsyncSession, deal_id: str | None = None
-) -> AsyncIterator[list[EventRow]]:
-    """The events in ``seq`` order, a large partition of Core rows at a time."""
-    query = _event_columns(session).order_by(AuditEvent.__table__.c.seq)
-    if deal_id is not None:
-        query = query.where(AuditEvent.__table__.c.deal_id == deal_id)
-    result = await session.stream(query.execution_options(yield_per=_SELECT_BATCH))
-    async for partition in result.partitions():
-        yield partition
-
-
-async def iter_events(
-    session: AsyncSession, deal_id: str | None = None
-) -> AsyncIterator[dict[str, Any]]:
-    """Every event (or one deal's) in order, as export rows with the CONTRACT.md keys."""
-    async for rows in _partitions(session, deal_id):
-        for seq, at, deal, actor, action, details, version, prev_hash, digest in rows:
-            yield {
-                "seq": seq,
-                "at": canonical_at(at),
-                "deal_id": deal,
-                "actor": actor,
-                "action": action,
-                "details": json.loads(details),
-                "policy_version": version,
-                "prev_hash": prev_hash,
-                "hash": digest,
-            }
