@@ -62,7 +62,7 @@ def fuzz_slack(app: ThreadedApp, session: requests.Session, count: int) -> Tally
     before = app.rows(approvals)
 
     @generated(count)
-    @given(forged=slack_requests(SIGNING_SECRET))
+    @given(forged=slack_requests(SIGNING_SECRET, app.response_url))
     def one(forged: Forged) -> None:
         answer = session.post(
             f"{app.url}/slack/events", data=forged.body, headers=forged.headers, timeout=30

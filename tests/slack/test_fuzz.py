@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from policies.loader import bundled_policy_path
 from tests.support.app_server import SIGNING_SECRET
@@ -49,10 +50,11 @@ def decisions(app: ThreadedApp) -> list[tuple[object, ...]]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(forged=slack_requests(SIGNING_SECRET))
+@given(data=st.data())
 def test_no_request_slack_did_not_send_decides_anything(
-    forged: Forged, served: ThreadedApp, session: requests.Session
+    data: st.DataObject, served: ThreadedApp, session: requests.Session
 ) -> None:
+    forged: Forged = data.draw(slack_requests(SIGNING_SECRET, served.response_url))
     before = decisions(served)
 
     answer = session.post(

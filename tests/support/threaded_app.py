@@ -20,6 +20,8 @@ from tests.support.fake_slack import FakeSlack
 class ThreadedApp:
     def __init__(self, database: Path, policy: Path) -> None:
         self.url = ""
+        self.response_url = ""
+        """Where the app answers commands and clicks: a FakeSlack hook that answers."""
         self.tracebacks: list[str] = []
         self._database = database
         self._loop = asyncio.new_event_loop()
@@ -47,6 +49,7 @@ class ThreadedApp:
             running_app(database_url, policy, with_people(slack)) as app,
         ):
             self.url = app.url
+            self.response_url = slack.response_url("fuzz")
             self._ready.set()
             await self._stop.wait()
 
