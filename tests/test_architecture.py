@@ -5,7 +5,9 @@ or of the application; only the composition root (``bot/app``) imports ``handler
 wire them, and ``handlers`` never import it. Inside ``bot``: the cards take plain data
 (neither the ORM nor the workflow), ``bot/slack`` only delivers (never the workflow),
 every query is written in ``store`` (elsewhere SQLAlchemy is a session type, an error
-or a URL), and no two subpackages import each other, however indirectly. The sandbox
+or a URL), and no two subpackages import each other, however indirectly. What a card may
+not import it may not reach either: the rules for ``bot.cards`` hold for everything it
+imports, and everything that imports, transitively. The sandbox
 stands in for Slack: it reaches the app only over HTTP, and only the composition root
 knows it.
 """
@@ -116,6 +118,65 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
         if node not in state and (cycle := visit(node)):
             return cycle
     return []
+
+
+TRANSITIVE = ("bot.cards", "policies")
+"""Packages whose rules hold for every module they reach, by any path."""
+
+
+def path_of(module: str) -> Path | None:
+    """Our module's file (a package's ``__init__.py``), or None for someone else's."""
+    if module.split(".")[0] not in OURS:
+        return None
+    base = ROOT.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def reached_from(start: Path) -> dict[str, str]:
+    """Every module ``start`` imports, however indirectly (ours and others' top-level
+    names), each with the module of ours that imports it."""
+    reached: dict[str, str] = {}
+    todo = [start]
+    seen = {start}
+    while todo:
+        path = todo.pop()
+        here = module_name(path)
+        for name in imports_of(path):
+            # importing a.b.c runs a/__init__.py and a/b/__init__.py first
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):
+                module = ".".join(parts[:depth])
+                reached.setdefault(module, here)
+                found = path_of(module)
+                if found is not None and found not in seen:
+                    seen.add(found)
+                    todo.append(found)
+    return reached
+
+
+@pytest.mark.parametrize("package", TRANSITIVE)
+def test_what_a_package_may_not_import_it_does_not_reach(package: str) -> None:
+    offenders = sorted(
+        {
+            f"{path.relative_to(ROOT)} reaches {name} (imported by {by})"
+            for path in modules(package)
+            for name, by in reached_from(path).items()
+            if _within(name, FORBIDDEN[package])
+        }
+    )
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_the_transitive_checker_follows_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bot.cards.ids imports nothing of store; through a module of ours that does, it would."""
+    reached = reached_from(ROOT / "bot" / "read_models" / "loaders.py")
+    assert reached["store"] == "bot.read_models.loaders"
+    assert "sqlalchemy.ext.asyncio" in reached
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))

@@ -19,7 +19,8 @@ from bot.cards.blocks import SlackMessage
 from bot.cards.briefing import Briefing, Item, build_briefing_dm
 from bot.core.policy_book import PolicyBook
 from bot.read_models.approval_inbox import deadline_order
-from bot.read_models.snapshots import DealSnapshot, approval_snapshot, deal_snapshot
+from bot.read_models.loaders import approval_snapshot, deal_snapshot
+from bot.read_models.snapshots import DealSnapshot
 from policies.duration import Span
 from policies.vocabulary import DealStatus
 from store import briefing_reads as reads

@@ -32,7 +32,7 @@ from bot.cards.parts import (
     status_line,
     summary,
 )
-from bot.read_models.approval_inbox import HomeData, Item
+from bot.read_models.snapshots import HomeData, Item
 from bot.text import mrkdwn
 from bot.text.mrkdwn import mention, quote, slack_date, who
 

@@ -22,7 +22,7 @@ from bot.core.uow import UnitOfWork
 from bot.interactions.answer import field_error
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
-from bot.read_models.snapshots import load_deals
+from bot.read_models.loaders import load_deals
 from bot.workflow import resubmit_deal, revise_deal, submit_deal
 from policies.authority import may_act_on_deal
 from policies.deal import DealTerms, field_errors

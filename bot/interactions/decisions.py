@@ -21,7 +21,8 @@ from bot.cards.modals import (
 from bot.interactions.answer import tell
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
-from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_approval
+from bot.read_models.loaders import load_approval
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.workflow.journal import Click
 from policies.vocabulary import Decision
 

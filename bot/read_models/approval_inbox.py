@@ -3,45 +3,16 @@ what they decided lately and where their own deals stand (App Home, /deal inbox)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
-from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_deals
+from bot.read_models.loaders import load_deals
+from bot.read_models.snapshots import HomeData, Item
 from store import people
 from store import repositories as repo
 from store.models import Approval
-
-Item = tuple[DealSnapshot, ApprovalSnapshot]
-"""An approval with its deal, as the inbox lists it."""
-
-
-@dataclass(frozen=True)
-class HomeData:
-    """What Home shows, already loaded and sorted by the caller."""
-
-    user: str
-    now: datetime
-    waiting: Sequence[Item] = ()
-    """Approvals assigned to ``user``: overdue first, then by deadline."""
-    delegated: Sequence[Item] = ()
-    """Approvals someone delegated to ``user``, same order."""
-    recent: Sequence[Item] = ()
-    """``user``'s last decisions, newest first."""
-    own_deals: Sequence[DealSnapshot] = ()
-    """Deals ``user`` owns that are in review or sent back."""
-    waiting_total: int | None = None
-    """How many wait in all, when ``waiting`` holds only the first (None: all are there)."""
-    delegated_total: int | None = None
-    notice: str | None = None
-    """A line to show on top once (the outcome of a bulk approve), in mrkdwn."""
-    escalated: Sequence[Item] | None = None
-    """For an admin: approvals escalated to the admins, to decide for their holder (None:
-    the viewer is not an admin)."""
-
 
 SHOWN = 60
 """More than Home's 100 blocks can show (two blocks each)."""

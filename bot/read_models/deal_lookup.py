@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
-from bot.read_models.snapshots import DealSnapshot, load_deals
+from bot.read_models.loaders import load_deals
+from bot.read_models.snapshots import DealSnapshot
 from policies.vocabulary import deal_ref, parse_deal_ref
 from store import repositories as repo
 

@@ -36,7 +36,8 @@ from bot.core.events import (
     StageStarted,
 )
 from bot.core.policy_book import PolicyBook
-from bot.read_models.revisions import DIFF_FIELDS, load_card_diff
+from bot.read_models.loaders import load_card_diff
+from bot.read_models.revisions import DIFF_FIELDS
 from bot.slack.kinds import Work, approval_key, counter_key, deal_key, new_row, notice_row
 from policies.model import Policy
 from policies.routing import Plan

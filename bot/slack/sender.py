@@ -26,14 +26,15 @@ from bot.cards.revision import build_revision_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
 from bot.core.clock import Clock
 from bot.core.policy_book import PolicyBook
-from bot.read_models.revisions import (
-    CounterSnapshot,
-    RevisionDiff,
+from bot.read_models.loaders import (
+    load_approval,
     load_card_diff,
     load_counter,
+    load_deals,
     load_revision_diff,
 )
-from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, load_approval, load_deals
+from bot.read_models.revisions import CounterSnapshot, RevisionDiff
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
 from bot.slack.gateway import OutboxTag, Payload, SlackGateway
 from bot.slack.home_tab import publish_home

@@ -36,7 +36,8 @@ from pydantic import SecretStr, ValidationError
 
 from bot.core.deps import Deps
 from bot.core.errors import InvalidTerms, InvalidTransition, NotFound, UserInputError
-from bot.read_models.snapshots import deal_json, load_deals
+from bot.read_models.loaders import load_deals
+from bot.read_models.snapshots import deal_json
 from bot.workflow import revise_deal, submit_deal, withdraw_deal
 from policies.deal import SLACK_USER_ID, DealTerms, field_errors
 from policies.explain import explain_plan

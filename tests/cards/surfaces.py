@@ -25,8 +25,7 @@ from bot.cards.replies import (
 )
 from bot.cards.stalled import build_stalled_nudge, build_stalled_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
-from bot.read_models.approval_inbox import HomeData
-from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot, HomeData
 from tests.cards.fixtures import (
     ADMIN,
     APPROVED_COMMENT,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.cards.home import build_home
 from bot.cards.ids import HomeAction, HomeBlock, StatusAction
-from bot.read_models.approval_inbox import HomeData
+from bot.read_models.snapshots import HomeData
 from tests.cards.fixtures import LISA, NOW, cfo_approval, rejected_deal, techcorp
 from tests.cards.walk import all_text, buttons
 

@@ -9,7 +9,7 @@ from bot.cards import limits
 from bot.cards.blocks import context, fit_list
 from bot.cards.home import build_home
 from bot.cards.replies import build_audit_reply, build_inbox_reply
-from bot.read_models.approval_inbox import HomeData
+from bot.read_models.snapshots import HomeData
 from bot.sandbox.blockkit import block_kit_problems
 from bot.text import mrkdwn
 from tests.cards.fixtures import LISA, NOW, audit_events, cfo_approval, techcorp

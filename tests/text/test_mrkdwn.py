@@ -8,7 +8,7 @@ import pytest
 
 from bot.cards.home import build_home
 from bot.cards.reminder import build_reminder_reply
-from bot.read_models.approval_inbox import HomeData
+from bot.read_models.snapshots import HomeData
 from bot.text.mrkdwn import ON_DATE, slack_date, time_left, who, who_named
 from tests.cards.fixtures import LISA, NOW, cfo_approval
 from tests.cards.surfaces import all_surfaces, build_world

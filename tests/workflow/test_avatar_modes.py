@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.deps import Deps
-from bot.read_models.snapshots import load_approval
+from bot.read_models.loaders import load_approval
 from policies.loader import PolicyError, load_policy_text
 from policies.vocabulary import ApprovalStatus
 from tests.support.deals import approvals_of, pending_for, submit, techcorp
