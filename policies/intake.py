@@ -194,7 +194,7 @@ def value_at(record: Any, path: str) -> Any:
     for key in path.split("."):
         if isinstance(current, dict):
             current = current.get(key)
-        elif isinstance(current, list) and key.isdigit() and int(key) < len(current):
+        elif isinstance(current, list) and key.isdecimal() and int(key) < len(current):
             current = current[int(key)]
         else:
             return None

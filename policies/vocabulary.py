@@ -126,7 +126,7 @@ def deal_ref(deal_id: int) -> str:
 def parse_deal_ref(text: str) -> int | None:
     """``D-1001``, ``d-1001`` or ``1001`` -> 1; anything else -> None."""
     digits = text.strip().upper().removeprefix("D-")
-    if not digits.isdigit():
+    if not digits.isdecimal():  # what int() reads: "²" is a digit, not a decimal
         return None
     number = int(digits) - DEAL_REF_OFFSET
     return number if number > 0 else None

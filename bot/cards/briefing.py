@@ -215,6 +215,6 @@ def shown_approvals(posted: Mapping[str, Any]) -> tuple[int, ...]:
 
 def shown_approval(block: Mapping[str, Any]) -> int | None:
     prefix, _, approval_id = str(block.get("block_id") or "").partition(":")
-    if prefix != BriefingBlock.ACTIONS or not approval_id.isdigit():
+    if prefix != BriefingBlock.ACTIONS or not approval_id.isdecimal():
         return None
     return int(approval_id)

@@ -38,7 +38,7 @@ def slack_signed(secret: str, headers: Mapping[str, str], body: bytes, now: date
     """Whether Slack signed this request (v0, within five minutes): for a body the SDKs
     cannot read (they decode it as UTF-8 first)."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "").strip()
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > TOLERANCE.seconds:
+    if not timestamp.isdecimal() or abs(now.timestamp() - int(timestamp)) > TOLERANCE.seconds:
         return False
     base = b"v0:" + timestamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
@@ -103,7 +103,7 @@ def verify_hubspot(
 def _fresh(headers: Mapping[str, str], name: str, now: datetime, *, seconds: bool) -> str:
     """The timestamp header (Unix seconds, or HubSpot's milliseconds), when it is recent."""
     raw = headers.get(name, "").strip()
-    if not raw.isdigit() or len(raw) > 16:
+    if not raw.isdecimal() or len(raw) > 16:
         raise BadSignature(f"the request has no {name} header (Unix time)")
     sent = int(raw) if seconds else int(raw) / 1000
     if abs(now.timestamp() - sent) > TOLERANCE.total_seconds():

@@ -37,7 +37,7 @@ async def test_a_deal_by_its_id(app: RunningApp) -> None:
 
 
 @pytest.mark.parametrize(
-    "ref", ["D-9999", "D-1000", "D-", "OPP-0042", "D-99999999999999999999", "%20"]
+    "ref", ["D-9999", "D-1000", "D-", "OPP-0042", "D-99999999999999999999", "%20", "D-%C2%B2"]
 )
 async def test_an_unknown_or_malformed_id_is_404(app: RunningApp, ref: str) -> None:
     await created(app)

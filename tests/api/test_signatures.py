@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.web.signatures import BadSignature, verify_hubspot
+from bot.web.signatures import BadSignature, slack_signed, verify_hubspot
 
 SECRET = "hubspot-secret"
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
@@ -54,3 +54,15 @@ def test_a_signature_for_another_address_is_refused() -> None:
             BODY,
             NOW,
         )
+
+
+@pytest.mark.parametrize("timestamp", ["", "soon", "²", "1²"])
+def test_a_timestamp_that_is_not_a_number_is_refused_by_name(timestamp: str) -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` fails: refused, never a traceback."""
+    uri = "https://dd.example.com/api/intake/hubspot"
+    headers = signed(uri) | {"X-HubSpot-Request-Timestamp": timestamp}
+
+    with pytest.raises(BadSignature, match="X-HubSpot-Request-Timestamp"):
+        verify_hubspot(SECRET, "POST", [uri], headers, BODY, NOW)
+
+    assert not slack_signed(SECRET, {"X-Slack-Request-Timestamp": timestamp}, BODY, NOW)

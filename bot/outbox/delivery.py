@@ -1,0 +1,242 @@
+"""Deliver the outbox to its receivers (Slack, the webhook receivers): after commit, in
+order per message, at Slack's pace, retried until the receiver takes it.
+
+Order. Rows with one key (a card's post, then its update, then a reply) go one after
+another. Each claim takes, from every conversation whose turn has come, its oldest
+row, and among those the most urgent first: what a person is waiting for (approval
+cards, card updates after a decision, answers to a click, escalations, reminders, an
+owner's outcome, delegation notices), then briefings and nudges, then the deal
+channel's posts, digests and Home tabs (``Work.priority``).
+
+Pace. A conversation gets one post per ``interval`` (Slack's one message a second per
+channel), counted from when Slack answered the last one; the turns live in the
+database (store.outbox), so several ``serve`` processes keep one pace together. A 429
+with Retry-After holds that conversation (``chat.postMessage``), or the whole method
+(any other method, limited per workspace), for every process. A backlog in the deal
+channel drains in order at its pace and holds up nobody else.
+
+Trouble. An outage, a 5xx or a 429 (a sender's DeliveryTrouble) only delays work: the
+row is tried again later, with backoff; a restart resumes where the last process
+stopped. Rows are claimed in the database, so two processes never send one twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.traffic import Traffic
+from bot.outbox.trouble import DeliveryTrouble
+from bot.outbox.work import POST, POST_INTERVAL, Work, held_kinds
+from store import messages, outbox
+from store.db import Database
+from store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Where a message we posted lives, to update or reply to later (``subject`` names it:
+    ``card:<approval id>``, ``deal:<deal id>``…)."""
+
+    subject: str
+    channel: str
+    ts: str
+    body: dict[str, Any] | None = None
+    """The message as posted, for one rendered once and updated later (a briefing)."""
+    shows: tuple[int, ...] = ()
+    """Approvals it shows with their buttons: it is updated when they are settled."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What delivering a row did."""
+
+    posted: bool = False
+    """A message was posted: the lane's turn is spent."""
+    kept: Kept | None = None
+
+
+NOTHING = Sent()
+POSTED = Sent(posted=True)
+
+Sender = Callable[[OutboxMessage], Awaitable[Sent]]
+"""Delivers one row or raises DeliveryTrouble."""
+
+MAX_BACKOFF = timedelta(minutes=5)
+BATCH = 50
+PARALLEL = 8
+IDLE_POLL = 1.0
+"""Seconds between looks when nothing is due (other processes' work, lanes freed there)."""
+TURN_MARGIN = 0.005
+"""Seconds after the next turn that the worker looks, so the turn has surely come."""
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """1s, 2s, 4s … capped at 5 minutes; never sooner than the receiver's Retry-After."""
+    delay = min(timedelta(seconds=2 ** min(attempts, 16)), MAX_BACKOFF)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    sent: Sent
+    """``posted`` also when a failed post may have reached Slack."""
+    trouble: DeliveryTrouble | None
+    at: datetime
+    """When the receiver answered (or the attempt ended)."""
+
+
+class Delivery:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        send: Sender,
+        traffic: Traffic | None = None,
+        *,
+        interval: float = POST_INTERVAL,
+    ) -> None:
+        self._db = db
+        self._traffic = traffic
+        self._clock = clock
+        self._send = send
+        self._interval = timedelta(seconds=interval)
+        self._wakeup = asyncio.Event()
+        self._slots = asyncio.Semaphore(PARALLEL)
+
+    def wake(self) -> None:
+        """New work committed: look now instead of at the next poll."""
+        self._wakeup.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wakeup.clear()  # before looking: a wake-up while we look is kept
+            try:
+                delivered = await self.drain_once()
+            except Exception:
+                log.exception("outbox delivery failed; trying again shortly")
+                delivered = 0
+            if delivered:
+                continue
+            await self._idle(stop)
+
+    async def drain_once(self) -> int:
+        """Claim what may go now, deliver it, record the outcomes; return how many went."""
+        batch = BATCH if self._traffic is None else await self._traffic.quiet(BATCH)
+        async with self._db.read() as session:  # the scan of the backlog locks nothing
+            now = self._clock.now()
+            held = held_kinds(await outbox.held_methods(session, now))
+            candidates = await outbox.find_candidates(session, now, batch, held_kinds=held)
+        if not candidates:
+            return 0
+        async with self._db.transaction() as session:
+            rows = await outbox.claim(session, candidates, now, batch)
+            covers = await outbox.latest_of_kind(
+                session, [row for row in rows if Work(row.kind).coalesces]
+            )
+        if not rows:
+            return 0
+        outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
+        holds: dict[str, datetime] = {}
+        async with self._db.transaction() as session:
+            now = self._clock.now()
+            for row, outcome in zip(rows, outcomes, strict=True):
+                await self._record(session, row, outcome, now, covers.get(row.id))
+                if (hold := _method_hold(outcome)) is not None:
+                    holds[hold[0]] = max(hold[1], holds.get(hold[0], hold[1]))
+            for method in sorted(holds):  # one order for every process: no lock cycles
+                await outbox.hold_method(session, method, holds[method])
+        return len(rows)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(
+                waiters, timeout=await self._idle_for(), return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _idle_for(self) -> float:
+        """Until the next poll, or the next lane's turn or retry if that comes sooner."""
+        now = self._clock.now()
+        async with self._db.read() as session:
+            upcoming = await outbox.next_turn(session, now)
+        if upcoming is None:
+            return IDLE_POLL
+        return min(IDLE_POLL, (upcoming - now).total_seconds() + TURN_MARGIN)
+
+    async def _deliver(self, row: OutboxMessage) -> _Outcome:
+        """Send one row and say how it went."""
+        async with self._slots:
+            try:
+                sent = await self._send(row)
+            except DeliveryTrouble as trouble:
+                # A failed post may have reached Slack (a timeout after it arrived): its
+                # turn is spent. A failure before posting (opening the DM) spends nothing.
+                return _Outcome(Sent(posted=trouble.method == POST), trouble, self._clock.now())
+            except Exception as error:
+                log.exception("delivering %s %s failed", row.kind, row.key)
+                unknown = DeliveryTrouble(f"{type(error).__name__}: {error}", retryable=True)
+                return _Outcome(POSTED, unknown, self._clock.now())
+            return _Outcome(sent, None, self._clock.now())
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        row: OutboxMessage,
+        outcome: _Outcome,
+        now: datetime,
+        through: int | None,
+    ) -> None:
+        """Done (with every older row it covers), retry later, or give up for good; and the
+        lane's next turn and where a posted message lives."""
+        trouble, kept = outcome.trouble, outcome.sent.kept
+        if row.lane is not None:
+            await outbox.release_lane(session, row.lane, self._next_turn(outcome))
+        if kept is not None:
+            await messages.add_message(
+                session, kept.subject, kept.channel, kept.ts, now, body=kept.body, shows=kept.shows
+            )
+        if trouble is None:
+            await outbox.finish(session, row, now, through)
+        elif trouble.retryable:
+            later = now + backoff(row.attempts, trouble.retry_after)
+            log.info(
+                "delivery trouble (%s) for %s %s; retrying at %s",
+                trouble.error,
+                row.kind,
+                row.key,
+                later.isoformat(),
+            )
+            await outbox.retry_later(session, row.id, later, trouble.error)
+        else:
+            log.warning("%s %s refused for good: %s", row.kind, row.key, trouble.error)
+            await outbox.give_up(session, row.id, now, trouble.error)
+
+    def _next_turn(self, outcome: _Outcome) -> datetime:
+        trouble = outcome.trouble
+        if trouble is not None and trouble.rate_limited and trouble.method == POST:
+            return outcome.at + timedelta(seconds=trouble.retry_after or 1)
+        return outcome.at + self._interval if outcome.sent.posted else outcome.at
+
+
+def _method_hold(outcome: _Outcome) -> tuple[str, datetime] | None:
+    """A 429 on a method limited as a whole (any but chat.postMessage): hold it until then."""
+    trouble = outcome.trouble
+    if trouble is None or not trouble.rate_limited or trouble.method in (None, POST):
+        return None
+    assert trouble.method is not None
+    return trouble.method, outcome.at + timedelta(seconds=trouble.retry_after or 1)
