@@ -29,7 +29,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bot.slack.gateway import POST_INTERVAL
+from bot.outbox.work import POST_INTERVAL
 from tests.support.burst import (
     BurstResult,
     add_people,

@@ -220,7 +220,7 @@ class AuditHead(Base):
 class OutboxMessage(Base):
     """Slack work to do, recorded in the same transaction as the change that needs it.
 
-    Delivered after commit by bot.slack.delivery, in ``id`` order per ``key`` (a card's
+    Delivered after commit by bot.outbox.delivery, in ``id`` order per ``key`` (a card's
     update never overtakes its post), at its ``lane``'s pace, most urgent ``priority``
     first, retried with backoff until Slack takes it.
     """

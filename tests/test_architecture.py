@@ -4,6 +4,7 @@
 or of the application; only the composition root (``bot/app``) imports ``handlers``, to
 wire them, and ``handlers`` never import it. Inside ``bot``: the cards take plain data
 (neither the ORM nor the workflow), ``bot/slack`` only delivers (never the workflow),
+the outbox (``bot/outbox``) knows neither of its senders, and webhooks are not Slack's,
 every query is written in ``store`` (elsewhere SQLAlchemy is a session type, an error
 or a URL), and no two subpackages import each other, however indirectly. What a card may
 not import it may not reach either: the rules for ``bot.cards`` hold for everything it
@@ -37,6 +38,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot": ("handlers",),
     "bot.cards": ("store", "bot.workflow", "sqlalchemy"),
     "bot.slack": ("bot.workflow",),
+    "bot.outbox": ("bot.slack", "bot.webhooks", "bot.workflow"),
+    "bot.webhooks": ("bot.slack",),
     "bot.sandbox": (
         "store",
         "sqlalchemy",
@@ -120,7 +123,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
     return []
 
 
-TRANSITIVE = ("bot.cards", "policies")
+TRANSITIVE = ("bot.cards", "policies", "bot.outbox", "bot.webhooks")
 """Packages whose rules hold for every module they reach, by any path."""
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from dotenv import dotenv_values
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from policies.loader import bundled_policy_path
 from store.db import DatabaseUrlError, parse_database_url
+
+ENV_FILE = ".env"
 
 
 class SettingsError(Exception):
@@ -18,7 +22,7 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """The environment of CONTRACT.md. Names are the variables' names, case-insensitive."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -29,6 +33,16 @@ class Settings(BaseSettings):
     dealdesk_api_token: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
+    _env_file: dict[str, str | None] | None = PrivateAttr(default=None)
+
+    def secret(self, name: str) -> str:
+        """A secret the policy names by its variable (a webhook's or a CRM's
+        ``secret_env``), found as every setting is: in the environment, else in ``.env``."""
+        if name in os.environ:
+            return os.environ[name]
+        if self._env_file is None:
+            self._env_file = dotenv_values(ENV_FILE) if Path(ENV_FILE).is_file() else {}
+        return self._env_file.get(name) or ""
 
     @field_validator("database_url")
     @classmethod

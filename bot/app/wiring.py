@@ -22,9 +22,9 @@ from bot.core.traffic import Traffic
 from bot.interactions.deps import ServeDeps
 from bot.jobs.policy_watch import PolicyWatch
 from bot.jobs.scheduler import DeadlineScheduler
-from bot.slack.delivery import Delivery, Sent
-from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
-from bot.slack.kinds import Work
+from bot.outbox.delivery import Delivery, Sent
+from bot.outbox.work import POST_INTERVAL, Work
+from bot.slack.gateway import SlackGateway, web_client
 from bot.slack.planner import OutboxPlanner
 from bot.slack.sender import SlackSender
 from bot.web.monitoring import Metrics
@@ -74,7 +74,7 @@ def build_runtime(
     gateway = SlackGateway(web_client(token, settings.slack_api_url))
     away = AwayCheck(deps, StatusBook(gateway, deps.clock))
     slack_sender = SlackSender(deps.db, deps.policies, deps.clock, gateway, away=away)
-    webhooks = WebhookSender(deps.clock)
+    webhooks = WebhookSender(deps.clock, settings.secret)
 
     async def send(row: OutboxMessage) -> Sent:
         return await (webhooks if row.kind == Work.WEBHOOK else slack_sender)(row)
@@ -98,6 +98,7 @@ def build_runtime(
         gateway=gateway,
         journal=DecisionJournal(deps, traffic),
         metrics=Metrics(),
+        secret=settings.secret,
         api_token=settings.dealdesk_api_token,
     )
     return Runtime(settings, serve_deps, delivery, scheduler, traffic, PolicyWatch(deps), webhooks)

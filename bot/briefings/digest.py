@@ -13,9 +13,9 @@ from bot.briefings.timing import due_day, local_moment
 from bot.cards.digest import Digest, build_digest_message
 from bot.core.deps import Deps
 from bot.core.policy_book import PolicyBook
+from bot.outbox.work import Work
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
-from bot.slack.kinds import Work
 from policies.model import Policy
 from store import briefing_reads as reads
 from store import briefings as claims

@@ -28,7 +28,7 @@ from bot.briefings.posts import post_row
 from bot.briefings.stalled import nudge_stalled
 from bot.briefings.timing import Recipient
 from bot.core.deps import Deps
-from bot.slack.kinds import Work
+from bot.outbox.work import Work
 from store import briefings as claims
 from store import outbox
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.cards.blocks import SlackMessage
-from bot.slack.kinds import Work, new_row
+from bot.outbox.work import Work, new_row
 from store.outbox import NewRow
 
 

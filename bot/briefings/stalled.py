@@ -15,8 +15,8 @@ from bot.briefings.posts import post_row
 from bot.cards.stalled import build_stalled_nudge
 from bot.core.deps import Deps
 from bot.core.policy_book import PolicyBook
+from bot.outbox.work import Work
 from bot.read_models.snapshots import DealSnapshot
-from bot.slack.kinds import Work
 from store import briefings as claims
 from store import outbox
 

@@ -19,7 +19,6 @@ The owner may be an email: Slack is asked which user has it (users.lookupByEmail
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,7 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from bot.core.errors import InvalidTerms, InvalidTransition, UserInputError
+from bot.core.secrets import NamedSecret
 from bot.crm.records import (
     Ignored,
     Item,
@@ -104,7 +104,7 @@ async def receive(deps: ServeDeps, crm: Crm, request: CrmRequest) -> Answer:
             f"{CRM_NAMES[crm]} intake is not set up: add intake.{crm} to the policy "
             "(docs/intake.md shows how), then run dealdesk policy apply"
         )
-    authenticate(crm, mapping, request, deps.api_token, deps.clock.now())
+    authenticate(crm, mapping, request, deps.api_token, deps.secret, deps.clock.now())
     body = intake.parse_json(request.body, "the record")
     try:
         found, batch = items(crm, body)
@@ -149,12 +149,13 @@ def authenticate(
     mapping: IntakeMapping,
     request: CrmRequest,
     api_token: SecretStr | None,
+    named_secret: NamedSecret,
     now: datetime,
 ) -> None:
     """HubSpot: its v3 signature with the app's client secret. Salesforce: the intake
     API's bearer token, or ``X-Dealdesk-Signature`` with the shared secret."""
     secret_env = mapping.secret_env
-    secret = os.environ.get(secret_env, "") if secret_env else ""
+    secret = named_secret(secret_env) if secret_env else ""
     try:
         if crm == "hubspot":
             if not secret:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from bot.core.deps import Deps
+from bot.core.secrets import NamedSecret
 from bot.slack.gateway import SlackGateway
 from bot.web.monitoring import Metrics
 from bot.workflow.journal import DecisionJournal
@@ -19,5 +20,7 @@ class ServeDeps(Deps):
     gateway: SlackGateway
     journal: DecisionJournal
     metrics: Metrics
+    secret: NamedSecret
+    """The secrets the policy names (a CRM's ``secret_env``): ``Settings.secret``."""
     api_token: SecretStr | None = None
     """DEALDESK_API_TOKEN: None answers the intake API with 503."""

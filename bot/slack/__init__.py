@@ -1,3 +1,2 @@
-"""Slack, outbound only: the Web API gateway, the kinds of outbox work, the planner that
-turns domain events into outbox rows, the sender that renders and sends one row, and the
-delivery worker that claims rows fairly and keeps Slack's pace."""
+"""Slack, outbound only: the Web API gateway, the planner that turns domain events into
+outbox rows, and the sender that renders and sends one row (the outbox delivers it)."""

@@ -21,7 +21,8 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.slack.kinds import POST
+from bot.outbox.trouble import DeliveryTrouble
+from bot.outbox.work import POST
 from policies.away import SlackStatus
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,6 @@ PERMANENT_ERRORS = frozenset(
 """Errors about this one message: retrying cannot help. Anything else (outages, rate
 limits, a revoked token an admin will fix) is retried, so no card is lost."""
 
-POST_INTERVAL = 1.0
-"""Seconds between two ``chat.postMessage`` calls to one conversation: Slack's rate limit
-for posting is about one message per second per channel (the outbox keeps that pace)."""
-
-
 UNLOOKABLE = frozenset(
     {"missing_scope", "not_in_channel", "channel_not_found", "not_allowed_token_type"}
 )
@@ -68,27 +64,9 @@ EMAIL_KEPT = 600.0
 """Seconds an email's Slack user is remembered (users.lookupByEmail is rate limited)."""
 
 
-class SlackTrouble(Exception):
-    """A Web API call that did not work: whether trying again can help, after how long
-    Slack asked to wait (429), and which method it was (``chat.postMessage``…)."""
-
-    def __init__(
-        self,
-        error: str,
-        *,
-        retryable: bool,
-        retry_after: float | None = None,
-        method: str | None = None,
-    ) -> None:
-        super().__init__(error)
-        self.error = error
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.method = method
-
-    @property
-    def rate_limited(self) -> bool:
-        return self.error == "ratelimited"
+class SlackTrouble(DeliveryTrouble):
+    """A Web API call that did not work (its ``error`` is Slack's, ``ratelimited`` a 429).
+    Other code catches it for Slack's answers; the outbox sees a DeliveryTrouble."""
 
 
 class Payload(Protocol):

@@ -36,9 +36,9 @@ from bot.core.events import (
     StageStarted,
 )
 from bot.core.policy_book import PolicyBook
+from bot.outbox.work import Work, approval_key, counter_key, deal_key, new_row, notice_row
 from bot.read_models.loaders import load_card_diff
 from bot.read_models.revisions import DIFF_FIELDS
-from bot.slack.kinds import Work, approval_key, counter_key, deal_key, new_row, notice_row
 from policies.model import Policy
 from policies.routing import Plan
 from policies.vocabulary import AVATAR_PREFIX, CounterStatus, DealStatus, Refusal
@@ -58,6 +58,7 @@ class OutboxPlanner:
 
     async def __call__(self, session: AsyncSession, events: Sequence[DomainEvent]) -> None:
         plan = _Plan(self._clock.now())
+        policy_of: dict[int, Policy] = {}  # a decision's events are mostly one deal's
         for event in events:
             if isinstance(event, DelegationStarted | DelegationEnded):
                 await _plan_delegation(session, plan, event)
@@ -68,20 +69,22 @@ class OutboxPlanner:
             deal = await session.get(Deal, event.deal_id)
             if deal is None:
                 continue
-            policy = await self._policies.get(session, deal.policy_version)
+            if (policy := policy_of.get(deal.id)) is None:
+                policy = policy_of[deal.id] = await self._policies.get(session, deal.policy_version)
             await _plan_event(session, plan, event, deal, policy)
             if isinstance(event, ApprovalAssigned):
-                await self._record_evidence(session, deal, event.approval_id)
+                await self._record_evidence(session, deal, policy, event.approval_id)
         await outbox.add_many(session, plan.rows)
 
-    async def _record_evidence(self, session: AsyncSession, deal: Deal, approval_id: int) -> None:
+    async def _record_evidence(
+        self, session: AsyncSession, deal: Deal, policy: Policy, approval_id: int
+    ) -> None:
         """What a person's card will show, on record with the assignment (one transaction):
         the deal's values at its revision, why them, the advice, the deadline, what changed.
         The card names its hash; the decision made from it names it in the audit log."""
         row = await _row(session, approval_id)
         if row.is_avatar or row.assignee == deal.owner:
             return
-        policy = await self._policies.get(session, deal.policy_version)
         approver = policy.approvers.get(row.approver)
         changes = None
         if row.revision > 1:  # a first revision has nothing that changed

@@ -15,30 +15,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards.approval import build_approval_card, build_decided_card
 from bot.cards.briefing import settle_briefing, shown_approvals
-from bot.cards.counter import build_counter_declined_notice, build_counter_offer_dm
 from bot.cards.delegation import DelegationNotice, build_delegation_dm
 from bot.cards.escalation import build_escalation_message
 from bot.cards.owner import build_owner_dm
 from bot.cards.parts import outcome_line
 from bot.cards.reminder import build_reminder_reply
-from bot.cards.replies import build_done_reply, build_error_reply
+from bot.cards.replies import build_error_reply
 from bot.cards.revision import build_revision_reply
 from bot.cards.thread import StepKind, build_deal_parent, build_finished_reply, build_step_reply
 from bot.core.clock import Clock
 from bot.core.policy_book import PolicyBook
+from bot.outbox.delivery import NOTHING, POSTED, Kept, Sent
+from bot.outbox.work import Work
 from bot.read_models.loaders import (
     load_approval,
     load_card_diff,
-    load_counter,
     load_deals,
     load_revision_diff,
 )
-from bot.read_models.revisions import CounterSnapshot, RevisionDiff
+from bot.read_models.revisions import RevisionDiff
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
-from bot.slack.delivery import NOTHING, POSTED, Kept, Sent
+from bot.slack.counter_messages import CounterMessages
 from bot.slack.gateway import OutboxTag, Payload, SlackGateway
 from bot.slack.home_tab import publish_home
-from bot.slack.kinds import Work, counter_key
+from policies.model import Policy
 from store import evidence, messages
 from store import repositories as repo
 from store.db import Database
@@ -89,6 +89,7 @@ class SlackSender:
         self._clock = clock
         self._slack = gateway
         self._away = away
+        self._counters = CounterMessages(db, policies, clock, gateway)
 
     async def __call__(self, row: OutboxMessage) -> Sent:
         # A row tried before, or claimed by a process that never said how it went, may
@@ -115,11 +116,11 @@ class SlackSender:
             case Work.OWNER_NOTICE:
                 return await self._tell_owner(payload["deal_id"], payload["status"])
             case Work.COUNTER_POST:
-                return await self._post_counter(payload["counter_id"])
+                return await self._counters.post(payload["counter_id"])
             case Work.COUNTER_REFRESH:
-                return await self._refresh_counter(payload["counter_id"])
+                return await self._counters.refresh(payload["counter_id"])
             case Work.COUNTER_DECLINED:
-                return await self._counter_declined(payload["counter_id"], payload["user"])
+                return await self._counters.declined(payload["counter_id"], payload["user"])
             case Work.HOME:
                 return await self._publish_home(payload["user"])
             case Work.NOTICE:
@@ -146,7 +147,8 @@ class SlackSender:
             if found is None or await messages.get_message(session, subject) is not None:
                 return NOTHING
             deal, approval = found
-            card = await self._card(session, deal, approval)
+            policy = await self._policies.get(session, deal.policy_version)
+            card = await self._card(session, deal, approval, policy)
         channel = await self._slack.open_dm(approval.assignee)
         channel, ts = await self._slack.post(channel, card)
         return Sent(posted=True, kept=Kept(subject, channel, ts))
@@ -160,9 +162,9 @@ class SlackSender:
             escalation = await messages.get_message(
                 session, messages.escalation_subject(approval_id)
             )
-            policy = await self._policies.get(session, found[0].policy_version)
-            rendered = await self._card(session, *found)
-        deal, approval = found
+            deal, approval = found
+            policy = await self._policies.get(session, deal.policy_version)
+            rendered = await self._card(session, deal, approval, policy)
         if card is not None:
             await self._slack.update(card.channel, card.ts, rendered)
         if escalation is not None:
@@ -335,7 +337,11 @@ class SlackSender:
         return NOTHING
 
     async def _card(
-        self, session: AsyncSession, deal: DealSnapshot, approval: ApprovalSnapshot
+        self,
+        session: AsyncSession,
+        deal: DealSnapshot,
+        approval: ApprovalSnapshot,
+        policy: Policy,
     ) -> Payload:
         """The card as it stands; a pending one opens with what changed since its holder
         last saw the deal, and names the evidence of what it shows (recorded with the
@@ -343,63 +349,20 @@ class SlackSender:
         now = self._clock.now()
         if not approval.is_pending:
             return build_decided_card(deal, approval, now)
-        changes = await self._changes(session, deal, approval)
+        changes = await self._changes(session, deal, approval, policy)
         digest = await evidence.hash_of(session, approval.id)
         return build_approval_card(deal, approval, now, changes, digest)
 
     async def _changes(
-        self, session: AsyncSession, deal: DealSnapshot, approval: ApprovalSnapshot
+        self,
+        session: AsyncSession,
+        deal: DealSnapshot,
+        approval: ApprovalSnapshot,
+        policy: Policy,
     ) -> RevisionDiff | None:
         """What changed since the approval's holder last saw the deal (None: nothing)."""
         if not approval.is_pending:
             return None
-        policy = await self._policies.get(session, deal.policy_version)
         return await load_card_diff(
             session, deal.id, approval.revision, approval.assignee, approval.approver, policy
         )
-
-    async def _post_counter(self, counter_id: int) -> Sent:
-        """Ask the owner, once (remembered, to show the answer in place later)."""
-        subject = counter_key(counter_id)
-        async with self._db.read() as session:
-            found = await self._counter(session, counter_id)
-            if found is None or await messages.get_message(session, subject) is not None:
-                return NOTHING
-        deal, counter = found
-        dm = await self._slack.open_dm(deal.owner)
-        channel, ts = await self._slack.post(
-            dm, build_counter_offer_dm(deal, counter, self._clock.now())
-        )
-        return Sent(posted=True, kept=Kept(subject, channel, ts))
-
-    async def _refresh_counter(self, counter_id: int) -> Sent:
-        async with self._db.read() as session:
-            found = await self._counter(session, counter_id)
-            posted = await messages.get_message(session, counter_key(counter_id))
-        if found is None or posted is None:
-            return NOTHING
-        message = build_counter_offer_dm(*found, self._clock.now())
-        await self._slack.update(posted.channel, posted.ts, message)
-        return NOTHING
-
-    async def _counter_declined(self, counter_id: int, user: str) -> Sent:
-        async with self._db.read() as session:
-            found = await self._counter(session, counter_id)
-        if found is None:
-            return NOTHING
-        text = build_counter_declined_notice(*found)
-        await self._slack.post(await self._slack.open_dm(user), build_done_reply(text))
-        return POSTED
-
-    async def _counter(
-        self, session: AsyncSession, counter_id: int
-    ) -> tuple[DealSnapshot, CounterSnapshot] | None:
-        counter = await repo.get_counter_offer(session, counter_id)
-        if counter is None:
-            return None
-        deal = (await load_deals(session, [counter.deal_id], self._policies)).get(counter.deal_id)
-        if deal is None:
-            return None
-        policy = await self._policies.get(session, deal.policy_version)
-        snapshot = await load_counter(session, counter_id, policy)
-        return (deal, snapshot) if snapshot is not None else None

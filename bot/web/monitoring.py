@@ -21,7 +21,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.deps import Deps
-from bot.slack.kinds import Work
+from bot.outbox.work import Work
 from policies.duration import humanize
 from policies.vocabulary import DealStatus
 from store import journal, outbox

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import Clock
 from bot.core.events import ApprovalDecided, DealFinished, DealSubmitted, DomainEvent
 from bot.core.policy_book import PolicyBook
+from bot.outbox.work import Work, new_row
 from bot.read_models.loaders import load_deals
 from bot.read_models.snapshots import deal_json
-from bot.slack.kinds import Work, new_row
 from store import outbox
 from store.canonical import format_time
 

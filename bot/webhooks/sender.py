@@ -10,15 +10,15 @@ recent, and drops an event id it has seen.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
 import aiohttp
 
 from bot.core.clock import Clock
-from bot.slack.delivery import NOTHING, Sent
-from bot.slack.gateway import SlackTrouble
+from bot.core.secrets import NamedSecret
+from bot.outbox.delivery import NOTHING, Sent
+from bot.outbox.trouble import DeliveryTrouble
 from bot.web.signatures import dealdesk_signature
 from store.models import OutboxMessage
 
@@ -29,8 +29,9 @@ TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 
 class WebhookSender:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, secret: NamedSecret) -> None:
         self._clock = clock
+        self._secret = secret
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
@@ -42,7 +43,7 @@ class WebhookSender:
         now = self._clock.now()
         if now - row.created_at > KEEP_TRYING:
             raise _trouble("not delivered within 24 hours; given up", retryable=False)
-        secret = os.environ.get(payload["secret_env"], "")
+        secret = self._secret(payload["secret_env"])
         if not secret:
             raise _trouble(f"{payload['secret_env']} is not set: nothing to sign with")
         timestamp = str(int(now.timestamp()))
@@ -69,6 +70,5 @@ class WebhookSender:
         return NOTHING
 
 
-def _trouble(error: str, *, retryable: bool = True) -> SlackTrouble:
-    """The outbox's retry-or-not signal (it was named for Slack, its first receiver)."""
-    return SlackTrouble(f"webhook {error}", retryable=retryable, method="webhook")
+def _trouble(error: str, *, retryable: bool = True) -> DeliveryTrouble:
+    return DeliveryTrouble(f"webhook {error}", retryable=retryable, method="webhook")

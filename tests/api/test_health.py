@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
-from bot.slack.kinds import Work, new_row
+from bot.outbox.work import Work, new_row
 from bot.web.monitoring import Health, check_health, count_desk
 from store import outbox
 from store.models import DecisionRequest

@@ -11,9 +11,9 @@ import pytest
 from bot.briefings.digest import post_digest
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps, open_deps
+from bot.outbox.work import Work
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
-from bot.slack.kinds import Work
 from tests.briefings.seed import CHANNEL, MONDAY_EIGHT, START, seed_week
 from tests.briefings.world import DEAL_CHANNEL, POLICY, queued
 from tests.support.deals import pending_for, run_time_out

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.briefings.stalled import list_stalled_deals, nudge_stalled
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps, open_deps
-from bot.slack.kinds import Work
+from bot.outbox.work import Work
 from tests.briefings.world import KENJI, MARCUS, OWNER, queued
 from tests.support.deals import decide_as, pending_for, submit, techcorp
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core.deps import Deps
+from bot.outbox.work import Work
 from bot.sandbox.block_reading import visible_text
-from bot.slack.kinds import Work
 from store.models import OutboxMessage
 from store.people import upsert_person
 

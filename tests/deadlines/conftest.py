@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.gateway import POST_INTERVAL
+from bot.outbox.work import POST_INTERVAL
 from tests.deadlines.steps import ADMIN, DANIEL, LISA, MARCUS, OWNER, PRIYA, TOM
 from tests.slack.flows import DEAL_CHANNEL, ESCALATION_CHANNEL
 from tests.support.app_server import RunningApp, running_app

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.gateway import POST_INTERVAL
+from bot.outbox.work import POST_INTERVAL
 from tests.postgres import postgres_url_or_skip
 from tests.support.burst import (
     BurstResult,

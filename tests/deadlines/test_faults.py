@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.gateway import POST_INTERVAL
+from bot.outbox.work import POST_INTERVAL
 from tests.deadlines.steps import LISA, MARCUS, approvals, arrived, events, posts, submit_deals
 from tests.slack.flows import cards, eventually, settled
 from tests.support.app_server import RunningApp, running_app

@@ -24,9 +24,9 @@ from bot.cards.blocks import SlackMessage, message, section
 from bot.core.clock import SystemClock
 from bot.core.deps import Deps, open_deps
 from bot.core.policy_book import PolicyBook
-from bot.slack.delivery import Delivery
-from bot.slack.gateway import POST_INTERVAL, SlackGateway, web_client
-from bot.slack.kinds import Work, new_row
+from bot.outbox.delivery import Delivery
+from bot.outbox.work import POST_INTERVAL, Work, new_row
+from bot.slack.gateway import SlackGateway, web_client
 from bot.slack.sender import SlackSender
 from store import outbox
 from store.db import Database

@@ -55,7 +55,7 @@ async def running_app(
     briefings: bool = False,
 ) -> AsyncIterator[RunningApp]:
     """``post_interval``: Slack's pacing of posts per channel, off unless a test asks for it
-    (``bot.slack.gateway.POST_INTERVAL``): a deal thread of ten steps would take ten seconds.
+    (``bot.outbox.work.POST_INTERVAL``): a deal thread of ten steps would take ten seconds.
     ``briefings``: the minute job of morning briefings, off unless a test asks for it (it
     would post at real minute boundaries into other tests' workspaces)."""
     settings = load_settings(

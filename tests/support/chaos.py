@@ -27,6 +27,7 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.cards.ids import CardAction, ReasonInput
+from bot.outbox.work import Work
 from bot.sandbox.block_reading import find_element
 from bot.sandbox.requests import (
     SlackRequests,
@@ -36,7 +37,6 @@ from bot.sandbox.requests import (
     user_payload,
 )
 from bot.sandbox.workspace import Message
-from bot.slack.kinds import Work
 from store.db import Database
 from store.models import Approval, AuditEvent, Deal, DecisionRequest, OutboxMessage
 from tests.support.databases import sqlite_url

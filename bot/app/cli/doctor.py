@@ -10,7 +10,6 @@ Exit 1 when anything fails.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Annotated, Final
 
@@ -78,7 +77,7 @@ async def _checks(config: Settings, socket_mode: bool) -> list[Check]:
     checks.append(policy_check)
     if policy is not None:
         checks += _intake(policy, config)
-        checks += await _webhooks(policy)
+        checks += await _webhooks(policy, config)
     token = config.slack_bot_token.get_secret_value() if config.slack_bot_token else ""
     if not token:
         checks.append(
@@ -292,7 +291,7 @@ def _intake(policy: Policy, config: Settings) -> list[Check]:
     hubspot, salesforce = policy.intake.hubspot, policy.intake.salesforce
     if hubspot is not None:
         env = hubspot.secret_env
-        ok = bool(os.environ.get(env))
+        ok = bool(config.secret(env))
         said = f"{env} is set" if ok else f"{env} is not set: every request will get 503"
         checks.append(
             Check("HubSpot intake", ok, said, "set it to the HubSpot app's client secret")
@@ -302,7 +301,7 @@ def _intake(policy: Policy, config: Settings) -> list[Check]:
             name
             for name, present in (
                 ("DEALDESK_API_TOKEN", config.dealdesk_api_token is not None),
-                (salesforce.secret_env or "", bool(os.environ.get(salesforce.secret_env or ""))),
+                (salesforce.secret_env or "", bool(config.secret(salesforce.secret_env or ""))),
             )
             if name and present
         ]
@@ -318,14 +317,14 @@ def _intake(policy: Policy, config: Settings) -> list[Check]:
     return checks
 
 
-async def _webhooks(policy: Policy) -> list[Check]:
+async def _webhooks(policy: Policy, config: Settings) -> list[Check]:
     """Each receiver: its secret set here, and its URL answering at all (any HTTP status:
     it is reached; only a connection that fails is a problem)."""
     checks = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         for hook in policy.webhooks:
             name = f"webhook {hook.url}"
-            if not os.environ.get(hook.secret_env):
+            if not config.secret(hook.secret_env):
                 checks.append(
                     Check(
                         name, False, f"{hook.secret_env} is not set", "set it to the shared secret"
