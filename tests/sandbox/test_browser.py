@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page, Route, expect
 
 from bot.app.sandbox import RunningSandbox
 
@@ -81,6 +81,30 @@ async def test_reject_asks_for_a_reason_and_an_empty_one_is_refused(page: Page) 
     await expect(error).to_be_visible(timeout=WAIT)
     await expect(error).not_to_have_text("Please complete this required field.")
     await expect(button(lisa_card, "Reject")).to_have_count(1)  # nothing was decided
+
+
+async def test_a_slow_reload_answering_after_a_click_on_someone_does_not_undo_it(
+    page: Page,
+) -> None:
+    await act_as(page, "Sarah Chen")
+    held: list[Route] = []
+
+    async def hold_sarahs_state(route: Route) -> None:
+        if held:
+            await route.continue_()
+        else:
+            held.append(route)
+
+    await page.route("**/sandbox/state?as=U0SARAH*", hold_sarahs_state)
+    await page.evaluate("() => { load(); }")  # a reload from the event stream, answered late
+    while not held:
+        await page.wait_for_timeout(20)
+
+    await act_as(page, "Lisa Wong")
+    await held[0].continue_()
+    await page.wait_for_timeout(300)  # what would put Sarah back has arrived by now
+
+    await expect(page.locator("#people button.current")).to_contain_text("Lisa Wong")
 
 
 async def test_a_day_later_priyas_approval_has_moved_to_her_backup(page: Page) -> None:

@@ -9,6 +9,7 @@ const page = {
   data: null,
   values: {}, // view id → block_id → action_id → state, as Slack keeps view state
   loading: null,
+  loads: 0, // the newest load() (see there)
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -24,9 +25,13 @@ async function call(path, body) {
   return answer;
 }
 
+// The newest load wins: an older one answering later (a reload from the event stream
+// racing a click on a person) would otherwise put back whom the page showed before.
 async function load() {
+  const ticket = ++page.loads;
   const query = new URLSearchParams({ as: page.as, in: page.in });
   const data = await call(`/sandbox/state?${query}`);
+  if (ticket !== page.loads) return;
   page.data = data;
   page.as = data.me;
   page.in = data.conversation.id;
