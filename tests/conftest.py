@@ -24,6 +24,22 @@ START = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 """A Monday afternoon, New York morning."""
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deal the slow tests out to the workers: pytest-xdist's ``--dist worksteal`` first
+    gives each worker one contiguous block of the tests, so each block here starts with
+    its share of the slow ones and the short ones fill in around them (left in file
+    order, one worker would run them all, one after another, while the others idle)."""
+    workers: int = getattr(config, "workerinput", {}).get("workercount", 1)
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    rest = [item for item in items if item.get_closest_marker("slow") is None]
+    share = -(-len(rest) // workers)
+    items[:] = [
+        item
+        for worker in range(workers)
+        for item in slow[worker::workers] + rest[worker * share : (worker + 1) * share]
+    ]
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each database test runs on a fresh SQLite file, and again on PostgreSQL."""

@@ -9,6 +9,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from store import repositories as repo
 from tests.crm.conftest import dealdesk_headers, fixture, post, salesforce
 from tests.crm.test_hubspot import stored_deals
@@ -119,6 +121,7 @@ async def test_not_a_record_is_refused_with_what_to_send(app: RunningApp) -> Non
     assert status == 400
 
 
+@pytest.mark.slow
 async def test_a_trigger_batch_larger_than_a_single_deal_request_may_be(
     app: RunningApp,
 ) -> None:

@@ -12,6 +12,8 @@ import pytest
 from tests.postgres import postgres_url_or_skip
 from tests.support.chaos import run_chaos
 
+pytestmark = pytest.mark.slow
+
 
 async def test_one_serve_on_sqlite_killed_mid_flow(tmp_path: Path) -> None:
     figures = await run_chaos(tmp_path, kills=4, between=1.0)

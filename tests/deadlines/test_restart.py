@@ -20,6 +20,8 @@ from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.serving import audit_events, drained, serving
 
+pytestmark = pytest.mark.slow
+
 SLA = timedelta(seconds=4)
 RESTART = 30.0
 """Seconds a restarted process gets to start and do what fell due while it was down."""

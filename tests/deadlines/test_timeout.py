@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.cards.ids import CardAction
 from policies.vocabulary import ApprovalStatus
 from tests.deadlines.steps import (
@@ -34,6 +36,7 @@ PRECISION = timedelta(seconds=2)
 SLA = timedelta(seconds=3)
 
 
+@pytest.mark.slow
 async def test_reminder_then_backup_then_admins(app: RunningApp) -> None:
     slack = app.slack
     deal = await submit(app)

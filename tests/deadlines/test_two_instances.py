@@ -17,7 +17,7 @@ from tests.slack.flows import eventually
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.serving import audit_events, drained, serving
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 DEALS = 2
 PER_DEAL = 10

@@ -449,7 +449,7 @@ DealDesk.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-TestDealDesk = DealDesk.TestCase
+TestDealDesk = pytest.mark.slow(DealDesk.TestCase)
 
 
 class GroupDesk(DealDesk):
@@ -459,4 +459,4 @@ class GroupDesk(DealDesk):
 
 
 GroupDesk.TestCase.settings = DealDesk.TestCase.settings
-TestGroupDesk = GroupDesk.TestCase
+TestGroupDesk = pytest.mark.slow(GroupDesk.TestCase)
