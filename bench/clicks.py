@@ -38,12 +38,12 @@ import aiohttp
 from bot.cards.ids import CardAction
 from bot.core.clock import SystemClock
 from bot.core.deps import open_deps
-from bot.sandbox.block_reading import buttons
-from bot.sandbox.requests import SlackRequests
-from bot.sandbox.workspace import Message
 from bot.slack.planner import OutboxPlanner
 from bot.workflow import submit_deal
 from policies.deal import DealTerms
+from sandbox.block_reading import buttons
+from sandbox.objects import Message
+from sandbox.requests import SlackRequests
 from tests.support.fake_slack import FakeSlack
 from tests.support.processes import free_port, wait_until_healthy
 

@@ -86,6 +86,14 @@ def bundled_policy_path() -> Path:
     return Path(__file__).with_name("examples") / "revops.yml"
 
 
+def example_deal(name: str) -> dict[str, Any]:
+    """A deal shipped beside the example policy (``examples/deals/<name>.json``), as the
+    intake API takes it: the sandbox's ready deals and the tests start from the same one."""
+    path = Path(__file__).with_name("examples") / "deals" / f"{name}.json"
+    deal: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return deal
+
+
 def policy_version(policy: Policy) -> str:
     """sha256 of the policy's canonical JSON."""
     canonical = json.dumps(policy.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))

@@ -23,8 +23,8 @@ from bot.app.settings import load_settings
 from bot.app.wiring import Runtime, build_runtime
 from bot.core.clock import ShiftedClock
 from bot.core.deps import open_deps
-from bot.sandbox.server import Sandbox
 from policies.loader import load_policy_file
+from sandbox.server import Sandbox
 
 
 @dataclass(frozen=True)

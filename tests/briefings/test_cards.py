@@ -13,10 +13,10 @@ from bot.cards import limits
 from bot.cards.briefing import Briefing, Item, build_briefing_dm
 from bot.cards.digest import Digest, build_digest_message
 from bot.cards.stalled import build_stalled_nudge, build_stalled_reply
-from bot.sandbox.block_reading import buttons, visible_text
-from bot.sandbox.blockkit import block_kit_problems
 from bot.text.prose import environment
 from policies.duration import Span
+from sandbox.block_reading import buttons, visible_text
+from sandbox.blockkit import block_kit_problems
 from tests.cards.fixtures import NOW, cfo_approval, techcorp
 
 MONDAY = date(2026, 11, 21)

@@ -13,8 +13,8 @@ from bot.cards.blocks import SlackMessage
 from bot.cards.ids import CARD_DECISIONS
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
-from bot.sandbox.block_reading import buttons, visible_text
-from bot.sandbox.blockkit import block_kit_problems
+from sandbox.block_reading import buttons, visible_text
+from sandbox.blockkit import block_kit_problems
 from tests.briefings.seed import MONDAY_EIGHT, START, seed_week
 from tests.briefings.world import KENJI, LISA, MARCUS, OWNER
 

@@ -13,9 +13,9 @@ import pytest
 from bot.briefings.morning import run_morning
 from bot.cards.ids import CardAction
 from bot.core.clock import VirtualClock
-from bot.sandbox.block_reading import visible_text
-from bot.sandbox.workspace import Message
 from bot.workflow import submit_deal
+from sandbox.block_reading import visible_text
+from sandbox.objects import Message
 from tests.briefings.world import DEAL_CHANNEL, KENJI, LISA, MARCUS, OWNER, POLICY, ZONES
 from tests.slack.flows import card_for, eventually, settled, updated
 from tests.support.app_server import RunningApp, running_app

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.core.deps import Deps
 from bot.outbox.work import Work
-from bot.sandbox.block_reading import visible_text
+from sandbox.block_reading import visible_text
 from store.models import OutboxMessage
 from store.people import upsert_person
 

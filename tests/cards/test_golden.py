@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.blockkit import block_kit_problems
+from sandbox.blockkit import block_kit_problems
 from tests.cards.golden import assert_golden
 from tests.cards.surfaces import all_surfaces, build_world
 

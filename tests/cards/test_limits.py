@@ -10,8 +10,8 @@ from bot.cards.blocks import context, fit_list
 from bot.cards.home import build_home
 from bot.cards.replies import build_audit_reply, build_inbox_reply
 from bot.read_models.snapshots import HomeData
-from bot.sandbox.blockkit import block_kit_problems
 from bot.text import mrkdwn
+from sandbox.blockkit import block_kit_problems
 from tests.cards.fixtures import LISA, NOW, audit_events, cfo_approval, techcorp
 from tests.cards.surfaces import all_surfaces, build_world
 from tests.cards.walk import all_text, blocks_of

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox.workspace import Message
 from bot.workflow.delegation import start_delegation
 from policies.vocabulary import ApprovalStatus
+from sandbox.objects import Message
 from store.models import Delegation
 from tests.deadlines.steps import BOT, MARCUS, TOM, approvals, events, submit_deals
 from tests.slack.flows import cards, eventually, settled, submit

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.cards.ids import CardAction
-from bot.sandbox.requests import SlackReply
-from bot.sandbox.workspace import Message
+from sandbox.objects import Message
+from sandbox.requests import SlackReply
 from store.models import Approval
 from tests.deadlines.steps import MARCUS, approvals, events, submit_deals
 from tests.slack.flows import cards, eventually, hook_name, settled

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.cards.report import APPROVERS_SHOWN, build_slo_report_reply
 from bot.reports.slo import ApprovalFacts, FinishedDeal, SloReport, Window, compute_slo
-from bot.sandbox.block_reading import visible_text
-from bot.sandbox.blockkit import block_kit_problems
+from sandbox.block_reading import visible_text
+from sandbox.blockkit import block_kit_problems
 from tests.cards.golden import assert_golden
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.block_reading import visible_text
-from bot.sandbox.blockkit import block_kit_problems
+from sandbox.block_reading import visible_text
+from sandbox.blockkit import block_kit_problems
 from tests.conftest import START
 from tests.reports.history import seed_history
 from tests.reports.test_avatar_report import seed as seed_avatars

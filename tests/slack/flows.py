@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from bot.cards.ids import CardBlock
-from bot.sandbox.block_reading import find_element
-from bot.sandbox.requests import SlackReply, load_payload, new_trigger_id
-from bot.sandbox.workspace import TEAM_ID, Message
 from bot.workflow import SubmitResult, submit_deal
 from policies.vocabulary import AVATAR_PREFIX
+from sandbox.block_reading import find_element
+from sandbox.objects import TEAM_ID, Message
+from sandbox.requests import SlackReply, load_payload, new_trigger_id
 from store.models import AuditEvent, DecisionRequest, OutboxMessage
 from tests.support.app_server import RunningApp
 from tests.support.deals import techcorp

@@ -4,7 +4,7 @@ else, and "Decide for them" on /deal status records an override on the holder's 
 from __future__ import annotations
 
 from bot.cards.ids import ModalCallback, OverrideInput, StatusAction
-from bot.sandbox.block_reading import find_element, visible_text
+from sandbox.block_reading import find_element, visible_text
 from tests.slack.flows import (
     ADMIN,
     DANIEL,

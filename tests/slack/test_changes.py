@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.cards.ids import CardAction, CardBlock, CounterAction, CounterInput, ModalCallback
-from bot.sandbox.block_reading import visible_text
-from bot.sandbox.workspace import Message
+from sandbox.block_reading import visible_text
+from sandbox.objects import Message
 from tests.slack.flows import (
     DEAL_CHANNEL,
     LISA,

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from bot.cards.ids import CardAction, DealField, ModalCallback
-from bot.sandbox.block_reading import visible_text
-from bot.sandbox.blockkit import block_kit_problems
-from bot.sandbox.requests import SlackReply
+from sandbox.block_reading import visible_text
+from sandbox.blockkit import block_kit_problems
+from sandbox.requests import SlackReply
 from tests.slack.flows import (
     LISA,
     OWNER,

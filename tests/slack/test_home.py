@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.cards.ids import CardAction, HomeAction, HomeBlock, ModalCallback
-from bot.sandbox.block_reading import buttons
+from sandbox.block_reading import buttons
 from tests.slack.flows import (
     LISA,
     OWNER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cards.ids import CardAction, ModalCallback, ReasonInput
-from bot.sandbox.requests import SlackRequests
+from sandbox.requests import SlackRequests
 from tests.slack.flows import LISA, OWNER, card_for, journal_size, submit
 from tests.support.app_server import RunningApp
 

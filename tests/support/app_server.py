@@ -15,7 +15,7 @@ from bot.app.settings import Settings, load_settings
 from bot.app.wiring import Runtime, build_runtime
 from bot.core.clock import Clock
 from bot.core.deps import Deps, open_deps
-from bot.sandbox.requests import SlackRequests
+from sandbox.requests import SlackRequests
 from tests.support.fake_slack import FakeSlack
 from tests.support.local_server import serve
 

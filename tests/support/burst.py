@@ -18,6 +18,7 @@ import aiohttp
 
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.processes import API_TOKEN
+from tests.support.round_robin import round_robin_policy
 
 DEAL_CHANNEL = "C0DEALDESK"
 OWNERS = 20
@@ -33,19 +34,15 @@ def owner(number: int) -> str:
 
 
 def burst_policy(approvers: int) -> str:
-    """One stage; deal n goes to approver n mod ``approvers`` (by ``employees``); every
-    deal also has its thread in the deal channel."""
-    people = "".join(
-        f"  a{n}: {{name: Approver {n}, slack_user: {approver(n)}, sla: 24h}}\n"
-        for n in range(approvers)
-    )
-    rules = "".join(
-        f"      - {{approver: a{n}, when: 'employees % {approvers} == {n}'}}\n"
-        for n in range(approvers)
-    )
-    return (
-        f"name: Quarter-end burst\ntimezone: America/New_York\ndeal_channel: {DEAL_CHANNEL}\n"
-        f"approvers:\n{people}stages:\n  - name: Deal approval\n    approvals:\n{rules}"
+    """Deal n to approver n mod ``approvers``; every deal also has its thread in the deal
+    channel."""
+    return round_robin_policy(
+        "Quarter-end burst",
+        approvers,
+        approver,
+        sla="24h",
+        timezone="America/New_York",
+        settings=f"deal_channel: {DEAL_CHANNEL}\n",
     )
 
 

@@ -28,20 +28,21 @@ from sqlalchemy import select
 
 from bot.cards.ids import CardAction, ReasonInput
 from bot.outbox.work import Work
-from bot.sandbox.block_reading import find_element
-from bot.sandbox.requests import (
+from sandbox.block_reading import find_element
+from sandbox.objects import Message
+from sandbox.requests import (
     SlackRequests,
     load_payload,
     new_trigger_id,
     signed_headers,
     user_payload,
 )
-from bot.sandbox.workspace import Message
 from store.db import Database
 from store.models import Approval, AuditEvent, Deal, DecisionRequest, OutboxMessage
 from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.processes import API_TOKEN, run_dealdesk
+from tests.support.round_robin import round_robin_policy
 from tests.support.serving import Serve, drained, serving
 
 SIGNING_SECRET = "serve-test-signing-secret"
@@ -70,23 +71,19 @@ def add_people(slack: FakeSlack) -> None:
 
 
 def chaos_policy(sla: str) -> str:
-    """One stage; deal n to approver n mod APPROVERS, each backed up by the next (the last
-    by the escalation channel): short SLAs make reminders, timeouts, reassignments and
+    """Deal n to approver n mod APPROVERS, each backed up by the next (the last by the
+    escalation channel): short SLAs make reminders, timeouts, reassignments and
     escalations happen during the run."""
-    people = "".join(
-        f"  a{n}: {{name: Approver {n}, slack_user: {person(n)}, sla: {sla}"
-        + (f", backups: [a{n + 1}]}}\n" if n + 1 < APPROVERS else "}\n")
-        for n in range(APPROVERS)
-    )
-    rules = "".join(
-        f"      - {{approver: a{n}, when: 'employees % {APPROVERS} == {n}'}}\n"
-        for n in range(APPROVERS)
-    )
-    return (
-        f"name: Chaos\ntimezone: UTC\n"
-        f"escalation_channel: {ESCALATION_CHANNEL}\nadmins: [U0CHAOSADMIN]\n"
-        f"reminder_at: 0.5\napprovers:\n{people}stages:\n"
-        f"  - name: Deal approval\n    approvals:\n{rules}"
+    return round_robin_policy(
+        "Chaos",
+        APPROVERS,
+        person,
+        sla=sla,
+        timezone="UTC",
+        settings=(
+            f"escalation_channel: {ESCALATION_CHANNEL}\nadmins: [U0CHAOSADMIN]\nreminder_at: 0.5\n"
+        ),
+        backed_up=True,
     )
 
 

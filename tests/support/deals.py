@@ -25,6 +25,7 @@ from bot.workflow import (
 )
 from bot.workflow.counter import CounterResult, accept_counter, counter_offer, decline_counter
 from policies.deal import DealTerms
+from policies.loader import example_deal
 from policies.vocabulary import Decision, RevisionSource
 from store import repositories as repo
 from store.audit import Verification, verify
@@ -39,19 +40,7 @@ from store.models import (
 )
 from tests.support.matrix import OWNER
 
-TECHCORP_JSON: dict[str, Any] = {
-    "external_id": "OPP-0042",
-    "company": "TechCorp",
-    "acv": 500000,
-    "discount": 12,
-    "term_months": 36,
-    "industry": "Technology",
-    "employees": 5000,
-    "use_case": "Consolidate regional CRMs onto one platform",
-    "budget_indicated": True,
-    "custom_terms": False,
-    "owner": OWNER,
-}
+TECHCORP_JSON: dict[str, Any] = {**example_deal("techcorp"), "owner": OWNER}
 """The deal of CONTRACT.md (Deal JSON)."""
 
 

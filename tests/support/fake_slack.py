@@ -36,13 +36,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.app.cli.doctor import SCOPES
-from bot.sandbox.web_api import answer, read_params
-from bot.sandbox.workspace import (
-    Ephemeral,
-    Message,
-    User,
-    Workspace,
-)
+from sandbox.objects import Ephemeral, Message, User
+from sandbox.web_api import answer, read_params
+from sandbox.workspace import Workspace
 from tests.support.local_server import serve
 from tests.support.slack_faults import Fault, Faults
 

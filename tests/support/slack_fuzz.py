@@ -21,7 +21,7 @@ from bot.cards.ids import (
     OwnerAction,
     StatusAction,
 )
-from bot.sandbox.requests import load_payload, signature, user_payload
+from sandbox.requests import load_payload, signature, user_payload
 
 STRANGERS = ("U0STRANGER", "W0NOBODY", "U0SARAH", "USLACKBOT", "", "U" + "9" * 40)
 """People who hold no approval of the fuzzed deal (the owner included: she may not

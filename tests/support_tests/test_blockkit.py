@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import blockkit as bk
-from bot.sandbox.blockkit import Surface, block_kit_problems
+from sandbox import blockkit as bk
+from sandbox.blockkit import Surface, block_kit_problems
 
 Payload = Any
 

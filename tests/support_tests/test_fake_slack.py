@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.sandbox.workspace import BOT_USER_ID, TEAM_ID
+from sandbox.objects import BOT_USER_ID, TEAM_ID
 from tests.support.fake_slack import FakeSlack
 
 CARD: list[dict[str, Any]] = [

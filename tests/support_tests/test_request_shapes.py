@@ -14,8 +14,8 @@ import pytest
 from aiohttp import web
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from bot.sandbox.blockkit import block_kit_problems
-from bot.sandbox.requests import PAYLOADS, SlackRequests, load_payload
+from sandbox.blockkit import block_kit_problems
+from sandbox.requests import PAYLOADS, SlackRequests, load_payload
 from tests.support.local_server import serve
 
 SECRET = "dd-test-signing-secret-0123456789"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.requests import signature, signed_headers
+from sandbox.requests import signature, signed_headers
 
 # Slack's example from "Verifying requests from Slack" (also used by python-slack-sdk and bolt-js).
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -13,7 +13,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.requests import SlackRequests
+from sandbox.requests import SlackRequests
 from tests.support.fake_slack import FakeSlack
 from tests.support.local_server import serve
 

@@ -1,4 +1,4 @@
-"""Slack's Web API over HTTP, answered from a :class:`~bot.sandbox.workspace.Workspace`:
+"""Slack's Web API over HTTP, answered from a :class:`~sandbox.workspace.Workspace`:
 requests read as Slack reads them (query, form or JSON body, the token in the header or the
 form), answers as Slack gives them (``ok: false`` with the error, HTTP 200)."""
 
@@ -10,7 +10,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from bot.sandbox.workspace import SlackError, Workspace
+from sandbox.objects import SlackError
+from sandbox.workspace import Workspace
 
 JSON_FIELDS: Final = ("blocks", "view", "attachments", "metadata")
 """Arguments a form-encoded request carries as JSON text."""

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from bot.sandbox.workspace import User, Workspace
+from sandbox.objects import User
+from sandbox.workspace import Workspace
 
 
 @dataclass(frozen=True)

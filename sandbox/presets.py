@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from policies.loader import example_deal
+
 OWNER: Final = "U0SARAH"
 """The account executive who owns the ready deals."""
 
@@ -21,18 +23,7 @@ PRESETS: Final = (
     Preset(
         "techcorp",
         "TechCorp · $500K, 12% (the CFO, then legal and finance)",
-        {
-            "company": "TechCorp",
-            "acv": 500000,
-            "discount": 12,
-            "term_months": 36,
-            "industry": "Technology",
-            "employees": 5000,
-            "use_case": "Consolidate regional CRMs onto one platform",
-            "budget_indicated": True,
-            "custom_terms": False,
-            "owner": OWNER,
-        },
+        {**example_deal("techcorp"), "owner": OWNER},
     ),
     Preset(
         "northwind",

@@ -14,7 +14,6 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,14 +21,19 @@ import aiohttp
 from aiohttp import web
 
 from bot.core.clock import ShiftedClock
-from bot.sandbox.block_reading import elements
-from bot.sandbox.presets import OWNER, PRESETS, preset_named
-from bot.sandbox.requests import SlackRequests, load_payload, new_trigger_id, user_payload
-from bot.sandbox.statuses import STATUS_CHOICES, StatusError, set_status, shown_status
-from bot.sandbox.web_api import answer, read_params
-from bot.sandbox.workspace import Message, User, Workspace
 from policies.duration import humanize
 from policies.model import Policy
+from sandbox.actions import PageActions
+from sandbox.errors import SandboxError
+from sandbox.objects import Message, User
+from sandbox.presets import OWNER, PRESETS
+from sandbox.requests import (
+    SlackRequests,
+    new_trigger_id,
+)
+from sandbox.statuses import STATUS_CHOICES, StatusError, shown_status
+from sandbox.web_api import answer, read_params
+from sandbox.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +44,6 @@ QUIET_METHODS: Final = frozenset({"auth.test", "users.info", "conversations.open
 """Web API methods that change nothing a person sees."""
 END: Final = "end"
 """What ends an event stream (the server is stopping)."""
-STEPS: Final = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
 
 ClockMoved = Callable[[str], Awaitable[None]]
 """Told after the clock moved ahead (``1h``, ``1d`` or ``briefing``): the app looks for
@@ -59,10 +62,6 @@ class _Hook:
     user: str
     channel: str
     ts: str | None
-
-
-class SandboxError(Exception):
-    """A page request the sandbox cannot do; the message says why (HTTP 400)."""
 
 
 def people_of(policy: Policy) -> list[Person]:
@@ -101,16 +100,15 @@ class Sandbox:
         self._hooks: dict[str, _Hook] = {}
         self._hook_names = itertools.count(1)
         self._trigger_users: dict[str, str] = {}
-        self._modals: dict[str, str] = {}  # user → the view id of their open modal
-        self._errors: dict[str, dict[str, str]] = {}  # view id → block id → error
+        self.modals: dict[str, str] = {}  # user → the view id of their open modal
+        self.errors: dict[str, dict[str, str]] = {}  # view id → block id → error
         self._seen: dict[tuple[str, str], str] = {}  # (user, conversation) → last ts read
         self._listeners: set[asyncio.Queue[str]] = set()
-        self._deals = itertools.count(1)
         self._base = ""
         self._app: SlackRequests | None = None
-        self._app_url = ""
-        self._api_token = ""
-        self._clock_moved: ClockMoved | None = None
+        self.app_url = ""
+        self.api_token = ""
+        self.clock_moved: ClockMoved | None = None
 
     # --- wiring ------------------------------------------------------------------------
     def web_app(self) -> web.Application:
@@ -121,15 +119,16 @@ class Sandbox:
         app.router.add_post("/hooks/{name}", self._hook)
         app.router.add_get("/sandbox/state", self._state)
         app.router.add_get("/sandbox/events", self._events)
+        actions = PageActions(self)
         for name, handler in (
-            ("act", self._act),
-            ("submit", self._submit),
-            ("close", self._close),
-            ("command", self._command),
-            ("home", self._home),
-            ("clock", self._clock),
-            ("deal", self._deal),
-            ("status", self._status),
+            ("act", actions.act),
+            ("submit", actions.submit),
+            ("close", actions.close),
+            ("command", actions.command),
+            ("home", actions.open_home),
+            ("clock", actions.move_clock),
+            ("deal", actions.send_deal),
+            ("status", actions.set_status),
         ):
             app.router.add_post(f"/sandbox/{name}", self._page_call(handler))
         app.on_shutdown.append(self._end_events)
@@ -148,9 +147,9 @@ class Sandbox:
     ) -> None:
         """The app to send requests to (its base URL), and what to tell when time moves."""
         self._app = SlackRequests(session, f"{app_url}/slack/events", self.signing_secret)
-        self._app_url = app_url
-        self._api_token = api_token
-        self._clock_moved = clock_moved
+        self.app_url = app_url
+        self.api_token = api_token
+        self.clock_moved = clock_moved
 
     @property
     def app(self) -> SlackRequests:
@@ -179,8 +178,8 @@ class Sandbox:
             view_id = body["view"]["id"]
             user = self._trigger_users.get(self.workspace.triggers.get(view_id, ""))
             if user is not None:
-                self._modals[user] = view_id
-                self._errors.pop(view_id, None)
+                self.modals[user] = view_id
+                self.errors.pop(view_id, None)
         if body.get("ok") and method not in QUIET_METHODS:
             self.changed()
         return web.json_response(body)
@@ -201,12 +200,12 @@ class Sandbox:
             return web.Response(status=status, text=error)
         return web.json_response({"ok": True})
 
-    def _response_url(self, user: str, channel: str, ts: str | None = None) -> str:
+    def response_url(self, user: str, channel: str, ts: str | None = None) -> str:
         name = f"r{next(self._hook_names)}"
         self._hooks[name] = _Hook(user, channel, ts)
         return f"{self._base}/hooks/{name}"
 
-    def _trigger(self, user: str) -> str:
+    def trigger(self, user: str) -> str:
         trigger = new_trigger_id()
         self._trigger_users[trigger] = user
         return trigger
@@ -249,7 +248,7 @@ class Sandbox:
                     raise SandboxError("send a JSON object")
                 result = await handler(body)
             except (SandboxError, StatusError, ValueError, KeyError) as error:
-                return web.json_response({"error": _words(error)}, status=400)
+                return web.json_response({"error": words(error)}, status=400)
             except aiohttp.ClientError as error:
                 log.warning("the app did not answer: %s", error)
                 return web.json_response({"error": f"the app did not answer: {error}"}, status=502)
@@ -258,7 +257,7 @@ class Sandbox:
 
         return call
 
-    def _person(self, body: Mapping[str, Any]) -> str:
+    def person(self, body: Mapping[str, Any]) -> str:
         user = str(body.get("as") or "")
         if user not in self.workspace.users:
             raise SandboxError(f"nobody called {user!r} is in this workspace")
@@ -269,7 +268,7 @@ class Sandbox:
         asked = query.get("as", "")
         me = asked if asked in self.workspace.users else self.people[0].id
         conversation = self._conversation(me, query.get("in") or f"D{me}")
-        modal_id = self._modals.get(me)
+        modal_id = self.modals.get(me)
         modal = self.workspace.views.get(modal_id or "")
         now = self.clock.now()
         body = {
@@ -294,8 +293,8 @@ class Sandbox:
             },
             "presets": [{"id": preset.id, "label": preset.label} for preset in PRESETS],
             "conversation": conversation,
-            "home": self._home_view(me),
-            "modal": {"view": modal, "errors": self._errors.get(modal_id or "", {})}
+            "home": self.home_view(me),
+            "modal": {"view": modal, "errors": self.errors.get(modal_id or "", {})}
             if modal is not None
             else None,
         }
@@ -345,204 +344,8 @@ class Sandbox:
         messages = self.workspace.history.get(channel, {})
         return sum(1 for ts in messages if float(ts) > seen)
 
-    def _home_view(self, me: str) -> dict[str, Any] | None:
+    def home_view(self, me: str) -> dict[str, Any] | None:
         return self.workspace.views.get(self.workspace.homes.get(me, ""))
-
-    # --- what people do --------------------------------------------------------------
-    async def _act(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A click (or a choice) on a message, an ephemeral message, Home or a modal."""
-        user = self._person(body)
-        container = body.get("container") or {}
-        wanted = body.get("action") or {}
-        block_id = str(body.get("block_id") or "")
-        payload = load_payload("block_actions")
-        payload.update(
-            user=user_payload(user),
-            trigger_id=self._trigger(user),
-            state={"values": body.get("state") or {}},
-        )
-        kind = container.get("type")
-        if kind in ("message", "ephemeral"):
-            channel, ts = str(container.get("channel")), str(container.get("ts"))
-            blocks = self._message_blocks(user, channel, ts, kind == "ephemeral")
-            payload.update(
-                container={
-                    "type": "message",
-                    "message_ts": ts,
-                    "channel_id": channel,
-                    "is_ephemeral": kind == "ephemeral",
-                },
-                channel={"id": channel, "name": self.channel_names.get(channel, "directmessage")},
-                response_url=self._response_url(user, channel, None if kind == "ephemeral" else ts),
-            )
-            message = self.workspace.current(channel, ts)
-            if message is not None and kind == "message":
-                payload["message"] = message.payload
-            else:
-                payload.pop("message", None)
-        elif kind == "view":
-            view = self.workspace.views.get(str(container.get("view_id")))
-            if view is None:
-                raise SandboxError("that view is gone; open it again")
-            blocks = view.get("blocks") or []
-            for key in ("channel", "message", "response_url"):
-                payload.pop(key, None)
-            payload.update(
-                container={"type": "view", "view_id": view["id"]},
-                view={**view, "state": {"values": body.get("state") or {}}},
-            )
-        else:
-            raise SandboxError("say where the click was: a message, an ephemeral or a view")
-        payload["actions"] = [_action(blocks, block_id, wanted, self.clock.now())]
-        reply = await self.app.send_payload(payload)
-        if reply.status != 200:
-            raise SandboxError(f"the app answered HTTP {reply.status}")
-        return {"ok": True}
-
-    def _message_blocks(
-        self, user: str, channel: str, ts: str, ephemeral: bool
-    ) -> list[dict[str, Any]]:
-        if ephemeral:
-            for item in self.workspace.ephemerals:
-                if item.user == user and item.channel == channel and item.message_ts == ts:
-                    return item.blocks
-            raise SandboxError("that message is gone")
-        message = self.workspace.current(channel, ts)
-        if message is None:
-            raise SandboxError("that message is gone")
-        return message.blocks
-
-    async def _submit(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A modal submitted: the app answers with errors, an update, a push, or closes it."""
-        user = self._person(body)
-        view_id = str(body.get("view_id") or "")
-        view = self.workspace.views.get(view_id)
-        if view is None or self._modals.get(user) != view_id:
-            raise SandboxError("that form is no longer open")
-        payload = load_payload("view_submission")
-        payload.update(
-            user=user_payload(user),
-            trigger_id=self._trigger(user),
-            view={**view, "state": {"values": body.get("state") or {}}},
-        )
-        reply = await self.app.send_payload(payload)
-        if reply.status != 200:
-            raise SandboxError(f"the app answered HTTP {reply.status}")
-        answer = reply.body if isinstance(reply.body, dict) else {}
-        action = answer.get("response_action")
-        if action == "errors":
-            self._errors[view_id] = dict(answer.get("errors") or {})
-            return {"ok": True, "errors": self._errors[view_id]}
-        if action == "update" and isinstance(answer.get("view"), dict):
-            self.workspace.stored_view(answer["view"], "modal", view)
-            self._errors.pop(view_id, None)
-            return {"ok": True}
-        if action == "push" and isinstance(answer.get("view"), dict):
-            pushed = self.workspace.stored_view(answer["view"], "modal", None)
-            self._modals[user] = pushed["id"]
-            return {"ok": True}
-        self._modals.pop(user, None)
-        self._errors.pop(view_id, None)
-        return {"ok": True}
-
-    async def _close(self, body: dict[str, Any]) -> dict[str, Any]:
-        user = self._person(body)
-        if self._modals.get(user) == body.get("view_id"):
-            del self._modals[user]
-        return {"ok": True}
-
-    async def _command(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A slash command typed in a conversation (in the app's DM when on Home)."""
-        user = self._person(body)
-        text = str(body.get("text") or "").strip()
-        command, _, argument = text.partition(" ")
-        if command != "/deal":
-            raise SandboxError(
-                f"{command or 'That'} is not a command here; dealdesk's is /deal (try /deal help)"
-            )
-        channel = str(body.get("channel") or "")
-        if channel not in self.channel_names:
-            channel = f"D{user}"
-        url = self._response_url(user, channel)
-        reply = await self.app.command(
-            command,
-            argument.strip(),
-            user=user,
-            channel=channel,
-            response_url=url,
-            trigger_id=self._trigger(user),
-        )
-        if reply.status != 200:
-            raise SandboxError(f"the app answered HTTP {reply.status}")
-        if isinstance(reply.body, dict) and (reply.body.get("text") or reply.body.get("blocks")):
-            self.workspace.add_reply(
-                channel,
-                user,
-                str(reply.body.get("text") or ""),
-                list(reply.body.get("blocks") or []),
-                reply.body,
-            )
-        return {"ok": True}
-
-    async def _home(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The person opened the app's Home tab (Slack sends app_home_opened)."""
-        user = self._person(body)
-        reply = await self.app.app_home_opened(user, view=self._home_view(user))
-        if reply.status != 200:
-            raise SandboxError(f"the app answered HTTP {reply.status}")
-        return {"ok": True}
-
-    async def _clock(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Move the app's clock ahead: an hour, a day, or to the next morning briefing."""
-        step = str(body.get("advance") or "")
-        before = self.clock.now()
-        if step in STEPS:
-            delta = STEPS[step]
-        elif step == "briefing":
-            delta = self.next_briefing(before) - before
-        else:
-            raise SandboxError("advance by 1h, 1d or to the next briefing")
-        self.clock.advance(delta)
-        if self._clock_moved is not None:
-            await self._clock_moved(step)
-        now = self.clock.now().astimezone(self.policy.zone)
-        said = (
-            f"It is now {now:%a %-d %b, %H:%M} in {self.policy.timezone}: {humanize(delta)} later."
-        )
-        return {"now": now.isoformat(), "said": said}
-
-    def next_briefing(self, now: datetime) -> datetime:
-        """A minute after the next briefing time in the policy's time zone."""
-        local = now.astimezone(self.policy.zone)
-        at = datetime.combine(local.date(), self.policy.briefing.time, self.policy.zone)
-        if at <= local:
-            at = datetime.combine(
-                local.date() + timedelta(days=1), self.policy.briefing.time, self.policy.zone
-            )
-        return (at + timedelta(minutes=1)).astimezone(UTC)
-
-    async def _status(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Set the person's Slack status (``status``: a choice's id, or ``clear``)."""
-        said = set_status(
-            self.workspace, self._person(body), str(body.get("status") or ""), self.clock.now()
-        )
-        return {"said": said}
-
-    async def _deal(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A ready deal, sent in through the intake API as a CRM sends one."""
-        preset = preset_named(str(body.get("preset") or ""))
-        deal = {**preset.deal, "external_id": f"sandbox-{preset.id}-{next(self._deals)}"}
-        if self._app is None:
-            raise SandboxError("the app is still starting; try again in a moment")
-        async with self._app.session.post(
-            f"{self._app_url}/api/deals",
-            json=deal,
-            headers={"Authorization": f"Bearer {self._api_token}"},
-        ) as response:
-            answer = await response.json()
-        if response.status not in (200, 201):
-            raise SandboxError(str(answer.get("message") or f"HTTP {response.status}"))
-        return {"deal": answer, "said": f"{deal['company']} went in as {answer.get('id')}."}
 
 
 def _shown(message: Message, edited: bool) -> dict[str, Any]:
@@ -556,37 +359,5 @@ def _shown(message: Message, edited: bool) -> dict[str, Any]:
     }
 
 
-def _action(
-    blocks: list[dict[str, Any]], block_id: str, wanted: Mapping[str, Any], now: datetime
-) -> dict[str, Any]:
-    """The ``actions[0]`` Slack sends for the element ``wanted`` names (it must be there)."""
-    action_id = str(wanted.get("action_id") or "")
-    for found_block, element in elements(blocks):
-        if element.get("action_id") == action_id and (found_block or "") == block_id:
-            break
-    else:
-        raise SandboxError(f"there is no {action_id!r} there any more")
-    kind = str(element.get("type"))
-    action: dict[str, Any] = {
-        "type": kind,
-        "action_id": action_id,
-        "block_id": block_id,
-        "action_ts": f"{now.timestamp():.6f}",
-    }
-    if kind == "button":
-        action["text"] = element.get("text")
-        if "value" in element:
-            action["value"] = element["value"]
-        if "style" in element:
-            action["style"] = element["style"]
-    elif kind == "checkboxes":
-        action["selected_options"] = list(wanted.get("selected_options") or [])
-    elif kind in ("static_select", "overflow", "radio_buttons"):
-        action["selected_option"] = wanted.get("selected_option")
-    elif kind == "datepicker":
-        action["selected_date"] = wanted.get("selected_date")
-    return action
-
-
-def _words(error: Exception) -> str:
+def words(error: Exception) -> str:
     return str(error.args[0]) if error.args else type(error).__name__

@@ -6,7 +6,7 @@
     reply = await requests.click(slack.dm("U0LISA")[0], "approval_approve", user="U0LISA")
     reply = await requests.unsigned().command("/deal", "help", user="U0SARAH")  # 401
 
-Payloads start from the project's own templates in ``bot/sandbox/payloads/`` (shapes as Slack
+Payloads start from the project's own templates in ``sandbox/payloads/`` (shapes as Slack
 sends them). ``unsigned()``, ``stale()`` and ``bad_signature()`` return a copy that
 sends every request that way, for the 401 cases.
 """
@@ -27,8 +27,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.sandbox.block_reading import find_element
-from bot.sandbox.workspace import TEAM_ID, Message
+from sandbox.block_reading import find_element
+from sandbox.objects import TEAM_ID, Message
 
 PAYLOADS: Final = Path(__file__).resolve().parent / "payloads"
 STALE_AFTER: Final = 5 * 60
@@ -72,6 +72,37 @@ class SlackReply:
     body: Any
     text: str
     response_url: str | None = None
+
+
+def element_action(
+    element: Mapping[str, Any],
+    block_id: str,
+    at: float,
+    chosen: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``actions[0]`` Slack sends when someone uses ``element``: a button's text, value
+    and style; the options, option or date ``chosen`` for the other kinds."""
+    kind = str(element.get("type"))
+    chosen = chosen or {}
+    action: dict[str, Any] = {
+        "type": kind,
+        "action_id": element.get("action_id"),
+        "block_id": block_id,
+        "action_ts": f"{at:.6f}",
+    }
+    if kind == "button" and "text" in element:
+        action["text"] = element["text"]
+    if "value" in element:
+        action["value"] = element["value"]
+    if kind == "button" and "style" in element:
+        action["style"] = element["style"]
+    elif kind == "checkboxes":
+        action["selected_options"] = list(chosen.get("selected_options") or [])
+    elif kind in ("static_select", "overflow", "radio_buttons"):
+        action["selected_option"] = chosen.get("selected_option")
+    elif kind == "datepicker":
+        action["selected_date"] = chosen.get("selected_date")
+    return action
 
 
 @dataclass(frozen=True)
@@ -148,17 +179,12 @@ class SlackRequests:
             response_url=response_url,
         )
         payload["message"] = dict(message) if message else {**payload["message"], "ts": message_ts}
-        action: dict[str, Any] = {
-            "type": action_type,
-            "action_id": action_id,
-            "block_id": block_id,
-            "action_ts": f"{self.clock():.6f}",
-        }
+        element: dict[str, Any] = {"type": action_type, "action_id": action_id}
         if action_type == "button":
-            action["text"] = {"type": "plain_text", "text": text, "emoji": True}
+            element["text"] = {"type": "plain_text", "text": text, "emoji": True}
         if value is not None:
-            action["value"] = value
-        payload["actions"] = [action]
+            element["value"] = value
+        payload["actions"] = [element_action(element, block_id, self.clock())]
         return await self.send_payload(payload, response_url=response_url)
 
     async def click(
