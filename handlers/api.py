@@ -1,6 +1,6 @@
 """The deal intake API (CONTRACT.md, HTTP endpoints): parse, call bot.intake, answer JSON.
 
-Every answer is JSON, errors included: ``{"error": …, "message": …}`` (see bot.web.intake
+Every answer is JSON, errors included: ``{"error": …, "message": …}`` (see bot.intake.errors
 for the catalogue), and an unexpected failure is logged with a short reference that
 the 500 answer repeats, never a traceback.
 """
@@ -17,27 +17,28 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bot.crm import intake as crm_intake
-from bot.crm.intake import CrmRequest
+from bot.intake import api as intake
+from bot.intake import crm as crm_intake
+from bot.intake import errors
+from bot.intake.crm import CrmRequest
 from bot.interactions.deps import ServeDeps
-from bot.web import intake
 from bot.web.openapi import openapi_document
-from policies.intake import Crm
+from policies.crm_mapping import Crm
 
 log = logging.getLogger(__name__)
 
-STATUS: dict[type[intake.IntakeError], int] = {
-    intake.ApiDisabled: 503,
-    intake.Unauthorized: 401,
-    intake.BodyTooLarge: 413,
-    intake.NotJson: 400,
-    intake.UnreadableBody: 400,
-    intake.MissingParameter: 400,
-    intake.InvalidDeal: 422,
-    intake.InvalidRecords: 422,
-    intake.UnknownDeal: 404,
-    intake.Conflict: 409,
-    intake.SlackUnavailable: 503,
+STATUS: dict[type[errors.IntakeError], int] = {
+    errors.ApiDisabled: 503,
+    errors.Unauthorized: 401,
+    errors.BodyTooLarge: 413,
+    errors.NotJson: 400,
+    errors.UnreadableBody: 400,
+    errors.MissingParameter: 400,
+    errors.InvalidDeal: 422,
+    errors.InvalidRecords: 422,
+    errors.UnknownDeal: 404,
+    errors.Conflict: 409,
+    errors.SlackUnavailable: 503,
 }
 
 Handler = Callable[[web.Request, ServeDeps], Awaitable[web.StreamResponse]]
@@ -70,7 +71,7 @@ def _api(
             if bearer:
                 intake.authorize(deps.api_token, request.headers.get("Authorization"))
             return await handler(request, deps)
-        except intake.IntakeError as error:
+        except errors.IntakeError as error:
             wait = getattr(error, "retry_after", None)
             headers = {"Retry-After": str(wait)} if wait else None
             return _error(STATUS[type(error)], error.body(), headers=headers)
@@ -110,7 +111,7 @@ async def _body(request: web.Request, limit: int = intake.MAX_BODY_BYTES) -> byt
     except (web.RequestPayloadError, HttpProcessingError, ConnectionError) as error:
         # broken framing or encoding, or the client went away
         detail = " ".join(str(error).split())
-        raise intake.UnreadableBody(f"the request body could not be read: {detail}") from None
+        raise errors.UnreadableBody(f"the request body could not be read: {detail}") from None
 
 
 async def handle_deal_get(request: web.Request, deps: ServeDeps) -> web.StreamResponse:

@@ -28,9 +28,9 @@ from pydantic import (
 from policies.away import OutOfOffice
 from policies.calendar import Calendar
 from policies.conditions import Condition, compile_condition
+from policies.crm_mapping import Intake
 from policies.deal import CONDITION_FIELDS, SLACK_USER_ID
 from policies.duration import Sla, Span
-from policies.intake import Intake
 
 DEFAULT_HUMAN_SLA = timedelta(hours=24)
 
@@ -290,7 +290,7 @@ class Policy(_Strict):
     webhooks: list[Webhook] = []
     """Where deal events go, signed (bot.webhooks)."""
     intake: Intake = Intake()
-    """How records from a CRM become deals (policies.intake, bot.crm)."""
+    """How records from a CRM become deals (policies.crm_mapping, bot.intake)."""
     out_of_office: OutOfOffice = OutOfOffice()
     """Which Slack statuses mean an approver is away (policies.away)."""
     one_person_one_approval: bool = True

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from bot.web.intake import MAX_BODY_BYTES
+from bot.intake.api import MAX_BODY_BYTES
 from store.models import Deal, OutboxMessage
 from tests.api.conftest import deal
 from tests.support.app_server import RunningApp, running_app

@@ -221,7 +221,7 @@ async def test_a_subscription_change_that_can_never_apply_is_skipped_with_why_an
     events = fixture("hubspot_subscription_events.json")[:1]
     events[0]["propertyValue"] = "lots"
 
-    with caplog.at_level(logging.WARNING, logger="bot.crm.intake"):
+    with caplog.at_level(logging.WARNING, logger="bot.intake.crm"):
         status, body = await hubspot(app, events)
 
     assert status == 200, body

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from policies.intake import SalesforceIntake, coerce, fields_of_property, map_record, value_at
+from policies.crm_mapping import SalesforceIntake, coerce, fields_of_property, map_record, value_at
 from policies.loader import PolicyError, bundled_policy_path, load_policy_file
 
 SALESFORCE = SalesforceIntake(

@@ -30,12 +30,22 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from pydantic import SecretStr, ValidationError
 
 from bot.core.deps import Deps
 from bot.core.errors import InvalidTerms, InvalidTransition, NotFound, UserInputError
+from bot.intake.errors import (
+    ApiDisabled,
+    BodyTooLarge,
+    Conflict,
+    InvalidDeal,
+    MissingParameter,
+    NotJson,
+    Unauthorized,
+    UnknownDeal,
+)
 from bot.read_models.loaders import load_deals
 from bot.read_models.snapshots import deal_json
 from bot.workflow import revise_deal, submit_deal, withdraw_deal
@@ -50,81 +60,6 @@ MAX_CRM_BODY_BYTES = 1024 * 1024
 _MAX_ROW_ID = 2**31 - 1
 
 DealJson = dict[str, Any]
-
-
-class IntakeError(Exception):
-    code: ClassVar[str]
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.message}
-
-
-class ApiDisabled(IntakeError):
-    code = "api_disabled"
-
-
-class Unauthorized(IntakeError):
-    code = "unauthorized"
-
-
-class BodyTooLarge(IntakeError):
-    code = "body_too_large"
-
-
-class NotJson(IntakeError):
-    code = "invalid_json"
-
-
-class UnreadableBody(IntakeError):
-    code = "bad_request"
-
-
-class MissingParameter(IntakeError):
-    code = "missing_parameter"
-
-
-class UnknownDeal(IntakeError):
-    code = "not_found"
-
-
-class Conflict(IntakeError):
-    code = "conflict"
-
-
-class InvalidDeal(IntakeError):
-    code = "invalid_deal"
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        first: dict[str, str] = {}
-        for field, message in problems:
-            first.setdefault(field, message)  # one entry per field: its first problem
-        self.errors = [{"field": field, "message": message} for field, message in first.items()]
-        fields = ", ".join(first)
-        super().__init__(f"the deal has {len(first)} invalid field(s): {fields}")
-
-    def body(self) -> dict[str, Any]:
-        return {**super().body(), "errors": self.errors}
-
-
-class InvalidRecords(IntakeError):
-    code = "invalid_record"
-
-    def __init__(self, errors: list[dict[str, Any]], message: str | None = None) -> None:
-        self.errors = errors
-        fields = ", ".join(dict.fromkeys(f"{e['crm_field']} → {e['field']}" for e in errors))
-        super().__init__(message or f"{len(errors)} field(s) could not be read: {fields}")
-
-    def body(self) -> dict[str, Any]:
-        return {**super().body(), "errors": self.errors}
-
-
-class SlackUnavailable(IntakeError):
-    code = "slack_unavailable"
-    retry_after = 60
 
 
 @dataclass(frozen=True)

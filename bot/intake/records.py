@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from policies.intake import Crm
+from policies.crm_mapping import Crm
 
 DEALS_OBJECT_TYPE = "0-3"
 """HubSpot's object type id for deals (in ``object.propertyChange`` events)."""

@@ -28,7 +28,9 @@ from pydantic import SecretStr, ValidationError
 
 from bot.core.errors import InvalidTerms, InvalidTransition, UserInputError
 from bot.core.secrets import NamedSecret
-from bot.crm.records import (
+from bot.intake import api as intake
+from bot.intake import errors
+from bot.intake.records import (
     Ignored,
     Item,
     NotARecord,
@@ -39,7 +41,6 @@ from bot.crm.records import (
 )
 from bot.interactions.deps import ServeDeps
 from bot.slack.gateway import SlackTrouble
-from bot.web import intake
 from bot.web.signatures import (
     DEALDESK_SIGNATURE,
     BadSignature,
@@ -48,8 +49,7 @@ from bot.web.signatures import (
 )
 from bot.workflow import revise_deal, submit_deal
 from bot.workflow.revise import merged_terms
-from policies.deal import DealTerms, field_errors
-from policies.intake import (
+from policies.crm_mapping import (
     Crm,
     Mapped,
     Problem,
@@ -59,7 +59,8 @@ from policies.intake import (
     is_email,
     map_record,
 )
-from policies.intake import Mapping as IntakeMapping
+from policies.crm_mapping import Mapping as IntakeMapping
+from policies.deal import DealTerms, field_errors
 from policies.vocabulary import API_ACTOR, RevisionSource
 from store import repositories as repo
 from store.models import Deal
@@ -100,7 +101,7 @@ class Unit:
 async def receive(deps: ServeDeps, crm: Crm, request: CrmRequest) -> Answer:
     mapping = deps.policies.current.policy.intake.mapping(crm)
     if mapping is None:
-        raise intake.ApiDisabled(
+        raise errors.ApiDisabled(
             f"{CRM_NAMES[crm]} intake is not set up: add intake.{crm} to the policy "
             "(docs/intake.md shows how), then run dealdesk policy apply"
         )
@@ -110,7 +111,7 @@ async def receive(deps: ServeDeps, crm: Crm, request: CrmRequest) -> Answer:
         found, batch = items(crm, body)
     except NotARecord as error:
         problem = {"field": "deal", "crm_field": "", "message": str(error)}
-        raise intake.InvalidRecords([problem], str(error)) from None
+        raise errors.InvalidRecords([problem], str(error)) from None
     units, ignored = await _read(deps, crm, mapping, found)
     await _resolve_owners(deps, units)
     _check(units)
@@ -123,7 +124,7 @@ async def receive(deps: ServeDeps, crm: Crm, request: CrmRequest) -> Answer:
         for p in u.problems
     ]
     if problems:
-        raise intake.InvalidRecords(problems)
+        raise errors.InvalidRecords(problems)
     stored = [await _store(deps, unit, batch) for unit in units]
     deal_ids = [deal_id for deal_id, _ in stored if deal_id is not None]
     deals = dict(zip(deal_ids, await intake.deals_json(deps, deal_ids), strict=True))
@@ -159,7 +160,7 @@ def authenticate(
     try:
         if crm == "hubspot":
             if not secret:
-                raise intake.ApiDisabled(
+                raise errors.ApiDisabled(
                     f"{secret_env} is not set: set it to the HubSpot app's client secret "
                     "(intake.hubspot.secret_env names it) and restart dealdesk serve"
                 )
@@ -169,12 +170,12 @@ def authenticate(
         elif "Authorization" in request.headers or not secret:
             intake.authorize(api_token, request.headers.get("Authorization"))
         else:
-            raise intake.Unauthorized(
+            raise errors.Unauthorized(
                 "send 'Authorization: Bearer <DEALDESK_API_TOKEN>', or sign the body with "
                 f"{DEALDESK_SIGNATURE} and the secret in {secret_env}"
             )
     except BadSignature as error:
-        raise intake.Unauthorized(str(error)) from None
+        raise errors.Unauthorized(str(error)) from None
 
 
 async def _read(
@@ -280,7 +281,7 @@ async def _resolve_owners(deps: ServeDeps, units: list[Unit]) -> None:
         try:
             user = await deps.gateway.user_by_email(owner)
         except SlackTrouble as trouble:
-            raise intake.SlackUnavailable(
+            raise errors.SlackUnavailable(
                 f"Slack did not answer who has the email {owner} ({trouble.error}); send the "
                 "record again in a minute"
             ) from None
@@ -341,7 +342,7 @@ async def _store(deps: ServeDeps, unit: Unit, batch: bool) -> tuple[int | None, 
             revised = await revise_deal(uow, deal_id, changes, API_ACTOR, source=RevisionSource.CRM)
     except InvalidTransition as error:
         if not batch:
-            raise intake.Conflict(str(error)) from None
+            raise errors.Conflict(str(error)) from None
         return None, {"outcome": "conflict", "external_id": unit.external_id, "message": str(error)}
     if not revised.changed:
         return deal_id, {"outcome": "unchanged"}

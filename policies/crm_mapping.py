@@ -6,7 +6,7 @@ Each CRM (``hubspot``, ``salesforce``) maps deal fields to paths in the JSON it 
 not send. :func:`map_record` reads one record through that mapping and turns the CRM's
 text and numbers into the deal's types; what it cannot read is a :class:`Problem` naming
 the CRM field and the deal field. Everything here is pure: the owner's email is looked
-up in Slack by bot.crm.
+up in Slack by bot.intake.
 """
 
 from __future__ import annotations
