@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.cards.blocks import SlackMessage
 from bot.cards.replies import build_audit_reply, build_not_found_reply
+from bot.core.deps import Deps
 from bot.core.errors import UserInputError
-from bot.interactions.deps import ServeDeps
 from bot.read_models.deal_lookup import suggest
 from policies.vocabulary import deal_ref, parse_deal_ref
 from store import evidence
@@ -13,7 +13,7 @@ from store import repositories as repo
 from store.audit import iter_events, verify
 
 
-async def audit_reply(deps: ServeDeps, query: str) -> SlackMessage:
+async def audit_reply(deps: Deps, query: str) -> SlackMessage:
     deal_id = parse_deal_ref(query)
     if deal_id is None:
         raise UserInputError("deal", "which deal? Give its id, as in `/deal audit D-1001`")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.cards.blocks import SlackMessage
 from bot.cards.replies import build_done_reply, build_error_reply
+from bot.core.deps import Deps
 from bot.core.errors import UserInputError
 from bot.interactions.deal_form import open_edit_modal
 from bot.interactions.deps import ServeDeps
@@ -25,7 +26,7 @@ async def edit(deps: ServeDeps, command: SlashCommand) -> SlackMessage | None:
     return build_error_reply(problem) if problem else None
 
 
-async def withdraw(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
+async def withdraw(deps: Deps, command: SlashCommand) -> SlackMessage:
     parts = command.argument.split(maxsplit=1)
     if not parts:
         raise UserInputError(

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.cards.blocks import SlackMessage
 from bot.cards.delegation import DelegationReply, build_delegation_reply
 from bot.commands.people import MENTION, find_person
+from bot.core.deps import Deps
 from bot.core.errors import UserInputError
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
@@ -86,7 +87,7 @@ async def delegate(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     return build_delegation_reply(reply, today)
 
 
-async def _turn_off(deps: ServeDeps, user: str) -> SlackMessage:
+async def _turn_off(deps: Deps, user: str) -> SlackMessage:
     async with deps.unit_of_work() as uow:
         ended = await end_delegation(uow, user)
         today = uow.now.date()

@@ -24,6 +24,7 @@ from bot.commands.changes import edit, withdraw
 from bot.commands.delegate import delegate
 from bot.commands.report import report
 from bot.commands.stalled import stalled
+from bot.core.deps import Deps
 from bot.core.errors import DealdeskError, UserInputError
 from bot.interactions.deal_form import open_new_deal_modal, open_preview_modal
 from bot.interactions.deps import ServeDeps
@@ -49,7 +50,7 @@ async def run_deal_command(deps: ServeDeps, command: SlashCommand) -> SlackMessa
         return build_error_reply(str(error))
 
 
-async def status(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
+async def status(deps: Deps, command: SlashCommand) -> SlackMessage:
     query = command.argument
     if not query:
         raise UserInputError("deal", "which deal? Try `/deal status D-1001` or a company name")
@@ -61,7 +62,7 @@ async def status(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     return build_status_reply(found.deal, deps.clock.now(), admin=admin)
 
 
-async def inbox(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
+async def inbox(deps: Deps, command: SlashCommand) -> SlackMessage:
     """The approvals waiting for the asker: their own and those delegated to them."""
     now = deps.clock.now()
     async with deps.db.read() as session:
@@ -71,7 +72,7 @@ async def inbox(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
     return build_inbox_reply(waiting, now, total)
 
 
-async def audit(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
+async def audit(deps: Deps, command: SlashCommand) -> SlackMessage:
     return await audit_reply(deps, command.argument)
 
 
@@ -83,7 +84,7 @@ async def preview(deps: ServeDeps, command: SlashCommand) -> None:
     await open_preview_modal(deps, command.trigger_id)
 
 
-async def help_(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
+async def help_(deps: Deps, command: SlashCommand) -> SlackMessage:
     return build_help_reply()
 
 

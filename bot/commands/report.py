@@ -8,8 +8,8 @@ from datetime import timedelta
 from bot.cards.avatar_report import build_avatar_report_reply
 from bot.cards.blocks import SlackMessage
 from bot.cards.report import build_slo_report_reply
+from bot.core.deps import Deps
 from bot.core.errors import UserInputError
-from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import SlashCommand
 from bot.reports.history import load_avatar_report, load_slo_report
 from bot.reports.slo import Window
@@ -23,7 +23,7 @@ USAGE = (
 KINDS = ("slo", "avatars")
 
 
-async def report(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
+async def report(deps: Deps, command: SlashCommand) -> SlackMessage:
     kind, period = parse_report_argument(command.argument)
     window = Window.ending(deps.clock.now(), PERIODS[period])
     async with deps.db.read() as session:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.briefings.stalled import list_stalled_deals
 from bot.cards.blocks import SlackMessage
 from bot.cards.stalled import build_stalled_reply
-from bot.interactions.deps import ServeDeps
+from bot.core.deps import Deps
 from bot.interactions.payloads import SlashCommand
 
 
-async def stalled(deps: ServeDeps, command: SlashCommand) -> SlackMessage:
+async def stalled(deps: Deps, command: SlashCommand) -> SlackMessage:
     now = deps.clock.now()
     async with deps.db.read() as session:
         deals, total = await list_stalled_deals(session, deps.policies, now)

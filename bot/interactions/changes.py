@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.cards.counter import build_counter_modal, parse_counter_metadata, parse_counter_modal
 from bot.cards.ids import CounterAction, CounterInput
+from bot.core.deps import Deps
 from bot.core.errors import DealdeskError, InvalidTerms, UserInputError
 from bot.interactions.answer import BROKEN_BUTTON, field_error
 from bot.interactions.decisions import clicked_approval
@@ -50,7 +51,7 @@ async def submit_counter(deps: ServeDeps, submission: ViewSubmission) -> dict[st
     return None
 
 
-async def answer_counter(deps: ServeDeps, click: ButtonClick) -> str | None:
+async def answer_counter(deps: Deps, click: ButtonClick) -> str | None:
     """Accept or Decline on the owner's counter-offer message: applied at most once (a
     second click finds it answered and is told so)."""
     counter_id = parse_id(click.value)
@@ -65,7 +66,7 @@ async def answer_counter(deps: ServeDeps, click: ButtonClick) -> str | None:
     return None
 
 
-async def withdraw_from_button(deps: ServeDeps, click: ButtonClick) -> tuple[str, bool]:
+async def withdraw_from_button(deps: Deps, click: ButtonClick) -> tuple[str, bool]:
     """(what to tell the clicker, whether it is a warning: nothing was withdrawn)."""
     deal_id = parse_id(click.value)
     if deal_id is None:

@@ -17,6 +17,7 @@ from bot.cards.modals import (
     parse_deal_modal,
 )
 from bot.cards.preview import build_plan_view
+from bot.core.deps import Deps
 from bot.core.errors import DealdeskError, InvalidTerms, NotFound, UserInputError
 from bot.core.uow import UnitOfWork
 from bot.interactions.answer import field_error
@@ -51,7 +52,7 @@ async def open_preview_modal(deps: ServeDeps, trigger_id: str) -> None:
     await deps.gateway.open_view(trigger_id, view.to_dict())
 
 
-def preview_deal_form(deps: ServeDeps, submission: ViewSubmission) -> View | FieldErrors:
+def preview_deal_form(deps: Deps, submission: ViewSubmission) -> View | FieldErrors:
     """The plan the form's deal would get under today's policy (nothing is stored), or
     what is wrong with the values, on the fields themselves."""
     values = parse_deal_modal(submission.state_values)
@@ -106,7 +107,7 @@ async def open_edit_modal(deps: ServeDeps, user: str, trigger_id: str, wanted: s
     return None
 
 
-async def submit_deal_form(deps: ServeDeps, submission: ViewSubmission) -> FieldErrors | None:
+async def submit_deal_form(deps: Deps, submission: ViewSubmission) -> FieldErrors | None:
     """Submit, resubmit or edit the deal in one transaction; field errors instead, and
     nothing stored, when a value is wrong or the engine refuses."""
     values = parse_deal_modal(submission.state_values)

@@ -18,6 +18,7 @@ from bot.cards.modals import (
     parse_reason_metadata,
     parse_reason_modal,
 )
+from bot.core.deps import Deps
 from bot.interactions.answer import tell
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
@@ -35,7 +36,7 @@ STALE_FORM = "This form is out of date. Close it and click the button on the car
 
 
 async def clicked_approval(
-    deps: ServeDeps, click: ButtonClick
+    deps: Deps, click: ButtonClick
 ) -> tuple[DealSnapshot, ApprovalSnapshot] | None:
     """The approval (with its deal) a button's value points at; None for a malformed one."""
     approval_id = parse_id(click.value)

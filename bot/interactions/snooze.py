@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from bot.core.deps import Deps
 from bot.core.errors import DealdeskError
 from bot.interactions.answer import BROKEN_BUTTON
-from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, parse_id
 from bot.text.mrkdwn import slack_date
 from bot.workflow.snooze import snooze
 
 
-async def snooze_from_button(deps: ServeDeps, click: ButtonClick) -> tuple[str, bool]:
+async def snooze_from_button(deps: Deps, click: ButtonClick) -> tuple[str, bool]:
     """(what to tell the clicker, whether it is a warning: nothing moved)."""
     approval_id = parse_id(click.value)
     if approval_id is None:
