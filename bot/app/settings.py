@@ -33,16 +33,16 @@ class Settings(BaseSettings):
     dealdesk_api_token: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
-    _env_file: dict[str, str | None] | None = PrivateAttr(default=None)
+    _dotenv: dict[str, str | None] | None = PrivateAttr(default=None)
 
     def secret(self, name: str) -> str:
         """A secret the policy names by its variable (a webhook's or a CRM's
         ``secret_env``), found as every setting is: in the environment, else in ``.env``."""
         if name in os.environ:
             return os.environ[name]
-        if self._env_file is None:
-            self._env_file = dotenv_values(ENV_FILE) if Path(ENV_FILE).is_file() else {}
-        return self._env_file.get(name) or ""
+        if self._dotenv is None:  # read once, when a secret is first asked for
+            self._dotenv = dotenv_values(ENV_FILE) if Path(ENV_FILE).is_file() else {}
+        return self._dotenv.get(name) or ""
 
     @field_validator("database_url")
     @classmethod

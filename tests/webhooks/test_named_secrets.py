@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 
 from bot.app.settings import Settings
-from policies.loader import bundled_policy_path
 from tests.api.conftest import with_people
 from tests.api.test_lookup import created
 from tests.slack.flows import eventually
 from tests.support.app_server import running_app
 from tests.support.fake_slack import FakeSlack
-from tests.webhooks.test_outbound import SECRET, Receiver, receiver
+from tests.webhooks.test_outbound import SECRET, Receiver, policy_with_receiver, receiver
 
 __all__ = ["receiver"]  # the fixture
 
@@ -43,12 +42,7 @@ def test_the_environment_first_then_the_env_file(
 async def test_a_webhook_secret_set_only_in_the_env_file_signs_its_deliveries(
     in_folder_with_dotenv: Path, database_url: str, receiver: Receiver
 ) -> None:
-    policy = in_folder_with_dotenv / "policy.yml"
-    policy.write_text(
-        bundled_policy_path().read_text(encoding="utf-8")
-        + f"webhooks:\n  - url: {receiver.url}\n    secret_env: {NAME}\n",
-        encoding="utf-8",
-    )
+    policy = policy_with_receiver(in_folder_with_dotenv, receiver, NAME)
     async with FakeSlack() as slack, running_app(database_url, policy, with_people(slack)) as app:
         submitted = await created(app)
 

@@ -72,17 +72,23 @@ async def receiver() -> AsyncIterator[Receiver]:
         yield found
 
 
+def policy_with_receiver(folder: Path, receiver: Receiver, secret_env: str) -> Path:
+    """The bundled policy with ``receiver`` as its one webhook, signed with ``secret_env``."""
+    policy = folder / "policy.yml"
+    policy.write_text(
+        bundled_policy_path().read_text(encoding="utf-8")
+        + f"webhooks:\n  - url: {receiver.url}\n    secret_env: {secret_env}\n",
+        encoding="utf-8",
+    )
+    return policy
+
+
 @pytest.fixture
 async def app(
     database_url: str, tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[RunningApp]:
     monkeypatch.setenv("DEALDESK_TEST_HOOK_SECRET", SECRET)
-    policy = tmp_path / "policy.yml"
-    policy.write_text(
-        bundled_policy_path().read_text(encoding="utf-8")
-        + f"webhooks:\n  - url: {receiver.url}\n    secret_env: DEALDESK_TEST_HOOK_SECRET\n",
-        encoding="utf-8",
-    )
+    policy = policy_with_receiver(tmp_path, receiver, "DEALDESK_TEST_HOOK_SECRET")
     async with FakeSlack() as slack, running_app(database_url, policy, with_people(slack)) as app:
         yield app
 
