@@ -1,0 +1,104 @@
+"""Statement budgets of the hot paths: a change that puts a query back in a loop fails here,
+by name, with the statements it sent (tests.support.statements).
+
+Counted on SQLite and PostgreSQL, in one unit of work each, with the outbox and webhook
+planners subscribed as ``serve`` subscribes them. What each path sent when the budgets
+were first written down (2026-12-06, commit e0af129):
+
+==========================================  ==========
+path                                        statements
+==========================================  ==========
+one deal submission                         19
+one Approve decision (the journal applies)  13
+a batch of 5 timeouts / of 50               57 / 507
+a batch of 5 reminders / of 50              48 / 453
+a morning round of 100 briefings            8
+==========================================  ==========
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.briefings.morning import brief
+from bot.briefings.timing import Recipient
+from bot.core.clock import VirtualClock
+from bot.core.deps import Deps
+from bot.jobs.due import run_due
+from bot.workflow import decide, submit_deal
+from policies.vocabulary import ApprovalStatus, Decision
+from store import repositories as repo
+from tests.budgets.conftest import approver_user, owner_user, submit_territories, territory_deal
+from tests.support.statements import Statements, assert_within, counting_statements
+
+SUBMISSION = 19
+DECISION = 13
+TIMEOUTS_OF_50 = 507
+REMINDERS_OF_50 = 453
+MORNING_OF_100 = 8
+
+
+async def _pending_row(deps: Deps, deal_id: int) -> int:
+    async with deps.db.read() as session:
+        rows = await repo.list_approvals(session, deal_id)
+    return next(row.id for row in rows if row.status == ApprovalStatus.PENDING)
+
+
+async def test_one_deal_submission(deps: Deps) -> None:
+    await submit_territories(deps, 1)  # the policy version and the audit head exist
+    with counting_statements(deps.db) as counted:
+        async with deps.unit_of_work() as uow:
+            await submit_deal(uow, territory_deal(2), owner_user(2))
+    assert_within(counted, SUBMISSION, "one deal submission")
+
+
+async def test_one_approve_decision(deps: Deps) -> None:
+    (first,) = await submit_territories(deps, 1)
+    approval_id = await _pending_row(deps, first.deal_id)
+    with counting_statements(deps.db) as counted:
+        async with deps.unit_of_work() as uow:
+            result = await decide(uow, approval_id, approver_user(1), Decision.APPROVE)
+    assert result.applied
+    assert_within(counted, DECISION, "one Approve decision")
+
+
+async def _timeouts(deps: Deps, clock: VirtualClock, count: int) -> Statements:
+    await submit_territories(deps, count)
+    clock.advance(timedelta(hours=24, seconds=1))
+    with counting_statements(deps.db) as counted:
+        summary = await run_due(deps)
+    assert len(summary.timed_out) == count
+    assert not summary.failed
+    return counted
+
+
+async def test_a_batch_of_50_timeouts(deps: Deps, clock: VirtualClock) -> None:
+    assert_within(await _timeouts(deps, clock, 50), TIMEOUTS_OF_50, "a batch of 50 timeouts")
+
+
+async def _reminders(deps: Deps, clock: VirtualClock, count: int) -> Statements:
+    await submit_territories(deps, count)
+    clock.advance(timedelta(hours=18, seconds=1))
+    with counting_statements(deps.db) as counted:
+        summary = await run_due(deps)
+    assert len(summary.reminded) == count
+    assert not summary.failed
+    return counted
+
+
+async def test_a_batch_of_50_reminders(deps: Deps, clock: VirtualClock) -> None:
+    assert_within(await _reminders(deps, clock, 50), REMINDERS_OF_50, "a batch of 50 reminders")
+
+
+async def test_a_morning_round_of_100_briefings(deps: Deps, clock: VirtualClock) -> None:
+    await submit_territories(deps, 100)
+    clock.advance(timedelta(hours=30))
+    now = clock.now()
+    zone = ZoneInfo("America/New_York")
+    today = now.astimezone(zone).date()
+    people = [Recipient(approver_user(n), zone, today) for n in range(1, 101)]
+    with counting_statements(deps.db) as counted:
+        briefed = await brief(deps, people, now)
+    assert len(briefed) == 100
+    assert_within(counted, MORNING_OF_100, "a morning round of 100 briefings")
