@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,23 +26,34 @@ def evidence_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-async def record(
-    session: AsyncSession, approval_id: int, deal_id: int, facts: dict[str, Any], now: datetime
-) -> str:
-    """Store what the approval's card shows, once; the hash of what is stored (the first
-    record's, when the card is posted again after a retry)."""
-    text = canonical_json(facts)
-    digest = evidence_hash(text)
-    result = await session.execute(
-        insert(session, Evidence)
-        .values(approval_id=approval_id, deal_id=deal_id, hash=digest, facts=text, created_at=now)
-        .on_conflict_do_nothing(index_elements=["approval_id"])
-    )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        return digest
-    found = await hash_of(session, approval_id)
-    assert found is not None
-    return found
+@dataclass(frozen=True)
+class NewEvidence:
+    """What one approval's card shows, to be stored with the assignment."""
+
+    approval_id: int
+    deal_id: int
+    facts: dict[str, Any]
+
+
+async def record_all(session: AsyncSession, records: Sequence[NewEvidence], now: datetime) -> None:
+    """Store what each approval's card shows, once per approval (the first record stands
+    when a card is posted again after a retry), in one statement."""
+    if not records:
+        return
+    rows = []
+    for new in records:
+        text = canonical_json(new.facts)
+        rows.append(
+            {
+                "approval_id": new.approval_id,
+                "deal_id": new.deal_id,
+                "hash": evidence_hash(text),
+                "facts": text,
+                "created_at": now,
+            }
+        )
+    statement = insert(session, Evidence).on_conflict_do_nothing(index_elements=["approval_id"])
+    await session.execute(statement, rows)
 
 
 async def hash_of(session: AsyncSession, approval_id: int) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -53,7 +53,19 @@ async def add_message(
         await session.execute(insert(session, MessageApproval).on_conflict_do_nothing(), rows)
 
 
-async def list_subjects_showing(session: AsyncSession, approval_id: int) -> list[str]:
-    """The messages (briefings) that show ``approval_id`` with its buttons."""
-    query = select(MessageApproval.subject).where(MessageApproval.approval_id == approval_id)
-    return sorted((await session.execute(query)).scalars().all())
+async def subjects_showing(
+    session: AsyncSession, approval_ids: Collection[int]
+) -> dict[int, list[str]]:
+    """The messages (briefings) that show each of ``approval_ids`` with its buttons, in one
+    query; an approval no message shows is left out."""
+    if not approval_ids:
+        return {}
+    query = (
+        select(MessageApproval.approval_id, MessageApproval.subject)
+        .where(MessageApproval.approval_id.in_(list(approval_ids)))
+        .order_by(MessageApproval.subject)
+    )
+    shown: dict[int, list[str]] = {}
+    for approval_id, subject in (await session.execute(query)).all():
+        shown.setdefault(approval_id, []).append(subject)
+    return shown

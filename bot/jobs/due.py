@@ -1,12 +1,12 @@
 """Everything due now: SLA reminders and timeouts, and delegations that have ended.
 
 The scheduler calls :func:`run_due` on a timer; the simulator calls it at each virtual
-moment. Each reminder runs in its own unit of work. Timeouts go in batches of
+moment. The due reminders go in one unit of work, and timeouts in batches of
 :data:`TIMEOUT_BATCH`, one transaction each (when thousands of SLAs pass in a minute,
 a commit, an audit-chain update and a wake-up of the scheduler and the delivery per
-timeout would fall behind); a batch that fails is run again one timeout per unit of
-work, so one failure is logged and the rest still happen (the rows stay due and are
-retried next time).
+timeout would fall behind), whose deals are locked and read together; a batch that
+fails is run again one per unit of work, so one failure is logged and the rest still
+happen (the rows stay due and are retried next time).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.deps import Deps
-from bot.workflow.deadlines import remind, time_out
+from bot.workflow.deadlines import remind, remind_all, time_out
 from bot.workflow.delegation import expire_delegations
 from store import repositories as repo
 
@@ -68,21 +68,35 @@ async def run_due(
     timed_out: list[int] = []
     failed: list[int] = []
     handed_over: list[int] = []
+    present: list[int] = []
     for approval_id in reminders:
         try:
             if away is not None and await away(approval_id, reminder=True):
                 handed_over.append(approval_id)
-                continue
-            async with deps.unit_of_work() as uow:
-                if await remind(uow, approval_id):
-                    reminded.append(approval_id)
+            else:
+                present.append(approval_id)
         except Exception:
             log.exception("reminder for approval %s failed", approval_id)
             failed.append(approval_id)
+    if present:
+        try:
+            async with deps.unit_of_work() as uow:
+                reminded += await remind_all(uow, present)
+        except Exception:
+            log.warning("a batch of %d reminders failed; sending them one by one", len(present))
+            for approval_id in present:
+                try:
+                    async with deps.unit_of_work() as uow:
+                        if await remind(uow, approval_id):
+                            reminded.append(approval_id)
+                except Exception:
+                    log.exception("reminder for approval %s failed", approval_id)
+                    failed.append(approval_id)
     for start in range(0, len(timeouts), TIMEOUT_BATCH):
         batch = timeouts[start : start + TIMEOUT_BATCH]
         try:
             async with deps.unit_of_work() as uow:
+                await uow.lock_approvals(batch)  # every deal's rows in two statements
                 for approval_id in batch:
                     await time_out(uow, approval_id)
             timed_out.extend(batch)

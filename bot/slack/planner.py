@@ -44,9 +44,12 @@ from policies.routing import Plan
 from policies.vocabulary import AVATAR_PREFIX, CounterStatus, DealStatus, Refusal
 from store import evidence, messages, outbox
 from store import repositories as repo
+from store.evidence import NewEvidence
 from store.models import Approval, Deal, Delegation
 
 _OWNER_TOLD = (DealStatus.APPROVED, DealStatus.REJECTED, DealStatus.CHANGES_REQUESTED)
+_UNSHOWN = (ApprovalDecided, ApprovalReassigned, ApprovalCancelled)
+"""Events after which a briefing showing the approval loses its buttons."""
 
 
 class OutboxPlanner:
@@ -58,6 +61,11 @@ class OutboxPlanner:
 
     async def __call__(self, session: AsyncSession, events: Sequence[DomainEvent]) -> None:
         plan = _Plan(self._clock.now())
+        ended = [event.approval_id for event in events if isinstance(event, _UNSHOWN)]
+        people = [
+            approval_id for approval_id in ended if not (await _row(session, approval_id)).is_avatar
+        ]
+        plan.shown = await messages.subjects_showing(session, people)
         policy_of: dict[int, Policy] = {}  # a decision's events are mostly one deal's
         for event in events:
             if isinstance(event, DelegationStarted | DelegationEnded):
@@ -73,11 +81,12 @@ class OutboxPlanner:
                 policy = policy_of[deal.id] = await self._policies.get(session, deal.policy_version)
             await _plan_event(session, plan, event, deal, policy)
             if isinstance(event, ApprovalAssigned):
-                await self._record_evidence(session, deal, policy, event.approval_id)
+                await self._record_evidence(session, plan, deal, policy, event.approval_id)
+        await evidence.record_all(session, plan.evidence, plan.now)
         await outbox.add_many(session, plan.rows)
 
     async def _record_evidence(
-        self, session: AsyncSession, deal: Deal, policy: Policy, approval_id: int
+        self, session: AsyncSession, plan: _Plan, deal: Deal, policy: Policy, approval_id: int
     ) -> None:
         """What a person's card will show, on record with the assignment (one transaction):
         the deal's values at its revision, why them, the advice, the deadline, what changed.
@@ -104,8 +113,7 @@ class OutboxPlanner:
             due_at=row.due_at,
             advice=row.recommendation if shown else None,
         )
-        now = self._clock.now()
-        await evidence.record(session, row.id, deal.id, card_evidence(card, changes), now)
+        plan.evidence.append(NewEvidence(row.id, deal.id, card_evidence(card, changes)))
 
 
 class _Plan:
@@ -113,7 +121,10 @@ class _Plan:
 
     def __init__(self, now: datetime) -> None:
         self.rows: list[outbox.NewRow] = []
-        self._now = now
+        self.now = now
+        self.shown: dict[int, list[str]] = {}
+        """The briefings showing each approval the events end (read once for them all)."""
+        self.evidence: list[NewEvidence] = []
         self._seen: set[tuple[str, str]] = set()
 
     def add(self, kind: Work, key: str, lane: str | None, **payload: Any) -> None:
@@ -121,7 +132,7 @@ class _Plan:
             if (kind, key) in self._seen:
                 return
             self._seen.add((kind, key))
-        self.rows.append(new_row(kind, key, self._now, lane=lane, **payload))
+        self.rows.append(new_row(kind, key, self.now, lane=lane, **payload))
 
     def home(self, *users: str | None) -> None:
         for user in users:
@@ -153,7 +164,7 @@ class _Plan:
             notice_row(
                 event.actor,
                 event.message,
-                self._now,
+                self.now,
                 response_url=event.origin.response_url,
                 channel=event.origin.channel,
                 approval_id=event.approval_id,
@@ -209,7 +220,7 @@ async def _plan_event(
             row = await _row(session, approval_id)
             if not row.is_avatar:
                 plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
-                await _briefings(session, plan, row)
+                _briefings(plan, row)
             await _group_cards(session, plan, deal, row)
             plan.reply(policy, deal, "decided", approval_id=row.id)
             plan.parent(policy, deal)
@@ -218,7 +229,7 @@ async def _plan_event(
             row = await _row(session, approval_id)
             if not row.is_avatar:
                 plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
-                await _briefings(session, plan, row)
+                _briefings(plan, row)
             plan.reply(
                 policy,
                 deal,
@@ -239,7 +250,7 @@ async def _plan_event(
             row = await _row(session, approval_id)
             if not row.is_avatar:
                 plan.add(Work.CARD_REFRESH, approval_key(row.id), None, approval_id=row.id)
-                await _briefings(session, plan, row)
+                _briefings(plan, row)
                 plan.home(row.assignee)
         case ApprovalSnoozed(approval_id=approval_id):
             row = await _row(session, approval_id)
@@ -295,9 +306,9 @@ async def _group_cards(session: AsyncSession, plan: _Plan, deal: Deal, row: Appr
             plan.add(Work.CARD_REFRESH, approval_key(other.id), None, approval_id=other.id)
 
 
-async def _briefings(session: AsyncSession, plan: _Plan, row: Approval) -> None:
+def _briefings(plan: _Plan, row: Approval) -> None:
     """Every briefing that shows ``row`` with its buttons loses them, wherever it was decided."""
-    for subject in await messages.list_subjects_showing(session, row.id):
+    for subject in plan.shown.get(row.id, []):
         plan.add(Work.BRIEFING_REFRESH, subject, None, subject=subject)
 
 

@@ -9,7 +9,6 @@ from bot.workflow.assign import hand_over_to
 from bot.workflow.revise import locked_deal
 from policies.deal import SLACK_USER_ID
 from policies.vocabulary import DealStatus
-from store import repositories as repo
 from store.models import Approval, Deal
 
 
@@ -42,7 +41,7 @@ async def pending_approval(uow: UnitOfWork, deal: Deal, approver_id: str) -> App
         raise InvalidTransition(
             f"{deal.ref} is {deal.status.replace('_', ' ')}: nothing is pending."
         )
-    pending = list(await repo.list_pending(uow.session, deal))
+    pending = await uow.pending_rows(deal)
     for row in pending:
         if approver_id in (row.slot, row.approver):
             return row

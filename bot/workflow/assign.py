@@ -16,7 +16,6 @@ from policies.authority import Capacity
 from policies.avatars import Outcome, run_avatar
 from policies.model import Approver, Policy
 from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus
-from store import repositories as repo
 from store.models import Approval, Deal
 
 _MAX_DELEGATION_HOPS = 5
@@ -90,7 +89,7 @@ async def reassign(
     skipping anyone who has already held this slot. ``cause`` is what happened to the
     old row's holder; ``reason`` is why the new holder got it (default: the cause).
     """
-    tried = await repo.list_slot_approvers(uow.session, row)
+    tried = await uow.slot_approvers(row)
     candidates = [a for a in policy.backup_chain(row.slot) if a not in tried]
     if reason is None:
         holder_approver = policy.approvers[row.approver]
@@ -164,7 +163,7 @@ async def _passed_over(
         return Cause(CauseKind.OWNER, who)
     if not policy.one_person_one_approval:
         return None
-    other = await repo.other_approval_held(uow.session, deal, person, slot)
+    other = await uow.other_approval_held(deal, person, slot)
     if other is None:
         return None
     return Cause(CauseKind.PASSED_OVER, who, detail=other.status, stage=other.stage_name)
@@ -212,9 +211,7 @@ async def _create_row(
         row.remind_at = sla.share(uow.now, calendar, policy.reminder_at)
     if approver.avatar is not None:
         row.recommendation = run_avatar(approver.avatar, terms_of(deal), approver.limits).to_json()
-    uow.session.add(row)
-    await uow.session.flush()
-    uow.hold(row)
+    await uow.add_approval(deal, row)
     deal.updated_at = uow.now
     return row
 
@@ -287,7 +284,7 @@ async def _resolve_delegation(uow: UnitOfWork, approver: Approver) -> tuple[str,
     user, until = approver.slack_user, None
     seen = {user}
     for _ in range(_MAX_DELEGATION_HOPS):
-        delegation = await repo.get_active_delegation(uow.session, user, uow.now)
+        delegation = await uow.active_delegation(user)
         if delegation is None or delegation.delegate in seen:
             break
         user = delegation.delegate

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core.events import ReminderDue
 from bot.core.uow import UnitOfWork
 from bot.text.causes import Cause, CauseKind
@@ -14,22 +16,27 @@ from store.models import Approval
 
 async def remind(uow: UnitOfWork, approval_id: int) -> bool:
     """Send the approval's one reminder if it is due and nobody has sent it yet."""
-    if not await repo.claim_reminder(uow.session, approval_id, uow.now):
-        return False
-    row = await repo.get_approval(uow.session, approval_id, fresh=True)
-    deal = await repo.get_deal(uow.session, row.deal_id) if row else None
-    if row is None or deal is None:
-        return False
-    uow.audit(
-        "system",
-        "reminder_sent",
-        deal,
-        approval_id=row.id,
-        assignee=row.assignee,
-        due_at=row.due_at,
-    )
-    uow.emit(ReminderDue(deal.id, row.id))
-    return True
+    return bool(await remind_all(uow, [approval_id]))
+
+
+async def remind_all(uow: UnitOfWork, approval_ids: Sequence[int]) -> list[int]:
+    """Send each due reminder nobody has sent yet: claimed in one statement, read with
+    their deals in one more, whatever their number. Returns the ids reminded now."""
+    claimed = set(await repo.claim_reminders(uow.session, approval_ids, uow.now))
+    reminded = []
+    for deal, row in await repo.list_with_deals(uow.session, sorted(claimed)):
+        uow.hold(deal, row)
+        uow.audit(
+            "system",
+            "reminder_sent",
+            deal,
+            approval_id=row.id,
+            assignee=row.assignee,
+            due_at=row.due_at,
+        )
+        uow.emit(ReminderDue(deal.id, row.id))
+        reminded.append(row.id)
+    return reminded
 
 
 async def time_out(uow: UnitOfWork, approval_id: int) -> Approval | None:

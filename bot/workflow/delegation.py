@@ -57,6 +57,7 @@ async def start_delegation(
     )
     uow.session.add(delegation)
     await uow.session.flush()
+    uow.forget_delegations()
     uow.audit(
         delegator,
         "delegation_started",
@@ -88,6 +89,7 @@ async def expire_delegations(uow: UnitOfWork) -> list[int]:
     closed = []
     for delegation_id in await repo.list_expired_delegations(uow.session, uow.now):
         if await repo.claim_delegation_end(uow.session, delegation_id):
+            uow.forget_delegations()
             delegation = await uow.session.get(Delegation, delegation_id, populate_existing=True)
             assert delegation is not None
             uow.audit(
@@ -150,6 +152,7 @@ async def _check(
 
 async def _end(uow: UnitOfWork, delegation: Delegation, *, why: str) -> None:
     delegation.ended_at = uow.now
+    uow.forget_delegations()
     uow.audit(
         delegation.delegator,
         "delegation_ended",

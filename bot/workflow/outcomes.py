@@ -8,7 +8,6 @@ from policies.authority import Capacity
 from policies.routing import Plan
 from policies.vocabulary import ApprovalStatus, DealStatus
 from store import evidence
-from store import repositories as repo
 from store.models import Approval, Deal
 
 _DEAL_OUTCOME = {
@@ -33,7 +32,8 @@ async def record_decision(
     row.decided_at = uow.now
     row.comment = comment
     deal.updated_at = uow.now
-    seen = await evidence.hash_of(uow.session, row.id)
+    # A row made in this transaction has no evidence yet (an avatar's, deciding at once).
+    seen = None if row.id in uow.created else await evidence.hash_of(uow.session, row.id)
     uow.audit(
         actor,
         "approval_decided",
@@ -59,7 +59,7 @@ async def _quorum_still_possible(uow: UnitOfWork, deal: Deal, row: Approval) -> 
     quorum = Plan.from_json(deal.plan).quorum_of(row.stage_index, row.slot)
     if quorum is None or quorum.reject_any:
         return False
-    rows = await repo.list_stage(uow.session, deal, row.stage_index)
+    rows = await uow.stage_rows(deal, row.stage_index)
     rejected = {
         r.slot for r in rows if r.slot in quorum.members and r.status == ApprovalStatus.REJECTED
     }
@@ -81,7 +81,7 @@ async def close_deal(
     it; otherwise they say what became of the deal.
     """
     cancelled = []
-    for pending in await repo.list_pending(uow.session, deal):
+    for pending in await uow.pending_rows(deal):
         pending.status = ApprovalStatus.CANCELLED
         pending.decided_at = uow.now
         pending.decided_by = actor

@@ -28,7 +28,7 @@ async def advance(uow: UnitOfWork, deal: Deal, policy: Policy) -> None:
         if deal.stage_index is None:
             next_index = 0
         else:
-            rows = await repo.list_stage(uow.session, deal, deal.stage_index)
+            rows = await uow.stage_rows(deal, deal.stage_index)
             await _settle_groups(uow, deal, policy, plan.stages[deal.stage_index], rows)
             if any(row.status == ApprovalStatus.PENDING for row in rows):
                 return
@@ -100,11 +100,11 @@ async def _start_stage(uow: UnitOfWork, deal: Deal, policy: Policy, stage: Plann
         if deal.status != DealStatus.IN_REVIEW:
             return
         reason = planned.reason
-        earlier = await repo.get_carried_approval(uow.session, deal, stage.index, planned.approver)
+        earlier = await uow.carried_approval(deal, stage.index, planned.approver)
         if earlier is not None:
             verdict = await _review(uow, deal, policy, stage, earlier)
             if verdict.stands:
-                _carry_over(uow, deal, stage, planned, earlier, verdict)
+                await _carry_over(uow, deal, stage, planned, earlier, verdict)
                 continue
             _reopen(uow, deal, stage, planned, earlier, verdict)
             reason = f"{reason}{ASKED_AGAIN}{verdict.why}"
@@ -197,7 +197,7 @@ _SIGNED_OFF = {
 }
 
 
-def _carry_over(
+async def _carry_over(
     uow: UnitOfWork,
     deal: Deal,
     stage: PlannedStage,
@@ -228,7 +228,7 @@ def _carry_over(
         recommendation=earlier.recommendation,
         previous_id=earlier.id,
     )
-    uow.session.add(row)
+    await uow.add_approval(deal, row)
     uow.audit(
         "system",
         "approval_carried_over",

@@ -204,7 +204,7 @@ def _changes(before: DealTerms, after: DealTerms) -> dict[str, tuple[object, obj
 
 async def _cancel_pending(uow: UnitOfWork, deal: Deal, why: str) -> list[int]:
     cancelled = []
-    for pending in await repo.list_pending(uow.session, deal):
+    for pending in await uow.pending_rows(deal):
         pending.status = ApprovalStatus.CANCELLED
         pending.decided_at = uow.now
         pending.decided_by = "system"

@@ -45,7 +45,7 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
     if terms.external_id is None:
         uow.session.add(deal)
         await uow.session.flush()
-        uow.hold(deal)
+        uow.track_new_deal(deal)
     else:
         # Two submissions of one CRM id at once (PostgreSQL, two processes): the unique
         # constraint stops the second; it returns the deal the first one stored.
@@ -53,7 +53,7 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
             async with uow.session.begin_nested():
                 uow.session.add(deal)
                 await uow.session.flush()
-            uow.hold(deal)
+            uow.track_new_deal(deal)
         except IntegrityError:
             existing = await repo.get_deal_by_external_id(uow.session, terms.external_id)
             if existing is None:

@@ -23,12 +23,14 @@ from store.repositories.approvals import (
     list_slot_approvers,
     list_stage,
     lock_approval,
+    lock_deals_of,
     other_approval_held,
 )
 from store.repositories.deadlines import (
     claim_away_wait,
-    claim_reminder,
+    claim_reminders,
     list_due,
+    list_with_deals,
     next_deadline,
 )
 from store.repositories.deals import (
@@ -51,6 +53,7 @@ from store.repositories.deals import (
     lock_deal,
 )
 from store.repositories.delegations import (
+    active_delegations,
     claim_delegation_end,
     delegation_moves,
     get_active_delegation,
@@ -61,11 +64,12 @@ from store.repositories.delegations import (
 )
 
 __all__ = [
+    "active_delegations",
     "add_counter_offer",
     "add_revision",
     "claim_away_wait",
     "claim_delegation_end",
-    "claim_reminder",
+    "claim_reminders",
     "count_deals_by_status",
     "count_pending",
     "deals_by_external_id",
@@ -101,8 +105,10 @@ __all__ = [
     "list_revisions",
     "list_slot_approvers",
     "list_stage",
+    "list_with_deals",
     "lock_approval",
     "lock_deal",
+    "lock_deals_of",
     "next_deadline",
     "next_delegation_end",
     "other_approval_held",

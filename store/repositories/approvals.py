@@ -33,6 +33,19 @@ async def lock_approval(session: AsyncSession, approval_id: int) -> tuple[Deal, 
     return deal, row
 
 
+async def lock_deals_of(session: AsyncSession, approval_ids: Collection[int]) -> list[Deal]:
+    """The deals of these approvals, locked for this transaction in id order (so that two
+    processes locking overlapping batches never deadlock), fresh."""
+    query = (
+        select(Deal)
+        .where(Deal.id.in_(select(Approval.deal_id).where(Approval.id.in_(list(approval_ids)))))
+        .order_by(Deal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def get_approval(
     session: AsyncSession, approval_id: int, *, fresh: bool = False
 ) -> Approval | None:
@@ -52,9 +65,13 @@ async def list_approvals(
     return (await session.execute(query.order_by(Approval.id))).scalars().all()
 
 
-async def list_approvals_of(session: AsyncSession, deal_ids: Collection[int]) -> Sequence[Approval]:
+async def list_approvals_of(
+    session: AsyncSession, deal_ids: Collection[int], *, fresh: bool = False
+) -> Sequence[Approval]:
     """Every row of these deals (all revisions), in the order they were created."""
     query = select(Approval).where(Approval.deal_id.in_(list(deal_ids))).order_by(Approval.id)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
     return (await session.execute(query)).scalars().all()
 
 

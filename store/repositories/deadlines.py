@@ -11,23 +11,43 @@ from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.vocabulary import ApprovalStatus
-from store.models import Approval
+from store.models import Approval, Deal
 
 
-async def claim_reminder(session: AsyncSession, approval_id: int, now: datetime) -> bool:
-    """Mark the reminder sent; True for exactly one caller, however many race."""
+async def claim_reminders(
+    session: AsyncSession, approval_ids: Collection[int], now: datetime
+) -> list[int]:
+    """Mark the due reminders of these approvals sent, in one statement; each id comes back
+    to exactly one caller, however many race."""
+    if not approval_ids:
+        return []
     result = await session.execute(
         update(Approval)
         .where(
-            Approval.id == approval_id,
+            Approval.id.in_(list(approval_ids)),
             Approval.status == ApprovalStatus.PENDING,
             Approval.reminded_at.is_(None),
             Approval.remind_at <= now,
         )
         .values(reminded_at=now)
+        .returning(Approval.id)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return list(result.scalars())
+
+
+async def list_with_deals(
+    session: AsyncSession, approval_ids: Collection[int]
+) -> list[tuple[Deal, Approval]]:
+    """These approvals with their deals, fresh, in id order."""
+    query = (
+        select(Deal, Approval)
+        .join(Approval, Approval.deal_id == Deal.id)
+        .where(Approval.id.in_(list(approval_ids)))
+        .order_by(Approval.id)
+        .execution_options(populate_existing=True)
+    )
+    return [(deal, row) for deal, row in (await session.execute(query)).all()]
 
 
 async def claim_away_wait(session: AsyncSession, approval_id: int, now: datetime) -> bool:

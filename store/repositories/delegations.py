@@ -30,6 +30,12 @@ async def get_active_delegation(
     ).scalar_one_or_none()
 
 
+async def active_delegations(session: AsyncSession, now: datetime) -> dict[str, Delegation]:
+    """Each delegator's active delegation (the newest, as get_active_delegation picks)."""
+    query = select(Delegation).where(*_active(now)).order_by(Delegation.id)
+    return {row.delegator: row for row in (await session.execute(query)).scalars()}
+
+
 async def list_deals_waiting_on(session: AsyncSession, assignee: str, owner: str) -> list[int]:
     """Deals ``owner`` owns that have an approval pending with ``assignee``."""
     query = (

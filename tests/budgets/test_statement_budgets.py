@@ -21,6 +21,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.briefings.morning import brief
 from bot.briefings.timing import Recipient
 from bot.core.clock import VirtualClock
@@ -32,10 +34,11 @@ from store import repositories as repo
 from tests.budgets.conftest import approver_user, owner_user, submit_territories, territory_deal
 from tests.support.statements import Statements, assert_within, counting_statements
 
-SUBMISSION = 19
-DECISION = 13
-TIMEOUTS_OF_50 = 507
-REMINDERS_OF_50 = 453
+SUBMISSION = 13
+DECISION = 11
+TIMEOUTS = 17
+"""A batch of timeouts, of any size up to bot.jobs.due.TIMEOUT_BATCH."""
+REMINDERS = 9
 MORNING_OF_100 = 8
 
 
@@ -73,8 +76,10 @@ async def _timeouts(deps: Deps, clock: VirtualClock, count: int) -> Statements:
     return counted
 
 
-async def test_a_batch_of_50_timeouts(deps: Deps, clock: VirtualClock) -> None:
-    assert_within(await _timeouts(deps, clock, 50), TIMEOUTS_OF_50, "a batch of 50 timeouts")
+@pytest.mark.parametrize("count", [5, 50])
+async def test_a_batch_of_timeouts(deps: Deps, clock: VirtualClock, count: int) -> None:
+    """One budget for five and for fifty: the batch is read and written as a set."""
+    assert_within(await _timeouts(deps, clock, count), TIMEOUTS, f"a batch of {count} timeouts")
 
 
 async def _reminders(deps: Deps, clock: VirtualClock, count: int) -> Statements:
@@ -87,8 +92,9 @@ async def _reminders(deps: Deps, clock: VirtualClock, count: int) -> Statements:
     return counted
 
 
-async def test_a_batch_of_50_reminders(deps: Deps, clock: VirtualClock) -> None:
-    assert_within(await _reminders(deps, clock, 50), REMINDERS_OF_50, "a batch of 50 reminders")
+@pytest.mark.parametrize("count", [5, 50])
+async def test_a_batch_of_reminders(deps: Deps, clock: VirtualClock, count: int) -> None:
+    assert_within(await _reminders(deps, clock, count), REMINDERS, f"a batch of {count} reminders")
 
 
 async def test_a_morning_round_of_100_briefings(deps: Deps, clock: VirtualClock) -> None:
