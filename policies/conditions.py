@@ -55,6 +55,20 @@ _MEMBERSHIP = (ast.In, ast.NotIn)
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod)
 
 
+_FUNCTION_TABLE = {name: spec[2] for name, spec in _FUNCTIONS.items()}
+
+
+class DealFacts:
+    """A deal's facts, ready to test many conditions against: routing tests every rule
+    of the policy, and setting up simpleeval's evaluator costs more than one test."""
+
+    def __init__(self, facts: Mapping[str, object]) -> None:
+        self.evaluator = EvalWithCompoundTypes(
+            names={name: _exact(value) for name, value in facts.items()},
+            functions=_FUNCTION_TABLE,
+        )
+
+
 @dataclass(frozen=True)
 class Condition:
     """A checked condition, ready to evaluate against a deal's facts."""
@@ -63,14 +77,11 @@ class Condition:
     tree: ast.Expression = field(compare=False, repr=False)
     fields: frozenset[str] = field(compare=False, default=frozenset())
 
-    def evaluate(self, facts: Mapping[str, object]) -> bool:
+    def evaluate(self, facts: Mapping[str, object] | DealFacts) -> bool:
         """True when the deal matches. Raises ConditionError if arithmetic fails (``x / 0``)."""
-        evaluator = EvalWithCompoundTypes(
-            names={name: _exact(value) for name, value in facts.items()},
-            functions={name: spec[2] for name, spec in _FUNCTIONS.items()},
-        )
+        ready = facts if isinstance(facts, DealFacts) else DealFacts(facts)
         try:
-            return bool(evaluator.eval(self.source, previously_parsed=self.tree.body))
+            return bool(ready.evaluator.eval(self.source, previously_parsed=self.tree.body))
         except (ArithmeticError, InvalidOperation) as error:
             raise ConditionError(
                 f"condition {self.source!r} could not be evaluated: {error}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from policies.conditions import DealFacts
 from policies.deal import DealTerms
 from policies.model import Policy
 
@@ -131,7 +132,7 @@ def build_plan(policy: Policy, deal: DealTerms) -> Plan:
 
     Raises ConditionError when a condition's arithmetic fails for these values.
     """
-    facts = deal.facts()
+    facts = DealFacts(deal.facts())
     stages = []
     for index, stage in enumerate(policy.stages):
         required: list[PlannedApproval] = []

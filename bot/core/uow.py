@@ -17,8 +17,11 @@ from policies.vocabulary import deal_ref
 from store import repositories as repo
 from store.audit import AuditRecord, append
 from store.db import Database
-from store.ids import ApprovalIds
+from store.ids import NewIds
 from store.models import Approval, Deal, Delegation
+
+
+_APPROVAL_COLUMNS = tuple(Approval.__table__.columns.keys())
 
 
 class UnitOfWork:
@@ -35,7 +38,7 @@ class UnitOfWork:
         self.created: set[int] = set()
         """Ids of the approval rows added in this transaction."""
         self._held: list[object] = []
-        self._ids = ApprovalIds(session)
+        self._ids = NewIds(session)
         self._delegations: dict[str, Delegation] | None = None
 
     def hold(self, *rows: object) -> None:
@@ -102,14 +105,26 @@ class UnitOfWork:
         for deal in deals:
             self.rows.track(deal, by_deal[deal.id])
 
-    def track_new_deal(self, deal: Deal) -> None:
-        """A deal created in this transaction: it has no rows yet, and all it gets are added."""
+    async def add_deal(self, deal: Deal) -> Deal:
+        """Add a new deal with its id (store.ids), written at the next flush; it has no
+        rows yet, and all it gets are added to :attr:`rows`."""
+        deal.id = await self._ids.take(Deal)
+        self.session.add(deal)
         self.hold(deal)
         self.rows.track(deal, [])
+        return deal
+
+    async def reserve(self, table: type[Approval] | type[Deal], count: int) -> None:
+        """About ``count`` new rows of ``table`` are coming: take their ids at once."""
+        await self._ids.reserve(table, count)
 
     async def add_approval(self, deal: Deal, row: Approval) -> Approval:
         """Add a new row with its id (store.ids), written with the rest at the next flush."""
-        row.id = await self._ids.take()
+        row.id = await self._ids.take(Approval)
+        for column in _APPROVAL_COLUMNS:
+            # The ORM writes rows in one INSERT only while they set the same columns.
+            if column not in row.__dict__:
+                setattr(row, column, None)
         self.session.add(row)
         self.hold(row)
         self.created.add(row.id)
@@ -145,7 +160,10 @@ class UnitOfWork:
         """Who ``delegator`` hands their approvals to now: every active delegation is read
         once per transaction (there are few), until :meth:`forget_delegations`."""
         if self._delegations is None:
-            self._delegations = await repo.active_delegations(self.session, self.now)
+            # Nothing pending changes delegations (bot.workflow.delegation flushes its own),
+            # so the rows this transaction is building are left to be written together.
+            with self.session.no_autoflush:
+                self._delegations = await repo.active_delegations(self.session, self.now)
         return self._delegations.get(delegator)
 
     def forget_delegations(self) -> None:

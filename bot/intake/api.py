@@ -46,9 +46,10 @@ from bot.intake.errors import (
     Unauthorized,
     UnknownDeal,
 )
+from bot.interactions.deps import ServeDeps
 from bot.read_models.loaders import load_deals
 from bot.read_models.snapshots import deal_json
-from bot.workflow import revise_deal, submit_deal, withdraw_deal
+from bot.workflow import revise_deal, withdraw_deal
 from policies.deal import SLACK_USER_ID, DealTerms, field_errors
 from policies.explain import explain_plan
 from policies.vocabulary import API_ACTOR, RevisionSource, parse_deal_ref
@@ -170,11 +171,11 @@ def preview(deps: Deps, terms: DealTerms) -> dict[str, Any]:
     return explain_plan(deps.policies.current, terms).to_json()
 
 
-async def submit(deps: Deps, terms: DealTerms) -> Submitted:
-    """Store and route the deal, or find the one stored under the same external_id."""
+async def submit(deps: ServeDeps, terms: DealTerms) -> Submitted:
+    """Store and route the deal (with any posted at the same moment: bot.intake.submissions),
+    or find the one stored under the same external_id."""
     try:
-        async with deps.unit_of_work() as uow:
-            result = await submit_deal(uow, terms, API_ACTOR)
+        result = await deps.submissions.submit(terms, API_ACTOR)
     except UserInputError as error:
         raise InvalidDeal([(error.field, error.message)]) from None
     deals = await deals_json(deps, [result.deal_id])

@@ -18,6 +18,7 @@ The owner may be an email: Slack is asked which user has it (users.lookupByEmail
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from bot.web.signatures import (
     verify_dealdesk,
     verify_hubspot,
 )
-from bot.workflow import revise_deal, submit_deal
+from bot.workflow import revise_deal
 from bot.workflow.revise import merged_terms
 from policies.crm_mapping import (
     Crm,
@@ -125,7 +126,7 @@ async def receive(deps: ServeDeps, crm: Crm, request: CrmRequest) -> Answer:
     ]
     if problems:
         raise errors.InvalidRecords(problems)
-    stored = [await _store(deps, unit, batch) for unit in units]
+    stored = await _store(deps, units, batch)
     deal_ids = [deal_id for deal_id, _ in stored if deal_id is not None]
     deals = dict(zip(deal_ids, await intake.deals_json(deps, deal_ids), strict=True))
     results = [
@@ -325,17 +326,35 @@ def _located(unit: Unit, errors: list[tuple[str, str]]) -> list[Problem]:
     return located
 
 
-async def _store(deps: ServeDeps, unit: Unit, batch: bool) -> tuple[int | None, dict[str, Any]]:
-    """Create, revise or leave the unit's deal: its id (None: left as it was, finished)
-    and the outcome."""
-    if unit.deal is None:
-        async with deps.unit_of_work() as uow:
-            submitted = await submit_deal(uow, DealTerms.model_validate(unit.values), API_ACTOR)
-        if submitted.created:
-            return submitted.deal_id, {"outcome": "created"}
-        deal_id = submitted.deal_id  # the same record twice at once: the other one stored it
-    else:
-        deal_id = unit.deal.id
+async def _store(
+    deps: ServeDeps, units: list[Unit], batch: bool
+) -> list[tuple[int | None, dict[str, Any]]]:
+    """Create, revise or leave each unit's deal: its id (None: left as it was, finished)
+    and the outcome. The new deals are submitted together (bot.intake.submissions: fifty
+    to a transaction); then the changed ones are revised in the order they came."""
+    new = [unit for unit in units if unit.deal is None]
+    submitted = await asyncio.gather(
+        *(deps.submissions.submit(DealTerms.model_validate(u.values), API_ACTOR) for u in new)
+    )
+    created = {id(unit): result for unit, result in zip(new, submitted, strict=True)}
+    stored: list[tuple[int | None, dict[str, Any]]] = []
+    for unit in units:
+        result = created.get(id(unit))
+        if result is not None and result.created:
+            stored.append((result.deal_id, {"outcome": "created"}))
+            continue
+        if result is not None:  # the same record twice at once: the other one stored it
+            deal_id = result.deal_id
+        else:
+            assert unit.deal is not None  # every unit without a deal was submitted
+            deal_id = unit.deal.id
+        stored.append(await _revise(deps, unit, deal_id, batch))
+    return stored
+
+
+async def _revise(
+    deps: ServeDeps, unit: Unit, deal_id: int, batch: bool
+) -> tuple[int | None, dict[str, Any]]:
     changes = {k: v for k, v in unit.values.items() if k != "external_id"}
     try:
         async with deps.unit_of_work() as uow:

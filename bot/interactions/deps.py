@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from bot.core.deps import Deps
 from bot.core.secrets import NamedSecret
+from bot.intake.submissions import Submissions
 from bot.slack.gateway import SlackGateway
 from bot.web.monitoring import Metrics
 from bot.workflow.journal import DecisionJournal
@@ -19,6 +20,8 @@ from bot.workflow.journal import DecisionJournal
 class ServeDeps(Deps):
     gateway: SlackGateway
     journal: DecisionJournal
+    submissions: Submissions
+    """Deals posted to the intake API, stored together (bot.intake.submissions)."""
     metrics: Metrics
     secret: NamedSecret
     """The secrets the policy names (a CRM's ``secret_env``): ``Settings.secret``."""

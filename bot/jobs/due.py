@@ -20,6 +20,7 @@ from bot.core.deps import Deps
 from bot.workflow.deadlines import remind, remind_all, time_out
 from bot.workflow.delegation import expire_delegations
 from store import repositories as repo
+from store.models import Approval
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ async def run_due(
         try:
             async with deps.unit_of_work() as uow:
                 await uow.lock_approvals(batch)  # every deal's rows in two statements
+                await uow.reserve(Approval, len(batch))  # each move adds a row, or none
                 for approval_id in batch:
                     await time_out(uow, approval_id)
             timed_out.extend(batch)

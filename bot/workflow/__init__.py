@@ -8,7 +8,7 @@ from bot.workflow.deadlines import remind, time_out
 from bot.workflow.decide import decide
 from bot.workflow.results import DecisionResult, Refusal, SubmitResult
 from bot.workflow.revise import RevisionResult, resubmit_deal, revise_deal, withdraw_deal
-from bot.workflow.submit import submit_deal
+from bot.workflow.submit import submit_deal, submit_deals
 
 __all__ = [
     "DecisionResult",
@@ -20,6 +20,7 @@ __all__ = [
     "resubmit_deal",
     "revise_deal",
     "submit_deal",
+    "submit_deals",
     "time_out",
     "withdraw_deal",
 ]

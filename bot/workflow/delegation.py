@@ -152,6 +152,7 @@ async def _check(
 
 async def _end(uow: UnitOfWork, delegation: Delegation, *, why: str) -> None:
     delegation.ended_at = uow.now
+    await uow.session.flush()  # what UnitOfWork.active_delegation reads next
     uow.forget_delegations()
     uow.audit(
         delegation.delegator,

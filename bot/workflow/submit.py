@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.errors import UserInputError
@@ -16,7 +18,7 @@ from policies.model import Policy
 from policies.routing import Plan, build_plan
 from policies.vocabulary import DealStatus, RevisionSource, deal_ref
 from store import repositories as repo
-from store.models import Deal
+from store.models import Approval, Deal
 
 
 async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitResult:
@@ -27,13 +29,57 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
     if terms.external_id is not None:
         existing = await repo.get_deal_by_external_id(uow.session, terms.external_id)
         if existing is not None:
-            return SubmitResult(existing.id, deal_ref(existing.id), False, existing.status)
-    current = uow.policies.current
-    plan = route(current.policy, terms)
+            return _existing(existing)
+    plan = route(uow.policies.current.policy, terms)
+    deal = _new_deal(uow, terms, plan)
+    if terms.external_id is None:
+        await uow.add_deal(deal)
+    else:
+        # Two submissions of one CRM id at once (PostgreSQL, two processes): the unique
+        # constraint stops the second; it returns the deal the first one stored.
+        try:
+            async with uow.session.begin_nested():
+                await uow.add_deal(deal)
+                await uow.session.flush()
+        except IntegrityError:
+            existing = await repo.get_deal_by_external_id(uow.session, terms.external_id)
+            if existing is None:
+                raise
+            return _existing(existing)
+    return await _start(uow, deal, terms, plan, actor)
+
+
+async def submit_deals(
+    uow: UnitOfWork, submissions: Sequence[tuple[DealTerms, str]]
+) -> list[SubmitResult]:
+    """Several deals (terms, actor) in one transaction, as :func:`submit_deal` each, written
+    together: the CRM ids already stored are looked up in one query, and nothing is
+    flushed deal by deal. A CRM id another process stores at the same moment makes the
+    commit fail; then submit them one by one (their ``submit_deal`` finds it)."""
+    ids = [terms.external_id for terms, _ in submissions if terms.external_id is not None]
+    known = await repo.deals_by_external_id(uow.session, ids)
+    new = sum(1 for terms, _ in submissions if terms.external_id not in known)
+    await uow.reserve(Deal, new)
+    await uow.reserve(Approval, new)  # each starts with one row at least
+    results = []
+    for terms, actor in submissions:
+        existing = known.get(terms.external_id) if terms.external_id is not None else None
+        if existing is not None:
+            results.append(_existing(existing))
+            continue
+        plan = route(uow.policies.current.policy, terms)
+        deal = await uow.add_deal(_new_deal(uow, terms, plan))
+        if terms.external_id is not None:
+            known[terms.external_id] = deal
+        results.append(await _start(uow, deal, terms, plan, actor))
+    return results
+
+
+def _new_deal(uow: UnitOfWork, terms: DealTerms, plan: Plan) -> Deal:
     deal = Deal(
         external_id=terms.external_id,
         status=DealStatus.IN_REVIEW,
-        policy_version=current.version,
+        policy_version=uow.policies.current.version,
         revision=1,
         plan=plan.to_json(),
         stage_index=None,
@@ -42,23 +88,17 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
         finished_at=None,
     )
     apply_terms(deal, terms)
-    if terms.external_id is None:
-        uow.session.add(deal)
-        await uow.session.flush()
-        uow.track_new_deal(deal)
-    else:
-        # Two submissions of one CRM id at once (PostgreSQL, two processes): the unique
-        # constraint stops the second; it returns the deal the first one stored.
-        try:
-            async with uow.session.begin_nested():
-                uow.session.add(deal)
-                await uow.session.flush()
-            uow.track_new_deal(deal)
-        except IntegrityError:
-            existing = await repo.get_deal_by_external_id(uow.session, terms.external_id)
-            if existing is None:
-                raise
-            return SubmitResult(existing.id, deal_ref(existing.id), False, existing.status)
+    return deal
+
+
+def _existing(deal: Deal) -> SubmitResult:
+    return SubmitResult(deal.id, deal_ref(deal.id), False, deal.status)
+
+
+async def _start(
+    uow: UnitOfWork, deal: Deal, terms: DealTerms, plan: Plan, actor: str
+) -> SubmitResult:
+    """Record the new deal's first revision and submission, then start its first stage."""
     repo.add_revision(
         uow.session,
         deal,
@@ -76,7 +116,7 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
         plan=plan.to_json(),
     )
     uow.emit(DealSubmitted(deal.id, deal.revision))
-    await advance(uow, deal, current.policy)
+    await advance(uow, deal, uow.policies.current.policy)
     return SubmitResult(deal.id, deal_ref(deal.id), True, deal.status)
 
 

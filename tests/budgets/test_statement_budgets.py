@@ -28,15 +28,15 @@ from bot.briefings.timing import Recipient
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
 from bot.jobs.due import run_due
-from bot.workflow import decide, submit_deal
+from bot.workflow import decide, submit_deals
 from policies.vocabulary import ApprovalStatus, Decision
 from store import repositories as repo
 from tests.budgets.conftest import approver_user, owner_user, submit_territories, territory_deal
 from tests.support.statements import Statements, assert_within, counting_statements
 
-SUBMISSION = 13
+SUBMISSIONS = 12
 DECISION = 11
-TIMEOUTS = 17
+TIMEOUTS = 16
 """A batch of timeouts, of any size up to bot.jobs.due.TIMEOUT_BATCH."""
 REMINDERS = 9
 MORNING_OF_100 = 8
@@ -48,12 +48,17 @@ async def _pending_row(deps: Deps, deal_id: int) -> int:
     return next(row.id for row in rows if row.status == ApprovalStatus.PENDING)
 
 
-async def test_one_deal_submission(deps: Deps) -> None:
+@pytest.mark.parametrize("count", [1, 20])
+async def test_deals_submitted_together(deps: Deps, count: int) -> None:
+    """Deals posted at the same moment share a transaction (bot.intake.submissions): one
+    budget for one deal and for twenty."""
     await submit_territories(deps, 1)  # the policy version and the audit head exist
+    deals = [(territory_deal(n), owner_user(n)) for n in range(2, count + 2)]
     with counting_statements(deps.db) as counted:
         async with deps.unit_of_work() as uow:
-            await submit_deal(uow, territory_deal(2), owner_user(2))
-    assert_within(counted, SUBMISSION, "one deal submission")
+            results = await submit_deals(uow, deals)
+    assert all(result.created for result in results)
+    assert_within(counted, SUBMISSIONS, f"{count} deals submitted together")
 
 
 async def test_one_approve_decision(deps: Deps) -> None:
