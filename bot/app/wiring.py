@@ -19,7 +19,6 @@ from bot.availability.statuses import StatusBook
 from bot.briefings.morning import run_morning
 from bot.core.deps import Deps
 from bot.core.traffic import Traffic
-from bot.intake.submissions import Submissions
 from bot.interactions.deps import ServeDeps
 from bot.jobs.policy_watch import PolicyWatch
 from bot.jobs.scheduler import DeadlineScheduler
@@ -98,7 +97,6 @@ def build_runtime(
         bus=deps.bus,
         gateway=gateway,
         journal=DecisionJournal(deps, traffic),
-        submissions=Submissions(deps),
         metrics=Metrics(),
         secret=settings.secret,
         api_token=settings.dealdesk_api_token,

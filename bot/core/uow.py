@@ -20,7 +20,6 @@ from store.db import Database
 from store.ids import NewIds
 from store.models import Approval, Deal, Delegation
 
-
 _APPROVAL_COLUMNS = tuple(Approval.__table__.columns.keys())
 
 

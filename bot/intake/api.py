@@ -175,11 +175,10 @@ async def submit(deps: ServeDeps, terms: DealTerms) -> Submitted:
     """Store and route the deal (with any posted at the same moment: bot.intake.submissions),
     or find the one stored under the same external_id."""
     try:
-        result = await deps.submissions.submit(terms, API_ACTOR)
+        stored = await deps.submissions.submit(terms, API_ACTOR)
     except UserInputError as error:
         raise InvalidDeal([(error.field, error.message)]) from None
-    deals = await deals_json(deps, [result.deal_id])
-    return Submitted(deals[0], result.created)
+    return Submitted(stored.deal, stored.result.created)
 
 
 async def revise(deps: Deps, ref: str, changes: dict[str, Any]) -> DealJson:

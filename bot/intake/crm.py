@@ -336,7 +336,7 @@ async def _store(
     submitted = await asyncio.gather(
         *(deps.submissions.submit(DealTerms.model_validate(u.values), API_ACTOR) for u in new)
     )
-    created = {id(unit): result for unit, result in zip(new, submitted, strict=True)}
+    created = {id(unit): each.result for unit, each in zip(new, submitted, strict=True)}
     stored: list[tuple[int | None, dict[str, Any]]] = []
     for unit in units:
         result = created.get(id(unit))

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.deps import Deps
+from bot.read_models.loaders import load_deals
+from bot.read_models.snapshots import deal_json
 from bot.workflow import SubmitResult, submit_deal, submit_deals
 from policies.deal import DealTerms
 
@@ -26,11 +30,18 @@ BATCH = 50
 long behind one."""
 
 
+@dataclass(frozen=True)
+class Stored:
+    result: SubmitResult
+    deal: dict[str, Any]
+    """The deal as the API shows it, read right after the commit (with the batch's)."""
+
+
 @dataclass
 class _Waiting:
     terms: DealTerms
     actor: str
-    answer: asyncio.Future[SubmitResult]
+    answer: asyncio.Future[Stored]
 
 
 class Submissions:
@@ -39,9 +50,9 @@ class Submissions:
         self._waiting: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def submit(self, terms: DealTerms, actor: str) -> SubmitResult:
+    async def submit(self, terms: DealTerms, actor: str) -> Stored:
         """Return once the deal is committed (with any others posted meanwhile)."""
-        answer: asyncio.Future[SubmitResult] = asyncio.get_running_loop().create_future()
+        answer: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(terms, actor, answer))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
@@ -59,17 +70,21 @@ class Submissions:
                     log.warning("%d deals submitted together failed; one by one", len(batch))
                 await asyncio.gather(*(self._alone(waiting) for waiting in batch))
                 continue
-            for waiting, result in zip(batch, results, strict=True):
-                if not waiting.answer.done():  # its caller may have gone (cancelled)
-                    waiting.answer.set_result(result)
+            await self._answer(batch, results)
 
     async def _alone(self, waiting: _Waiting) -> None:
         try:
             async with self._deps.unit_of_work() as uow:
                 result = await submit_deal(uow, waiting.terms, waiting.actor)
+            await self._answer([waiting], [result])
         except Exception as error:
             if not waiting.answer.done():
                 waiting.answer.set_exception(error)
-        else:
-            if not waiting.answer.done():
-                waiting.answer.set_result(result)
+
+    async def _answer(self, batch: Sequence[_Waiting], results: Sequence[SubmitResult]) -> None:
+        """Tell each caller its deal, all read in one go."""
+        async with self._deps.db.read() as session:
+            deals = await load_deals(session, [r.deal_id for r in results], self._deps.policies)
+        for waiting, result in zip(batch, results, strict=True):
+            if not waiting.answer.done():  # its caller may have gone (cancelled)
+                waiting.answer.set_result(Stored(result, deal_json(deals[result.deal_id])))

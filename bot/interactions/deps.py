@@ -4,7 +4,7 @@ intake API's token. Built once by the composition root (bot.app.wiring)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
@@ -20,10 +20,14 @@ from bot.workflow.journal import DecisionJournal
 class ServeDeps(Deps):
     gateway: SlackGateway
     journal: DecisionJournal
-    submissions: Submissions
-    """Deals posted to the intake API, stored together (bot.intake.submissions)."""
+    submissions: Submissions = field(init=False)
+    """Deals posted to the intake API, stored together (bot.intake.submissions), through
+    these deps."""
     metrics: Metrics
     secret: NamedSecret
     """The secrets the policy names (a CRM's ``secret_env``): ``Settings.secret``."""
     api_token: SecretStr | None = None
     """DEALDESK_API_TOKEN: None answers the intake API with 503."""
+
+    def __post_init__(self) -> None:
+        self.submissions = Submissions(self)
