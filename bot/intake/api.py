@@ -172,7 +172,7 @@ def preview(deps: Deps, terms: DealTerms) -> dict[str, Any]:
 
 
 async def submit(deps: ServeDeps, terms: DealTerms) -> Submitted:
-    """Store and route the deal (with any posted at the same moment: bot.intake.submissions),
+    """Store and route the deal (with any posted at the same moment: bot.workflow.submissions),
     or find the one stored under the same external_id."""
     try:
         stored = await deps.submissions.submit(terms, API_ACTOR)

@@ -330,7 +330,7 @@ async def _store(
     deps: ServeDeps, units: list[Unit], batch: bool
 ) -> list[tuple[int | None, dict[str, Any]]]:
     """Create, revise or leave each unit's deal: its id (None: left as it was, finished)
-    and the outcome. The new deals are submitted together (bot.intake.submissions: fifty
+    and the outcome. The new deals are submitted together (bot.workflow.submissions: fifty
     to a transaction); then the changed ones are revised in the order they came."""
     new = [unit for unit in units if unit.deal is None]
     submitted = await asyncio.gather(

@@ -10,10 +10,10 @@ from pydantic import SecretStr
 
 from bot.core.deps import Deps
 from bot.core.secrets import NamedSecret
-from bot.intake.submissions import Submissions
 from bot.slack.gateway import SlackGateway
 from bot.web.monitoring import Metrics
 from bot.workflow.journal import DecisionJournal
+from bot.workflow.submissions import Submissions
 
 
 @dataclass(kw_only=True)
@@ -21,7 +21,7 @@ class ServeDeps(Deps):
     gateway: SlackGateway
     journal: DecisionJournal
     submissions: Submissions = field(init=False)
-    """Deals posted to the intake API, stored together (bot.intake.submissions), through
+    """Deals posted to the intake API, stored together (bot.workflow.submissions), through
     these deps."""
     metrics: Metrics
     secret: NamedSecret

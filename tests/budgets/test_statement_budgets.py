@@ -50,7 +50,7 @@ async def _pending_row(deps: Deps, deal_id: int) -> int:
 
 @pytest.mark.parametrize("count", [1, 20])
 async def test_deals_submitted_together(deps: Deps, count: int) -> None:
-    """Deals posted at the same moment share a transaction (bot.intake.submissions): one
+    """Deals posted at the same moment share a transaction (bot.workflow.submissions): one
     budget for one deal and for twenty."""
     await submit_territories(deps, 1)  # the policy version and the audit head exist
     deals = [(territory_deal(n), owner_user(n)) for n in range(2, count + 2)]

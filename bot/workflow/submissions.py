@@ -20,7 +20,8 @@ from typing import Any
 from bot.core.deps import Deps
 from bot.read_models.loaders import load_deals
 from bot.read_models.snapshots import deal_json
-from bot.workflow import SubmitResult, submit_deal, submit_deals
+from bot.workflow.results import SubmitResult
+from bot.workflow.submit import submit_deal, submit_deals
 from policies.deal import DealTerms
 
 log = logging.getLogger(__name__)
