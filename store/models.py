@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from policies.vocabulary import AVATAR_PREFIX, deal_ref
 from store.types import Money, UTCDateTime
@@ -85,9 +85,6 @@ class DealRevision(Base):
     """What made it: ``submitted``, ``resubmitted``, ``edit``, ``crm`` or ``counter`` (None
     for revisions stored before sources were kept)."""
     actor: Mapped[str | None] = mapped_column(String(80))
-    _deal: Mapped[Deal] = relationship(lazy="raise")
-    """Never read: it tells the ORM to write a new deal before its revision (a transaction
-    writes its new rows together, bot.core.uow)."""
 
 
 class Approval(Base):
@@ -135,8 +132,6 @@ class Approval(Base):
     """Why it left its holder (reassigned), or why nobody is left (escalated): a list of
     bot.text.causes.Cause as JSON, recorded when it happened."""
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("approvals.id"))
-    _deal: Mapped[Deal] = relationship(lazy="raise")
-    """Never read: it tells the ORM to write a new deal before its rows."""
 
     @property
     def is_avatar(self) -> bool:

@@ -34,6 +34,7 @@ async def submit_deal(uow: UnitOfWork, terms: DealTerms, actor: str) -> SubmitRe
     deal = _new_deal(uow, terms, plan)
     if terms.external_id is None:
         await uow.add_deal(deal)
+        await uow.session.flush()  # before its rows: the ORM knows no order between them
     else:
         # Two submissions of one CRM id at once (PostgreSQL, two processes): the unique
         # constraint stops the second; it returns the deal the first one stored.
@@ -61,18 +62,22 @@ async def submit_deals(
     new = sum(1 for terms, _ in submissions if terms.external_id not in known)
     await uow.reserve(Deal, new)
     await uow.reserve(Approval, new)  # each starts with one row at least
-    results = []
+    new_deals: list[tuple[Deal, DealTerms, Plan, str] | SubmitResult] = []
     for terms, actor in submissions:
         existing = known.get(terms.external_id) if terms.external_id is not None else None
         if existing is not None:
-            results.append(_existing(existing))
+            new_deals.append(_existing(existing))
             continue
         plan = route(uow.policies.current.policy, terms)
         deal = await uow.add_deal(_new_deal(uow, terms, plan))
         if terms.external_id is not None:
             known[terms.external_id] = deal
-        results.append(await _start(uow, deal, terms, plan, actor))
-    return results
+        new_deals.append((deal, terms, plan, actor))
+    # The deals first, in one INSERT: the ORM knows no order between a deal and its rows.
+    await uow.session.flush()
+    return [
+        each if isinstance(each, SubmitResult) else await _start(uow, *each) for each in new_deals
+    ]
 
 
 def _new_deal(uow: UnitOfWork, terms: DealTerms, plan: Plan) -> Deal:
