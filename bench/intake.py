@@ -150,7 +150,7 @@ async def run(options: argparse.Namespace, directory: Path) -> IntakeResult:
         status, batch_s = await send_batch(server.url, options.records)
         expected = options.deals + options.records
         deadline = time.monotonic() + options.patience
-        while sum(first_cards(slack).values()) < expected and time.monotonic() < deadline:
+        while sum(first_cards(slack).values()) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.2)
         cards = first_cards(slack)
         return IntakeResult(
