@@ -22,7 +22,6 @@ from store.repositories.approvals import (
     list_pending_ids_of,
     list_slot_approvers,
     list_stage,
-    lock_approval,
     lock_deals_of,
     other_approval_held,
 )
@@ -106,7 +105,6 @@ __all__ = [
     "list_slot_approvers",
     "list_stage",
     "list_with_deals",
-    "lock_approval",
     "lock_deal",
     "lock_deals_of",
     "next_deadline",

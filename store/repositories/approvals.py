@@ -16,23 +16,6 @@ from store.models import Approval, Deal
 _ENDED = (ApprovalStatus.REASSIGNED, ApprovalStatus.CANCELLED)
 
 
-async def lock_approval(session: AsyncSession, approval_id: int) -> tuple[Deal, Approval] | None:
-    """An approval and its deal, the deal locked for this transaction, both fresh."""
-    query = (
-        select(Deal)
-        .join(Approval, Approval.deal_id == Deal.id)
-        .where(Approval.id == approval_id)
-        .with_for_update(of=Deal)
-        .execution_options(populate_existing=True)
-    )
-    deal = (await session.execute(query)).scalar_one_or_none()
-    if deal is None:
-        return None
-    row = await get_approval(session, approval_id, fresh=True)
-    assert row is not None  # the join found it, and the deal's lock keeps it
-    return deal, row
-
-
 async def lock_deals_of(session: AsyncSession, approval_ids: Collection[int]) -> list[Deal]:
     """The deals of these approvals, locked for this transaction in id order (so that two
     processes locking overlapping batches never deadlock), fresh."""
