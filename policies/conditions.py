@@ -241,8 +241,8 @@ class _TypeChecker:
         return Kind.BOOL
 
     def _check_comparison(self, left: ast.expr, op: ast.cmpop, right: ast.expr) -> None:
-        shown = f"`{ast.unparse(left)} {_OP_TEXT.get(type(op), '?')} {ast.unparse(right)}`"
         left_kind, right_kind = self.visit(left), self.visit(right)
+        shown = _Shown(left, op, right)  # unparsed only for a message: most conditions pass
         if isinstance(op, _MEMBERSHIP):
             if right_kind is Kind.LIST:
                 items = (
@@ -290,6 +290,19 @@ class _TypeChecker:
         found = self.visit(node)
         if found is not kind:
             raise ConditionError(f"`{ast.unparse(node)}` is {found.value}; {why}")
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A comparison as written, for an error message."""
+
+    left: ast.expr
+    op: ast.cmpop
+    right: ast.expr
+
+    def __str__(self) -> str:
+        op = _OP_TEXT.get(type(self.op), "?")
+        return f"`{ast.unparse(self.left)} {op} {ast.unparse(self.right)}`"
 
 
 _OP_TEXT = {

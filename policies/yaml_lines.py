@@ -30,6 +30,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class Finding(NamedTuple):
@@ -217,6 +218,8 @@ class _Builder:
         return items
 
     def _scalar(self, node: Node, path: KeyPath) -> Any:
+        if node.tag == _STR_TAG:
+            return node.value  # most of a policy is text: skip the constructor's bookkeeping
         try:
             return self._constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
