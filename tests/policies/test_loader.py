@@ -411,6 +411,17 @@ def test_alias_bomb_is_refused() -> None:
     assert "more than 50,000 values" in only_problem("\n".join(levels)).message
 
 
+def test_an_undefined_alias_is_named_at_its_line() -> None:
+    issue = only_problem(variant(("    name: Lisa Wong\n", "    name: *lisa\n")))
+    assert issue.line == 20  # Lisa Wong's name, under cfo:
+    assert "found undefined alias 'lisa'" in issue.message
+
+
+def test_nesting_beyond_any_policy_is_refused() -> None:
+    text = "name: deep\nstages: " + "[" * 200 + "]" * 200 + "\n"
+    assert "nested too deeply to be a policy" in only_problem(text).message
+
+
 def test_a_policy_with_thousands_of_approvers_loads() -> None:
     """More values than the alias-bomb floor: the limit grows with the file's lines."""
     count = 5_000
