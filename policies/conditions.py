@@ -58,28 +58,44 @@ _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod)
 _FUNCTION_TABLE = {name: spec[2] for name, spec in _FUNCTIONS.items()}
 
 
+class _Names(dict[str, object]):
+    """A deal's facts, and the literals of the condition being evaluated: its shared
+    tree reads them as ``_0``, ``_1``, … (no field starts with ``_``)."""
+
+    literals: tuple[object, ...] = ()
+
+    def __missing__(self, name: str) -> object:
+        if name[:1] == "_" and name[1:].isdigit():
+            return self.literals[int(name[1:])]
+        raise KeyError(name)
+
+
 class DealFacts:
     """A deal's facts, ready to test many conditions against: routing tests every rule
     of the policy, and setting up simpleeval's evaluator costs more than one test."""
 
     def __init__(self, facts: Mapping[str, object]) -> None:
-        self.evaluator = EvalWithCompoundTypes(
-            names={name: _exact(value) for name, value in facts.items()},
-            functions=_FUNCTION_TABLE,
-        )
+        self.names = _Names({name: _exact(value) for name, value in facts.items()})
+        self.evaluator = EvalWithCompoundTypes(names=self.names, functions=_FUNCTION_TABLE)
 
 
 @dataclass(frozen=True)
 class Condition:
-    """A checked condition, ready to evaluate against a deal's facts."""
+    """A checked condition, ready to evaluate against a deal's facts.
+
+    ``tree`` is shared by every condition of the same shape (``industry == 'T1'`` and
+    ``industry == 'T2'``), its literals replaced by ``_0``, ``_1``, …; ``literals`` are
+    this condition's. A 10,000-territory policy keeps one tree, not 10,000."""
 
     source: str
     tree: ast.Expression = field(compare=False, repr=False)
     fields: frozenset[str] = field(compare=False, default=frozenset())
+    literals: tuple[object, ...] = field(compare=False, repr=False, default=())
 
     def evaluate(self, facts: Mapping[str, object] | DealFacts) -> bool:
         """True when the deal matches. Raises ConditionError if arithmetic fails (``x / 0``)."""
         ready = facts if isinstance(facts, DealFacts) else DealFacts(facts)
+        ready.names.literals = self.literals
         try:
             return bool(ready.evaluator.eval(self.source, previously_parsed=self.tree.body))
         except (ArithmeticError, InvalidOperation) as error:
@@ -124,13 +140,85 @@ def compile_condition(source: str) -> Condition:
             f"{text!r} does not parse{column}: {error.msg}; write comparisons such as "
             "`acv > 250000 and discount <= 15`"
         ) from None
-    checker = _TypeChecker()
-    kind = checker.visit(tree.body)
-    if kind is not Kind.BOOL:
-        raise ConditionError(
-            f"{text!r} is {kind.value}, not true/false; compare it, for example `{text} > 0`"
-        )
-    return Condition(text, _DecimalLiterals().visit(tree), frozenset(checker.names))
+    literals = sorted(
+        (node for node in ast.walk(tree) if isinstance(node, ast.Constant)),
+        key=lambda node: (node.lineno, node.col_offset),
+    )
+    key = _shape_key(text, literals)
+    shape = _SHAPES.get(key) if key is not None else None
+    if shape is None:
+        checker = _TypeChecker()  # on the tree as written, so errors quote it
+        kind = checker.visit(tree.body)
+        if kind is not Kind.BOOL:
+            raise ConditionError(
+                f"{text!r} is {kind.value}, not true/false; compare it, for example `{text} > 0`"
+            )
+        shared = _BoolWords().visit(_Placeholders(literals).visit(tree))
+        shape = _Shape(shared, frozenset(checker.names))
+        if key is not None:
+            if len(_SHAPES) >= _MAX_SHAPES:
+                _SHAPES.clear()
+            _SHAPES[key] = shape
+    values = tuple(_exact_literal(node.value) for node in literals)
+    return Condition(text, shape.tree, shape.fields, values)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What conditions that differ only in their literals share: checked once."""
+
+    tree: ast.Expression
+    fields: frozenset[str]
+
+
+_SHAPES: dict[bytes, _Shape] = {}
+_MAX_SHAPES = 4096
+"""Distinct shapes remembered; a policy has a handful, so this only bounds the odd case."""
+
+
+def _shape_key(text: str, literals: list[ast.Constant]) -> bytes | None:
+    """``text`` with each literal replaced by its kind: ``industry == 'T1'`` and
+    ``industry == 'T2'`` share ``industry == <str>``. None for a condition over several
+    lines (not worth sharing). Offsets are in UTF-8 bytes, as the parser counts them."""
+    if "\n" in text:
+        return None
+    source = text.encode()
+    parts, at = [], 0
+    for node in literals:
+        if node.end_col_offset is None:
+            return None
+        parts += [source[at : node.col_offset], b"\0", _literal_kind(node.value), b"\0"]
+        at = node.end_col_offset
+    parts.append(source[at:])
+    return b"".join(parts)
+
+
+def _literal_kind(value: object) -> bytes:
+    """What the type check sees of a literal: 15 and 15.5 are both numbers."""
+    if isinstance(value, bool):
+        return b"bool"
+    if isinstance(value, int | float):
+        return b"number"
+    return type(value).__name__.encode()
+
+
+class _Placeholders(ast.NodeTransformer):
+    """Literals become names ``_0``, ``_1``, … in the order they are written."""
+
+    def __init__(self, literals: list[ast.Constant]) -> None:
+        self.index = {id(node): number for number, node in enumerate(literals)}
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        return ast.copy_location(ast.Name(f"_{self.index[id(node)]}", ast.Load()), node)
+
+
+def _exact_literal(value: object) -> object:
+    """A literal as conditions compute with it: numbers Decimal, exact with money."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
 
 
 _BOOL_WORDS = {"true": True, "false": False}
@@ -144,17 +232,8 @@ def _exact(value: object) -> object:
     return value
 
 
-class _DecimalLiterals(ast.NodeTransformer):
-    """Make number literals Decimal (exact with money) and ``true``/``false`` booleans."""
-
-    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
-        if isinstance(node.value, float):
-            exact: Any = Decimal(repr(node.value))  # simpleeval returns a Constant's value as is
-            return ast.copy_location(ast.Constant(exact), node)
-        if isinstance(node.value, int) and not isinstance(node.value, bool):
-            whole: Any = Decimal(node.value)
-            return ast.copy_location(ast.Constant(whole), node)
-        return node
+class _BoolWords(ast.NodeTransformer):
+    """Make ``true``/``false`` booleans (YAML's spelling; the literals are placeholders)."""
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id in _BOOL_WORDS:

@@ -141,3 +141,28 @@ def test_condition_remembers_the_fields_it_uses() -> None:
     condition = compile_condition("acv > 250000 or industry in ['Finance']")
     assert condition.fields == {"acv", "industry"}
     assert str(condition) == "acv > 250000 or industry in ['Finance']"
+
+
+def test_conditions_of_one_shape_share_a_tree_and_keep_their_own_literals() -> None:
+    """A policy of 10,000 territories holds one tree for ``industry == '…'``."""
+    first = compile_condition("industry == 'Technology' and acv > 250000")
+    second = compile_condition("industry == 'Retail' and acv > 900000.5")
+    deal = facts(industry="Retail", acv=Decimal("900001"))
+
+    assert first.tree is second.tree
+    assert (first.evaluate(deal), second.evaluate(deal)) == (False, True)
+    assert second.literals == ("Retail", Decimal("900000.5"))
+
+
+def test_a_shape_that_failed_is_checked_again_and_quotes_each_condition() -> None:
+    for text in ("industry > 'Retail'", "industry > 'Technology'"):
+        with pytest.raises(ConditionError) as caught:
+            compile_condition(text)
+        assert f"`{text}`: < and > compare numbers only" in str(caught.value)
+
+
+def test_literals_of_another_kind_make_another_shape() -> None:
+    compile_condition("industry == 'Retail'")
+    with pytest.raises(ConditionError, match="compares text with a number"):
+        compile_condition("industry == 5")
+    assert compile_condition("acv == 5").evaluate(facts(acv=Decimal("5")))
