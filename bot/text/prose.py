@@ -61,6 +61,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # the templates ship with dealdesk: no stat() of the file per piece
     )
     env.filters.update(
         money=lambda value: money(Decimal(value)),
