@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Any, Protocol
 
 from pydantic import BeforeValidator, PlainSerializer, PlainValidator
@@ -166,8 +167,12 @@ class WorkingCalendar(Protocol):
     def working_time_between(self, start: datetime, end: datetime) -> timedelta: ...
 
 
+@lru_cache(maxsize=1024)
 def parse_span(text: str) -> Span:
-    """``24h``, ``1h30m`` (wall-clock), ``8bh`` (business hours) or ``2bd`` (business days)."""
+    """``24h``, ``1h30m`` (wall-clock), ``8bh`` (business hours) or ``2bd`` (business days).
+
+    Remembered (a Span is frozen): a policy of 10,000 approvers writes ``sla: 24h``
+    10,000 times, and they share one."""
     compact = text.strip().lower().replace(" ", "")
     found = _BUSINESS.fullmatch(compact)
     if found is None:
