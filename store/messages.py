@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,27 +30,36 @@ async def get_message(session: AsyncSession, subject: str) -> SlackMessage | Non
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def add_message(
-    session: AsyncSession,
-    subject: str,
-    channel: str,
-    ts: str,
-    now: datetime,
-    *,
-    body: dict[str, Any] | None = None,
-    shows: Sequence[int] = (),
-) -> None:
-    """Remember where a message lives (the first post of a subject wins); ``shows``: the
-    approvals it carries buttons for, ``body``: the message as posted, to update it."""
-    statement = (
-        insert(session, SlackMessage)
-        .values(subject=subject, channel=channel, ts=ts, created_at=now, body=body)
-        .on_conflict_do_nothing(index_elements=["subject"])
+class Posted(NamedTuple):
+    """A message as posted: its subject, where it lives, its body (to update it later)
+    and the approvals it carries buttons for."""
+
+    subject: str
+    channel: str
+    ts: str
+    body: dict[str, Any] | None = None
+    shows: Sequence[int] = ()
+
+
+async def add_messages(session: AsyncSession, posted: Sequence[Posted], now: datetime) -> None:
+    """Remember where messages live (the first post of a subject wins), two statements
+    for a delivery batch, whatever its size."""
+    if not posted:
+        return
+    rows = [
+        {"subject": p.subject, "channel": p.channel, "ts": p.ts, "created_at": now, "body": p.body}
+        for p in posted
+    ]
+    await session.execute(
+        insert(session, SlackMessage).on_conflict_do_nothing(index_elements=["subject"]), rows
     )
-    await session.execute(statement)
+    shows = [
+        {"subject": p.subject, "approval_id": approval_id}
+        for p in posted
+        for approval_id in sorted(set(p.shows))
+    ]
     if shows:
-        rows = [{"subject": subject, "approval_id": approval_id} for approval_id in set(shows)]
-        await session.execute(insert(session, MessageApproval).on_conflict_do_nothing(), rows)
+        await session.execute(insert(session, MessageApproval).on_conflict_do_nothing(), shows)
 
 
 async def subjects_showing(

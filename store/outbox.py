@@ -11,12 +11,22 @@ several processes share one pace.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Table, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -126,7 +136,7 @@ async def claim(
 ) -> list[OutboxMessage]:
     """Reserve up to ``limit`` of ``candidates``, in their order: those without a lane, and
     those whose lane's turn has come and no other claimer holds. Claimed lanes are held
-    until :func:`release_lane` (or the lease runs out).
+    until :func:`release_lanes` (or the lease runs out).
 
     On PostgreSQL the one step that may wait for another transaction (creating lanes seen
     for the first time) comes before any lock is taken; lanes and rows are then locked
@@ -206,13 +216,19 @@ async def _lock_lanes(session: AsyncSession, lanes: set[str], now: datetime) -> 
     return set((await session.execute(free)).scalars().all())
 
 
-async def release_lane(session: AsyncSession, lane: str, next_at: datetime) -> None:
-    """The lane's next turn, after one of its rows was delivered (or not)."""
+async def release_lanes(session: AsyncSession, turns: Mapping[str, datetime]) -> None:
+    """Each lane's next turn, after its row of a delivery batch went (or not): one
+    statement for the batch, the lanes in one order in every process."""
+    if not turns:
+        return
+    lanes = cast(Table, OutboxLane.__table__)
+    statement = (
+        update(lanes)
+        .where(lanes.c.lane == bindparam("turn_lane"))
+        .values(next_at=bindparam("turn_at", type_=UTCDateTime()))
+    )
     await session.execute(
-        update(OutboxLane)
-        .where(OutboxLane.lane == lane)
-        .values(next_at=next_at)
-        .execution_options(synchronize_session=False)
+        statement, [{"turn_lane": lane, "turn_at": at} for lane, at in sorted(turns.items())]
     )
 
 
@@ -248,6 +264,18 @@ async def latest_of_kind(session: AsyncSession, rows: Sequence[OutboxMessage]) -
     )
     newest = {(kind, key): last for kind, key, last in (await session.execute(query)).all()}
     return {row.id: max(row.id, newest.get((row.kind, row.key), row.id)) for row in rows}
+
+
+async def finish_all(session: AsyncSession, row_ids: Collection[int], now: datetime) -> None:
+    """Mark rows done that cover no older row (:func:`finish` marks the others)."""
+    if not row_ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(sorted(row_ids)))
+        .values(done_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def finish(

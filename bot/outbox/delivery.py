@@ -151,8 +151,8 @@ class Delivery:
         holds: dict[str, datetime] = {}
         async with self._db.transaction() as session:
             now = self._clock.now()
-            for row, outcome in zip(rows, outcomes, strict=True):
-                await self._record(session, row, outcome, now, covers.get(row.id))
+            await self._record(session, rows, outcomes, now, covers)
+            for outcome in outcomes:
                 if (hold := _method_hold(outcome)) is not None:
                     holds[hold[0]] = max(hold[1], holds.get(hold[0], hold[1]))
             for method in sorted(holds):  # one order for every process: no lock cycles
@@ -196,35 +196,45 @@ class Delivery:
     async def _record(
         self,
         session: AsyncSession,
-        row: OutboxMessage,
-        outcome: _Outcome,
+        rows: list[OutboxMessage],
+        outcomes: list[_Outcome],
         now: datetime,
-        through: int | None,
+        covers: dict[int, int],
     ) -> None:
-        """Done (with every older row it covers), retry later, or give up for good; and the
-        lane's next turn and where a posted message lives."""
-        trouble, kept = outcome.trouble, outcome.sent.kept
-        if row.lane is not None:
-            await outbox.release_lane(session, row.lane, self._next_turn(outcome))
-        if kept is not None:
-            await messages.add_message(
-                session, kept.subject, kept.channel, kept.ts, now, body=kept.body, shows=kept.shows
-            )
-        if trouble is None:
-            await outbox.finish(session, row, now, through)
-        elif trouble.retryable:
-            later = now + backoff(row.attempts, trouble.retry_after)
-            log.info(
-                "delivery trouble (%s) for %s %s; retrying at %s",
-                trouble.error,
-                row.kind,
-                row.key,
-                later.isoformat(),
-            )
-            await outbox.retry_later(session, row.id, later, trouble.error)
-        else:
-            log.warning("%s %s refused for good: %s", row.kind, row.key, trouble.error)
-            await outbox.give_up(session, row.id, now, trouble.error)
+        """For each row: done (with every older row it covers), retry later, or give up for
+        good; each lane's next turn, and where each posted message lives. The common case
+        (done, covering nothing) costs a few statements for the whole batch."""
+        turns: dict[str, datetime] = {}
+        posted: list[messages.Posted] = []
+        done: list[int] = []
+        for row, outcome in zip(rows, outcomes, strict=True):
+            trouble, kept, through = outcome.trouble, outcome.sent.kept, covers.get(row.id)
+            if row.lane is not None:
+                turns[row.lane] = self._next_turn(outcome)
+            if kept is not None:
+                posted.append(
+                    messages.Posted(kept.subject, kept.channel, kept.ts, kept.body, kept.shows)
+                )
+            if trouble is None and through in (None, row.id):
+                done.append(row.id)
+            elif trouble is None:
+                await outbox.finish(session, row, now, through)
+            elif trouble.retryable:
+                later = now + backoff(row.attempts, trouble.retry_after)
+                log.info(
+                    "delivery trouble (%s) for %s %s; retrying at %s",
+                    trouble.error,
+                    row.kind,
+                    row.key,
+                    later.isoformat(),
+                )
+                await outbox.retry_later(session, row.id, later, trouble.error)
+            else:
+                log.warning("%s %s refused for good: %s", row.kind, row.key, trouble.error)
+                await outbox.give_up(session, row.id, now, trouble.error)
+        await outbox.release_lanes(session, turns)
+        await messages.add_messages(session, posted, now)
+        await outbox.finish_all(session, done, now)
 
     def _next_turn(self, outcome: _Outcome) -> datetime:
         trouble = outcome.trouble

@@ -13,6 +13,7 @@ one Approve decision (the journal applies)  13
 a batch of 5 timeouts / of 50               57 / 507
 a batch of 5 reminders / of 50              48 / 453
 a morning round of 100 briefings            8
+a delivery batch's books, 15 rows / 50      43 / 148 (2026-12-07, 35718c2)
 ==========================================  ==========
 """
 
@@ -28,9 +29,12 @@ from bot.briefings.timing import Recipient
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
 from bot.jobs.due import run_due
+from bot.outbox.delivery import Delivery, Kept, Sent
 from bot.workflow import decide, submit_deals
 from policies.vocabulary import ApprovalStatus, Decision
+from store import messages
 from store import repositories as repo
+from store.models import OutboxMessage
 from tests.budgets.conftest import approver_user, owner_user, submit_territories, territory_deal
 from tests.support.statements import Statements, assert_within, counting_statements
 
@@ -41,6 +45,8 @@ TIMEOUTS = 16
 """A batch of timeouts, of any size up to bot.jobs.due.TIMEOUT_BATCH."""
 REMINDERS = 9
 MORNING_OF_100 = 8
+DELIVERY_BOOKS = 11
+"""A delivery batch's own statements, of any size up to bot.outbox.delivery.BATCH."""
 
 
 async def _pending_row(deps: Deps, deal_id: int) -> int:
@@ -114,3 +120,23 @@ async def test_a_morning_round_of_100_briefings(deps: Deps, clock: VirtualClock)
         briefed = await brief(deps, people, now)
     assert len(briefed) == 100
     assert_within(counted, MORNING_OF_100, "a morning round of 100 briefings")
+
+
+@pytest.mark.parametrize("count", [5, 40])
+async def test_a_delivery_batch_keeps_its_books_in_a_few_statements(deps: Deps, count: int) -> None:
+    """What may go, the claim, and the outcomes (each lane's next turn, where each posted
+    message lives, the rows done) cost the same for a batch of any size. The sender here
+    stands in for Slack's and reads nothing: what a card's sending reads is its own."""
+    await submit_territories(deps, count)
+    sent: list[int] = []
+
+    async def send(row: OutboxMessage) -> Sent:
+        sent.append(row.id)
+        return Sent(posted=True, kept=Kept(f"test:{row.id}", "D0TEST", f"1.{row.id:06d}"))
+
+    with counting_statements(deps.db) as counted:
+        delivered = await Delivery(deps.db, deps.clock, send).drain_once()
+    assert delivered == len(sent) >= count
+    assert_within(counted, DELIVERY_BOOKS, f"a delivery batch of {delivered}")
+    async with deps.db.read() as session:
+        assert await messages.get_message(session, f"test:{sent[-1]}") is not None

@@ -67,7 +67,7 @@ async def claim(
 
 async def release(db: Database, lane: str, at: datetime) -> None:
     async with db.transaction() as session:
-        await outbox.release_lane(session, lane, at)
+        await outbox.release_lanes(session, {lane: at})
 
 
 async def finish(db: Database, row_ids: list[int], now: datetime) -> None:
