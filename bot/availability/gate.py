@@ -7,9 +7,11 @@ from __future__ import annotations
 from bot.availability.statuses import StatusBook
 from bot.briefings.timing import zone_named
 from bot.core.deps import Deps
+from bot.slack.away_gate import Holding, Verdict
 from bot.text.causes import Cause, CauseKind
 from bot.workflow.away import stand_in_for_away, wait_for_return
 from policies.away import away
+from policies.model import Policy
 from policies.vocabulary import ApprovalStatus
 from store import repositories as repo
 
@@ -27,33 +29,49 @@ class AwayCheck:
         """
         async with self._deps.db.read() as session:
             row = await repo.get_approval(session, approval_id)
-            if (
-                row is None
-                or row.status != ApprovalStatus.PENDING
-                or row.is_avatar
-                or row.escalated_at is not None
-                or row.snoozed_at is not None  # they said "I'm on it", whatever the status
-            ):
+            if row is None or not _may_be_away(row):
                 return False
             deal = await repo.get_deal(session, row.deal_id)
             assert deal is not None
             policy = await self._deps.policies.get(session, deal.policy_version)
+        verdict = await self.check(approval_id, row, policy, reminder=reminder)
+        return verdict is Verdict.MOVED
+
+    async def check(
+        self, approval_id: int, holding: Holding, policy: Policy, *, reminder: bool = False
+    ) -> Verdict:
+        """The same, for an approval already read with its deal's policy (a card's
+        sender has both): no second read of them."""
         rules = policy.out_of_office
-        if not rules.enabled:
-            return False
-        presence = await self._statuses.presence(row.assignee, fresh=reminder)
+        if not rules.enabled or not _may_be_away(holding):
+            return Verdict.HERE
+        presence = await self._statuses.presence(holding.assignee, fresh=reminder)
         if presence is None:
-            return False
+            return Verdict.HERE
         now = self._deps.clock.now()
         zone = zone_named(presence.person.tz, policy.timezone)
         out = away(presence.status, rules, now, zone)
         if out is None:
-            return False
+            return Verdict.HERE
         why = out.describe(presence.person.name, now)
         async with self._deps.unit_of_work() as uow:
-            if out.back_soon(rules, now, row.due_at):
+            if out.back_soon(rules, now, holding.due_at):
                 assert out.status.expires_at is not None
-                await wait_for_return(uow, approval_id, row.assignee, why, out.status.expires_at)
-                return False
+                await wait_for_return(
+                    uow, approval_id, holding.assignee, why, out.status.expires_at
+                )
+                return Verdict.WAITS
             cause = Cause(CauseKind.OUT_OF_OFFICE, presence.person.name, detail=out.says(now))
-            return await stand_in_for_away(uow, approval_id, row.assignee, cause)
+            moved = await stand_in_for_away(uow, approval_id, holding.assignee, cause)
+            return Verdict.MOVED if moved else Verdict.HERE
+
+
+def _may_be_away(holding: Holding) -> bool:
+    """A pending approval held by a person who has not said "I'm on it" (whatever their
+    status then) and not yet escalated."""
+    return (
+        holding.status == ApprovalStatus.PENDING
+        and not holding.is_avatar
+        and holding.escalated_at is None
+        and holding.snoozed_at is None
+    )

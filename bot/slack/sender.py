@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,7 @@ from bot.read_models.loaders import (
 )
 from bot.read_models.revisions import RevisionDiff
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.slack.away_gate import AwayGate, Verdict
 from bot.slack.counter_messages import CounterMessages
 from bot.slack.gateway import OutboxTag, Payload, SlackGateway
 from bot.slack.home_tab import publish_home
@@ -59,14 +60,6 @@ class _Rendered:
 
     def to_dict(self) -> dict[str, Any]:
         return self.body
-
-
-class AwayGate(Protocol):
-    """Checks an approval's holder before their card goes out (bot.availability)."""
-
-    async def __call__(self, approval_id: int, *, reminder: bool = False) -> bool:
-        """True when the holder is away and the approval went to a stand-in."""
-        ...
 
 
 class SlackSender:
@@ -139,19 +132,33 @@ class SlackSender:
     async def _post_card(self, approval_id: int) -> Sent:
         """A person's approval card, unless they are out of office: then their stand-in's
         card goes out instead, and this one never does."""
-        subject = messages.card_subject(approval_id)
-        if self._away is not None and await self._away(approval_id):
-            return NOTHING
-        async with self._db.read() as session:
-            found = await load_approval(session, approval_id, self._policies)
-            if found is None or await messages.get_message(session, subject) is not None:
+        found = await self._unposted_card(approval_id)
+        if found is not None and self._away is not None:
+            verdict = await self._away.check(approval_id, found[1], found[2])
+            if verdict is Verdict.MOVED:
                 return NOTHING
-            deal, approval = found
-            policy = await self._policies.get(session, deal.policy_version)
+            if verdict is Verdict.WAITS:  # its deadline moved: the card shows the new one
+                found = await self._unposted_card(approval_id)
+        if found is None:
+            return NOTHING
+        deal, approval, policy = found
+        async with self._db.read() as session:
             card = await self._card(session, deal, approval, policy)
         channel = await self._slack.open_dm(approval.assignee)
         channel, ts = await self._slack.post(channel, card)
-        return Sent(posted=True, kept=Kept(subject, channel, ts))
+        return Sent(posted=True, kept=Kept(messages.card_subject(approval_id), channel, ts))
+
+    async def _unposted_card(
+        self, approval_id: int
+    ) -> tuple[DealSnapshot, ApprovalSnapshot, Policy] | None:
+        """The approval, its deal and their policy, unless its card was posted already."""
+        async with self._db.read() as session:
+            found = await load_approval(session, approval_id, self._policies)
+            subject = messages.card_subject(approval_id)
+            if found is None or await messages.get_message(session, subject) is not None:
+                return None
+            policy = await self._policies.get(session, found[0].policy_version)
+        return found[0], found[1], policy
 
     async def _refresh_card(self, approval_id: int) -> Sent:
         async with self._db.read() as session:
