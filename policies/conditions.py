@@ -159,7 +159,7 @@ def compile_condition(source: str) -> Condition:
             if len(_SHAPES) >= _MAX_SHAPES:
                 _SHAPES.clear()
             _SHAPES[key] = shape
-    values = tuple(_exact_literal(node.value) for node in literals)
+    values = tuple(_exact(node.value) for node in literals)
     return Condition(text, shape.tree, shape.fields, values)
 
 
@@ -212,21 +212,15 @@ class _Placeholders(ast.NodeTransformer):
         return ast.copy_location(ast.Name(f"_{self.index[id(node)]}", ast.Load()), node)
 
 
-def _exact_literal(value: object) -> object:
-    """A literal as conditions compute with it: numbers Decimal, exact with money."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    return value
-
-
 _BOOL_WORDS = {"true": True, "false": False}
 """YAML spells booleans in lower case; conditions accept both spellings."""
 
 
 def _exact(value: object) -> object:
-    """Numbers as Decimal, so ``employees / 2 + acv`` never mixes floats with money."""
+    """Numbers as Decimal, a deal's and a condition's alike, so ``employees / 2 + acv``
+    never mixes floats with money (``15.5`` is read as written, not as binary)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     return value

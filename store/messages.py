@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,15 +30,20 @@ async def get_message(session: AsyncSession, subject: str) -> SlackMessage | Non
     return (await session.execute(query)).scalar_one_or_none()
 
 
-class Posted(NamedTuple):
-    """A message as posted: its subject, where it lives, its body (to update it later)
-    and the approvals it carries buttons for."""
+class Posted(Protocol):
+    """A message as posted (bot.outbox's ``Kept``): its subject, where it lives, its body
+    (to update it later) and the approvals it carries buttons for."""
 
-    subject: str
-    channel: str
-    ts: str
-    body: dict[str, Any] | None = None
-    shows: Sequence[int] = ()
+    @property
+    def subject(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def ts(self) -> str: ...
+    @property
+    def body(self) -> dict[str, Any] | None: ...
+    @property
+    def shows(self) -> Sequence[int]: ...
 
 
 async def add_messages(session: AsyncSession, posted: Sequence[Posted], now: datetime) -> None:

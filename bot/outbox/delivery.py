@@ -205,16 +205,14 @@ class Delivery:
         good; each lane's next turn, and where each posted message lives. The common case
         (done, covering nothing) costs a few statements for the whole batch."""
         turns: dict[str, datetime] = {}
-        posted: list[messages.Posted] = []
+        posted: list[Kept] = []
         done: list[int] = []
         for row, outcome in zip(rows, outcomes, strict=True):
             trouble, kept, through = outcome.trouble, outcome.sent.kept, covers.get(row.id)
             if row.lane is not None:
                 turns[row.lane] = self._next_turn(outcome)
             if kept is not None:
-                posted.append(
-                    messages.Posted(kept.subject, kept.channel, kept.ts, kept.body, kept.shows)
-                )
+                posted.append(kept)
             if trouble is None and through in (None, row.id):
                 done.append(row.id)
             elif trouble is None:
