@@ -61,6 +61,16 @@ async def hash_of(session: AsyncSession, approval_id: int) -> str | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def hashes_of(session: AsyncSession, approval_ids: Collection[int]) -> dict[int, str]:
+    """The evidence hash of each of ``approval_ids`` that has a record."""
+    if not approval_ids:
+        return {}
+    query = select(Evidence.approval_id, Evidence.hash).where(
+        Evidence.approval_id.in_(list(approval_ids))
+    )
+    return {approval_id: digest for approval_id, digest in (await session.execute(query)).all()}
+
+
 async def facts_by_hash(session: AsyncSession, hashes: Collection[str]) -> dict[str, Any]:
     """The facts of each record with one of ``hashes`` (as stored, parsed)."""
     if not hashes:

@@ -30,6 +30,14 @@ async def get_message(session: AsyncSession, subject: str) -> SlackMessage | Non
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def posted_subjects(session: AsyncSession, subjects: Collection[str]) -> set[str]:
+    """Which of ``subjects`` have a message posted already."""
+    if not subjects:
+        return set()
+    query = select(SlackMessage.subject).where(SlackMessage.subject.in_(list(subjects)))
+    return set((await session.execute(query)).scalars())
+
+
 class Posted(Protocol):
     """A message as posted (bot.outbox's ``Kept``): its subject, where it lives, its body
     (to update it later) and the approvals it carries buttons for."""

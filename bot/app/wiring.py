@@ -80,7 +80,9 @@ def build_runtime(
         return await (webhooks if row.kind == Work.WEBHOOK else slack_sender)(row)
 
     traffic = Traffic()
-    delivery = Delivery(deps.db, deps.clock, send, traffic, interval=post_interval)
+    delivery = Delivery(
+        deps.db, deps.clock, send, traffic, interval=post_interval, prepare=slack_sender.prepare
+    )
     add_planners(deps)
 
     async def wake_delivery(_events: object) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,6 +70,8 @@ POSTED = Sent(posted=True)
 
 Sender = Callable[[OutboxMessage], Awaitable[Sent]]
 """Delivers one row or raises DeliveryTrouble."""
+Preparer = Callable[[Sequence[OutboxMessage]], Awaitable[None]]
+"""Reads ahead what a claimed batch's rows need, for all of them at once."""
 
 MAX_BACKOFF = timedelta(minutes=5)
 BATCH = 50
@@ -106,8 +108,10 @@ class Delivery:
         traffic: Traffic | None = None,
         *,
         interval: float = POST_INTERVAL,
+        prepare: Preparer | None = None,
     ) -> None:
         self._db = db
+        self._prepare = prepare
         self._traffic = traffic
         self._clock = clock
         self._send = send
@@ -147,6 +151,8 @@ class Delivery:
             )
         if not rows:
             return 0
+        if self._prepare is not None:
+            await self._prepare(rows)
         outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
         holds: dict[str, datetime] = {}
         async with self._db.transaction() as session:

@@ -7,6 +7,7 @@ tab always shows the latest truth, and a delayed message is never stale.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from bot.read_models.loaders import (
 from bot.read_models.revisions import RevisionDiff
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
 from bot.slack.away_gate import AwayGate, Verdict
+from bot.slack.card_reads import CardReads, read_unposted_card, read_unposted_cards
 from bot.slack.counter_messages import CounterMessages
 from bot.slack.gateway import OutboxTag, Payload, SlackGateway
 from bot.slack.home_tab import publish_home
@@ -83,6 +85,8 @@ class SlackSender:
         self._slack = gateway
         self._away = away
         self._counters = CounterMessages(db, policies, clock, gateway)
+        self._card_reads: dict[int, CardReads | None] = {}
+        """Read by ``prepare`` for the batch being delivered, taken by each card's post."""
 
     async def __call__(self, row: OutboxMessage) -> Sent:
         # A row tried before, or claimed by a process that never said how it went, may
@@ -129,36 +133,55 @@ class SlackSender:
             case Work.WEBHOOK:
                 raise ValueError("webhook rows go to bot.webhooks, not to Slack")
 
+    async def prepare(self, rows: Sequence[OutboxMessage]) -> None:
+        """Read what the batch's approval cards need, for all of them at once (the delivery
+        calls this with each batch it claimed, before sending its rows)."""
+        cards = [row.payload["approval_id"] for row in rows if row.kind == Work.CARD_POST]
+        if not cards:
+            self._card_reads = {}
+            return
+        async with self._db.read() as session:
+            self._card_reads = await read_unposted_cards(session, cards, self._policies)
+
     async def _post_card(self, approval_id: int) -> Sent:
         """A person's approval card, unless they are out of office: then their stand-in's
         card goes out instead, and this one never does."""
-        found = await self._unposted_card(approval_id)
+        if approval_id in self._card_reads:
+            found = self._card_reads.pop(approval_id)
+        else:
+            found = await self._unposted_card(approval_id)
         if found is not None and self._away is not None:
-            verdict = await self._away.check(approval_id, found[1], found[2])
+            verdict = await self._away.check(approval_id, found.approval, found.policy)
             if verdict is Verdict.MOVED:
                 return NOTHING
             if verdict is Verdict.WAITS:  # its deadline moved: the card shows the new one
                 found = await self._unposted_card(approval_id)
         if found is None:
             return NOTHING
-        deal, approval, policy = found
-        async with self._db.read() as session:
-            card = await self._card(session, deal, approval, policy)
+        deal, approval, now = found.deal, found.approval, self._clock.now()
+        if approval.is_pending:
+            changes = await self._changes_since(deal, approval, found.policy, found.last_seen)
+            card = build_approval_card(deal, approval, now, changes, found.evidence)
+        else:
+            card = build_decided_card(deal, approval, now)
         channel = await self._slack.open_dm(approval.assignee)
         channel, ts = await self._slack.post(channel, card)
         return Sent(posted=True, kept=Kept(messages.card_subject(approval_id), channel, ts))
 
-    async def _unposted_card(
-        self, approval_id: int
-    ) -> tuple[DealSnapshot, ApprovalSnapshot, Policy] | None:
-        """The approval, its deal and their policy, unless its card was posted already."""
+    async def _unposted_card(self, approval_id: int) -> CardReads | None:
         async with self._db.read() as session:
-            found = await load_approval(session, approval_id, self._policies)
-            subject = messages.card_subject(approval_id)
-            if found is None or await messages.get_message(session, subject) is not None:
-                return None
-            policy = await self._policies.get(session, found[0].policy_version)
-        return found[0], found[1], policy
+            return await read_unposted_card(session, approval_id, self._policies)
+
+    async def _changes_since(
+        self, deal: DealSnapshot, approval: ApprovalSnapshot, policy: Policy, seen: int | None
+    ) -> RevisionDiff | None:
+        """What changed since revision ``seen`` (None: nothing, a first card)."""
+        if seen is None:
+            return None
+        async with self._db.read() as session:
+            return await load_revision_diff(
+                session, deal.id, seen, approval.revision, policy, approval.approver
+            )
 
     async def _refresh_card(self, approval_id: int) -> Sent:
         async with self._db.read() as session:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from store.repositories.approvals import (
     count_pending,
+    deals_of,
     get_approval,
     get_carried_approval,
     get_origin,
@@ -45,6 +46,7 @@ from store.repositories.deals import (
     get_last_seen_revision,
     get_revision_terms,
     list_deals,
+    list_holders,
     list_in_review,
     list_newest_companies,
     list_open_counters,
@@ -72,6 +74,7 @@ __all__ = [
     "count_deals_by_status",
     "count_pending",
     "deals_by_external_id",
+    "deals_of",
     "delegation_moves",
     "find_deal_by_company",
     "get_active_delegation",
@@ -94,6 +97,7 @@ __all__ = [
     "list_due",
     "list_escalated",
     "list_expired_delegations",
+    "list_holders",
     "list_in_review",
     "list_newest_companies",
     "list_open_counters",

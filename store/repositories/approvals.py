@@ -38,6 +38,14 @@ async def get_approval(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def deals_of(session: AsyncSession, approval_ids: Collection[int]) -> dict[int, int]:
+    """The deal of each of ``approval_ids`` that exists."""
+    if not approval_ids:
+        return {}
+    query = select(Approval.id, Approval.deal_id).where(Approval.id.in_(list(approval_ids)))
+    return {approval_id: deal_id for approval_id, deal_id in (await session.execute(query)).all()}
+
+
 async def list_approvals(
     session: AsyncSession, deal_id: int, revision: int | None = None
 ) -> Sequence[Approval]:

@@ -87,6 +87,21 @@ async def get_last_seen_revision(
     return found
 
 
+async def list_holders(
+    session: AsyncSession, deal_ids: Collection[int]
+) -> Sequence[tuple[int, int, str]]:
+    """Who had each of these deals' approvals in hand, and on which revision: (deal id,
+    revision, person) rows, for ``get_last_seen_revision`` over many deals at once."""
+    if not deal_ids:
+        return []
+    query = select(Approval.deal_id, Approval.revision, Approval.assignee).where(
+        Approval.deal_id.in_(list(deal_ids))
+    )
+    return [
+        (deal_id, revision, person) for deal_id, revision, person in await session.execute(query)
+    ]
+
+
 def add_counter_offer(session: AsyncSession, counter: CounterOffer) -> None:
     session.add(counter)
 
