@@ -30,6 +30,7 @@ from bot.core.clock import VirtualClock
 from bot.core.deps import Deps
 from bot.jobs.due import run_due
 from bot.outbox.delivery import Delivery, Kept, Sent
+from bot.slack.card_reads import read_unposted_cards
 from bot.workflow import decide, submit_deals
 from policies.vocabulary import ApprovalStatus, Decision
 from store import messages
@@ -47,6 +48,8 @@ REMINDERS = 9
 MORNING_OF_100 = 8
 DELIVERY_BOOKS = 11
 """A delivery batch's own statements, of any size up to bot.outbox.delivery.BATCH."""
+CARD_READS = 5
+"""What a delivery batch's approval cards show, read at once (six a card before)."""
 
 
 async def _pending_row(deps: Deps, deal_id: int) -> int:
@@ -140,3 +143,17 @@ async def test_a_delivery_batch_keeps_its_books_in_a_few_statements(deps: Deps, 
     assert_within(counted, DELIVERY_BOOKS, f"a delivery batch of {delivered}")
     async with deps.db.read() as session:
         assert await messages.get_message(session, f"test:{sent[-1]}") is not None
+
+
+@pytest.mark.parametrize("count", [5, 40])
+async def test_a_batch_of_cards_is_read_in_five_statements(deps: Deps, count: int) -> None:
+    """What the batch's approval cards show (bot.slack.card_reads) costs the same for any
+    number of cards: first revisions, so nothing is read for what their holders saw."""
+    deals = await submit_territories(deps, count)
+    approvals = [await _pending_row(deps, deal.deal_id) for deal in deals]
+    async with deps.db.read() as session:
+        with counting_statements(deps.db) as counted:
+            found = await read_unposted_cards(session, approvals, deps.policies)
+    assert sorted(found) == sorted(approvals)
+    assert all(reads is not None and reads.evidence for reads in found.values())
+    assert_within(counted, CARD_READS, f"the reads of {count} cards")
