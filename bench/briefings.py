@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine
 
 from bench.briefing_seed import ZONES, Seeded, approver_user, generate, policy_text, write
+from bot.app import interpreter
 from bot.briefings.compose import Recipient, compose_briefings
 from bot.core.policy_book import PolicyBook
 from policies.loader import LoadedPolicy, load_policy_file
@@ -187,6 +188,8 @@ def _recipients(approvers: int, seeded: Seeded) -> list[Recipient]:
 
 
 async def _compose(url: str, loaded: LoadedPolicy, people: list[Recipient]) -> tuple[int, float]:
+    interpreter.tune()  # as ``dealdesk serve`` runs, its policy loaded
+    interpreter.started()
     database = Database.connect(url)
     try:
         async with database.read() as session:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -18,6 +17,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 import handlers
+from bot.app import interpreter
 from bot.app.bolt import build_app
 from bot.app.settings import Settings
 from bot.app.wiring import Runtime, build_runtime
@@ -84,13 +84,6 @@ def _background(runtime: Runtime) -> Callable[[web.Application], AsyncIterator[N
 
 
 _BOLT_LISTENER = "run_ack_function_asynchronously"
-
-SWITCH_INTERVAL = 0.0005
-"""Seconds a thread may hold the GIL while another waits for it (Python's default: 5 ms).
-Every SQLite statement is a round trip to aiosqlite's thread and back; while the event
-loop is busy, the default made each leg wait up to 5 ms, and a burst of work spent
-half its time waiting (bench/deadlines.py: 6,000 timeouts in a minute, p50 lateness
-7.9 s at 5 ms, 1.5 s at 0.5 ms)."""
 """The coroutine Bolt runs a listener in, after the request that started it was answered."""
 
 
@@ -108,11 +101,12 @@ async def _listeners_finished(wait: float = 5.0) -> None:
 
 async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
     """Run until SIGINT or SIGTERM."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    interpreter.tune()
     async with open_deps(settings.database_url, settings.dealdesk_policy) as deps:
         runtime = build_runtime(settings, deps)
         bolt = build_app(settings, runtime.deps, socket_mode=socket_mode)
         web_app = build_web_app(runtime, bolt)
+        interpreter.started()
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         socket_handler: AsyncSocketModeHandler | None = None
