@@ -37,7 +37,10 @@ class PolicyVersion(Base):
 
 class Deal(Base):
     __tablename__ = "deals"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        Index("ix_deals_owner_status", "owner", "status"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
@@ -50,7 +53,7 @@ class Deal(Base):
     use_case: Mapped[str] = mapped_column(Text)
     budget_indicated: Mapped[bool]
     custom_terms: Mapped[bool]
-    owner: Mapped[str] = mapped_column(String(32), index=True)
+    owner: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), index=True)
     policy_version: Mapped[str] = mapped_column(ForeignKey("policy_versions.version"))
     revision: Mapped[int] = mapped_column(default=1)
@@ -101,6 +104,7 @@ class Approval(Base):
         Index("ix_approvals_status_due", "status", "due_at"),
         Index("ix_approvals_status_remind", "status", "remind_at"),
         Index("ix_approvals_assignee_status", "assignee", "status"),
+        Index("ix_approvals_decided", "decided_by", "status", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
