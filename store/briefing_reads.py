@@ -58,18 +58,71 @@ async def list_pending_of(
     return found
 
 
+_DEALS, _APPROVALS = Deal.__table__, Approval.__table__
+SHOWN_DEAL = (
+    _DEALS.c.id,
+    _DEALS.c.company,
+    _DEALS.c.acv,
+    _DEALS.c.discount,
+    _DEALS.c.owner,
+    _DEALS.c.status,
+    _DEALS.c.updated_at,
+    _DEALS.c.stage_index,
+    _DEALS.c.policy_version,
+)
+"""The columns of a deal a briefing shows (bot.read_models.briefed), and its policy: table
+columns, not the ORM's attributes, so that the rows come back as plain rows without the
+ORM's loading per row (tens of thousands of them)."""
+SHOWN_APPROVAL = (
+    _APPROVALS.c.id,
+    _APPROVALS.c.deal_id,
+    _APPROVALS.c.stage_index,
+    _APPROVALS.c.stage_name,
+    _APPROVALS.c.reason,
+    _APPROVALS.c.status,
+    _APPROVALS.c.assignee,
+    _APPROVALS.c.approver,
+    _APPROVALS.c.due_at,
+    _APPROVALS.c.decided_at,
+    _APPROVALS.c.decided_by,
+)
+"""The columns of an approval a briefing shows."""
+
+
 async def list_decided_by(
     session: AsyncSession, users: Sequence[str], since: datetime
-) -> list[Approval]:
-    decided: list[Approval] = []
+) -> list[Any]:
+    """:data:`SHOWN_APPROVAL` of what ``users`` decided since ``since``, any revision."""
+    decided: list[Any] = []
     for chunk in _chunks(users):
-        recent = select(Approval).where(
-            Approval.decided_by.in_(chunk),
-            Approval.status.in_(DECISIONS),
-            Approval.decided_at >= since,
+        recent = select(*SHOWN_APPROVAL).where(
+            _APPROVALS.c.decided_by.in_(chunk),
+            _APPROVALS.c.status.in_(DECISIONS),
+            _APPROVALS.c.decided_at >= since,
         )
-        decided += (await session.scalars(recent)).all()
+        decided += (await session.execute(recent)).all()
     return decided
+
+
+async def list_shown(session: AsyncSession, deal_ids: Iterable[int]) -> tuple[list[Any], list[Any]]:
+    """:data:`SHOWN_DEAL` of these deals, and :data:`SHOWN_APPROVAL` of their current
+    revision's pending approvals, oldest first: plain rows, two queries a chunk."""
+    deals: list[Any] = []
+    pending: list[Any] = []
+    for chunk in _chunks(sorted(set(deal_ids))):
+        found = select(*SHOWN_DEAL).where(_DEALS.c.id.in_(chunk))
+        deals += (await session.execute(found)).all()
+        waiting = (
+            select(*SHOWN_APPROVAL)
+            .join(_DEALS, _DEALS.c.id == _APPROVALS.c.deal_id)
+            .where(_APPROVALS.c.deal_id.in_(chunk), _APPROVALS.c.revision == _DEALS.c.revision)
+            .order_by(_APPROVALS.c.id)
+        )
+        # pending is filtered here, not in SQL: with a status condition SQLite's planner
+        # takes the (status, …) index and walks every pending approval once per chunk
+        rows = await session.execute(waiting)
+        pending += [row for row in rows if row.status == ApprovalStatus.PENDING]
+    return deals, pending
 
 
 async def list_open_deals_of(session: AsyncSession, users: Sequence[str]) -> list[int]:

@@ -2,7 +2,8 @@
 
 Everything a briefing shows is loaded for all recipients together (their pending
 approvals, their recent decisions, their own open deals, and those deals with their
-current approvals), in bulk (store.briefing_reads), never one query per person.
+pending approvals), in bulk (store.briefing_reads), never one query per person, and
+only the columns its lines show (bot.read_models.briefed), not each deal's snapshot.
 """
 
 from __future__ import annotations
@@ -10,28 +11,29 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.briefings.timing import Recipient
 from bot.cards.blocks import SlackMessage
-from bot.cards.briefing import Briefing, Item, build_briefing_dm
+from bot.cards.briefing import Briefing, build_briefing_dm
 from bot.core.policy_book import PolicyBook
 from bot.read_models.approval_inbox import deadline_order
-from bot.read_models.loaders import approval_snapshot, deal_snapshot
+from bot.read_models.briefed import BriefedApproval, BriefedDeal
+from bot.read_models.loaders import deal_snapshot
 from bot.read_models.snapshots import DealSnapshot
 from policies.duration import Span
-from policies.vocabulary import DealStatus
+from policies.model import Policy
+from policies.vocabulary import DealStatus, deal_ref
 from store import briefing_reads as reads
-from store.models import Approval
 
 __all__ = ["Recipient", "compose_briefings", "load_briefings"]
 
 DECIDED_LOOKBACK = timedelta(days=3)
 """Far enough back to hold "yesterday" in every time zone."""
 
-T = TypeVar("T")
+_Item = tuple[BriefedDeal, BriefedApproval]
 
 
 async def compose_briefings(
@@ -51,13 +53,16 @@ async def load_briefings(
     decided = await reads.list_decided_by(session, users, now - DECIDED_LOOKBACK)
     own = await reads.list_open_deals_of(session, users)
     wanted = {deal_id for _, deal_id, _ in pending} | {row.deal_id for row in decided} | set(own)
-    deals = await load_current_deals(session, wanted, policies)
-    stalled_after = policies.current.policy.stalled_after
-    world = _World(deals, now, policies.current.policy.stalled_since(now))
+    deal_rows, pending_rows = await reads.list_shown(session, wanted)
+    names = await _Names.of(session, policies, deal_rows)
+    idle_since = policies.current.policy.stalled_since(now)
+    world = _World(_briefed_deals(deal_rows, pending_rows, names), now, idle_since)
     for approval_id, _, assignee in pending:
         world.add_pending(approval_id, assignee)
     for row in decided:
-        await world.add_decided(row, policies, session)
+        if row.decided_by is not None and row.deal_id in world.deals:
+            world.decided[row.decided_by].append((world.deals[row.deal_id], names.approval(row)))
+    stalled_after = policies.current.policy.stalled_after
     briefings = {}
     for person in people:
         briefing = world.briefing(person, stalled_after)
@@ -77,32 +82,80 @@ async def load_current_deals(
     return snapshots
 
 
+class _Names:
+    """Approvers' names under the policy each deal was routed by."""
+
+    def __init__(self, policy_of: dict[int, Policy]):
+        self.policy_of = policy_of
+
+    @classmethod
+    async def of(cls, session: AsyncSession, policies: PolicyBook, deals: Sequence[Any]) -> _Names:
+        versions = {row.policy_version for row in deals}
+        by_version = {version: await policies.get(session, version) for version in versions}
+        return cls({row.id: by_version[row.policy_version] for row in deals})
+
+    def approval(self, row: Any) -> BriefedApproval:
+        """A :data:`store.briefing_reads.SHOWN_APPROVAL` row as a briefing shows it."""
+        approver = self.policy_of[row.deal_id].approvers.get(row.approver)
+        return BriefedApproval(
+            id=row.id,
+            deal_id=row.deal_id,
+            stage_name=row.stage_name,
+            reason=row.reason,
+            status=row.status,
+            assignee=row.assignee,
+            approver_name=approver.name if approver else row.approver,
+            due_at=row.due_at,
+            decided_at=row.decided_at,
+            decided_by=row.decided_by,
+        )
+
+
+def _briefed_deals(
+    deal_rows: Sequence[Any], pending_rows: Sequence[Any], names: _Names
+) -> dict[int, BriefedDeal]:
+    pending: dict[int, list[Any]] = defaultdict(list)
+    for row in pending_rows:
+        pending[row.deal_id].append(row)
+    deals = {}
+    for row in deal_rows:
+        waiting = pending.get(row.id, ())
+        deals[row.id] = BriefedDeal(
+            id=row.id,
+            ref=deal_ref(row.id),
+            company=row.company,
+            acv=row.acv,
+            discount=row.discount,
+            owner=row.owner,
+            status=row.status,
+            updated_at=row.updated_at,
+            stage_name=next(
+                (a.stage_name for a in waiting if a.stage_index == row.stage_index), None
+            ),
+            pending=tuple(names.approval(a) for a in waiting),
+        )
+    return deals
+
+
 class _World:
     """Everything loaded, indexed by person."""
 
-    def __init__(self, deals: dict[int, DealSnapshot], now: datetime, idle_since: datetime):
+    def __init__(self, deals: dict[int, BriefedDeal], now: datetime, idle_since: datetime):
         self.deals = deals
         self.now = now
         self.idle_since = idle_since
-        self.items = {a.id: (deal, a) for deal in deals.values() for a in deal.approvals}
-        self.pending: dict[str, list[Item]] = defaultdict(list)
-        self.decided: dict[str, list[Item]] = defaultdict(list)
-        self.owned: dict[str, list[DealSnapshot]] = defaultdict(list)
+        self.items = {a.id: (deal, a) for deal in deals.values() for a in deal.pending}
+        self.pending: dict[str, list[_Item]] = defaultdict(list)
+        self.decided: dict[str, list[_Item]] = defaultdict(list)
+        self.owned: dict[str, list[BriefedDeal]] = defaultdict(list)
         for deal in deals.values():
             if deal.status in reads.OPEN:
                 self.owned[deal.owner].append(deal)
 
     def add_pending(self, approval_id: int, assignee: str) -> None:
         item = self.items.get(approval_id)
-        if item is not None and item[1].is_pending:
+        if item is not None:
             self.pending[assignee].append(item)
-
-    async def add_decided(self, row: Approval, policies: PolicyBook, session: AsyncSession) -> None:
-        deal = self.deals.get(row.deal_id)
-        if deal is None or row.decided_by is None:
-            return
-        policy = await policies.get(session, deal.policy_version)
-        self.decided[row.decided_by].append((deal, approval_snapshot(row, policy)))
 
     def briefing(self, person: Recipient, stalled_after: Span) -> Briefing:
         now, zone, today = self.now, person.zone, person.local_date
@@ -149,5 +202,5 @@ class _World:
             stalled_after=stalled_after,
         )
 
-    def _stalled(self, deal: DealSnapshot) -> bool:
+    def _stalled(self, deal: BriefedDeal) -> bool:
         return deal.status == DealStatus.IN_REVIEW and deal.updated_at <= self.idle_since

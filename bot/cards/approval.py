@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
@@ -64,7 +65,7 @@ def build_approval_card(
         *_optional(deadline_line(approval, now)),
         *_optional(next_step_line(approval)),
         *_optional(escalation_note(approval)),
-        decision_buttons(approval, CardBlock.ACTIONS, on_card=True),
+        decision_buttons(approval.id, CardBlock.ACTIONS, extras=_card_only(approval)),
         context(deal_context(deal), *([evidence_line(evidence)] if evidence else [])),
     ]
     due = (
@@ -95,29 +96,31 @@ def build_decided_card(
     return message(f"{company(deal)} ({deal.ref}): {outcome}", blocks)
 
 
+_REJECT_CONFIRM = confirm_dialog(
+    title="Reject this deal?",
+    text="Rejecting ends the review for everyone. Next you will be asked for a reason.",
+    yes="Reject",
+    no="Cancel",
+)
+
+
 def decision_buttons(
-    approval: ApprovalSnapshot,
+    approval_id: int,
     block_id: str,
     ids: DecisionIds = CARD_DECISIONS,
     *,
-    on_card: bool = False,
+    extras: Sequence[ButtonElement] = (),
 ) -> ActionsBlock:
-    """Approve (primary), Reject (danger, confirmed first), Request changes, and on the
-    card itself Approve with changes (a counter-offer) and I'm on it."""
+    """Approve (primary), Reject (danger, confirmed first), Request changes, then
+    ``extras`` (on the card itself: Approve with changes and I'm on it)."""
     approve, reject, request_changes = ids
-    value = str(approval.id)
-    reject_confirm = confirm_dialog(
-        title="Reject this deal?",
-        text="Rejecting ends the review for everyone. Next you will be asked for a reason.",
-        yes="Reject",
-        no="Cancel",
-    )
+    value = str(approval_id)
     return actions(
         block_id,
         button("Approve", approve, value, style="primary"),
-        button("Reject", reject, value, style="danger", confirm=reject_confirm),
+        button("Reject", reject, value, style="danger", confirm=_REJECT_CONFIRM),
         button("Request changes", request_changes, value),
-        *(_card_only(approval) if on_card else []),
+        *extras,
     )
 
 

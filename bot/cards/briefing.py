@@ -21,7 +21,7 @@ from bot.cards import limits
 from bot.cards.approval import decision_buttons
 from bot.cards.blocks import SlackMessage, context, message, section
 from bot.cards.ids import BriefingBlock
-from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
+from bot.read_models.briefed import ShownDeal, ShownItem
 from bot.text.mrkdwn import who
 from bot.text.prose import render_part
 from policies.duration import Span
@@ -31,7 +31,7 @@ TEMPLATE = "briefing.j2"
 LINES_SHOWN = 10
 """Entries per list (coming up, decided, own deals, stalled) before "…and N more"."""
 
-Item = tuple[DealSnapshot, ApprovalSnapshot]
+Item = ShownItem
 
 WEEK = Span(wall=timedelta(days=7))
 """The policy's default ``stalled_after``."""
@@ -52,9 +52,9 @@ class Briefing:
     """Due after today, or without a deadline."""
     decided: Sequence[Item] = ()
     """Their decisions of yesterday (local), oldest first."""
-    own: Sequence[DealSnapshot] = ()
+    own: Sequence[ShownDeal] = ()
     """Their deals in review or sent back to them, not stalled, the longest waiting first."""
-    stalled: Sequence[DealSnapshot] = ()
+    stalled: Sequence[ShownDeal] = ()
     """Stalled deals they own or must decide on, the longest idle first."""
     stalled_after: Span = WEEK
 
@@ -113,7 +113,7 @@ def build_briefing_setting_reply(setting: BriefingSetting) -> SlackMessage:
     return message(line, [section(line)])
 
 
-def waiting_on(deal: DealSnapshot) -> Markup:
+def waiting_on(deal: ShownDeal) -> Markup:
     """Who the deal waits for, as mentions (avatars by name): already mrkdwn."""
     return Markup(", ".join(who(a.assignee, a.approver_name) for a in deal.pending))
 
@@ -147,7 +147,7 @@ def _item_blocks(item: Item, now: datetime) -> list[Block]:
     late = now - approval.due_at if approval.due_at and approval.overdue(now) else None
     return [
         section(_words("approval", deal=deal, approval=approval, late=late)),
-        decision_buttons(approval, f"{BriefingBlock.ACTIONS}:{approval.id}"),
+        decision_buttons(approval.id, f"{BriefingBlock.ACTIONS}:{approval.id}"),
     ]
 
 
@@ -172,7 +172,7 @@ def _stalled(briefing: Briefing) -> str:
     return _list("stalled", rows, len(briefing.stalled), stalled_after=briefing.stalled_after)
 
 
-def _waiting(deal: DealSnapshot) -> Markup:
+def _waiting(deal: ShownDeal) -> Markup:
     return waiting_on(deal) if deal.status == DealStatus.IN_REVIEW else Markup("")
 
 

@@ -71,7 +71,7 @@ def build_escalation_message(
     if advice := recommendation_line(approval):
         blocks.append(section(advice))
     if approval.is_pending:
-        blocks.append(decision_buttons(approval, EscalationBlock.ACTIONS))
+        blocks.append(decision_buttons(approval.id, EscalationBlock.ACTIONS))
     else:
         blocks.append(section(outcome_line(deal, approval, now), block_id=EscalationBlock.OUTCOME))
     blocks.append(context(deal_context(deal)))

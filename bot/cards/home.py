@@ -175,7 +175,7 @@ def _item(item: Item, now: datetime, actions_block: str) -> list[Block]:
     ]
     return [
         section("\n".join(line for line in lines if line)),
-        decision_buttons(approval, f"{actions_block}:{approval.id}", HOME_DECISIONS),
+        decision_buttons(approval.id, f"{actions_block}:{approval.id}", HOME_DECISIONS),
     ]
 
 

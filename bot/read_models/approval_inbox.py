@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.policy_book import PolicyBook
+from bot.read_models.briefed import ShownItem
 from bot.read_models.loaders import load_deals
 from bot.read_models.snapshots import HomeData, Item
 from store import people
@@ -24,7 +25,7 @@ OWN_DEALS = 25
 _FAR = datetime.max.replace(tzinfo=UTC)
 
 
-def deadline_order(item: Item, now: datetime) -> tuple[bool, datetime]:
+def deadline_order(item: ShownItem, now: datetime) -> tuple[bool, datetime]:
     """Overdue first, then by deadline; approvals without one last."""
     approval = item[1]
     return (not approval.overdue(now), approval.due_at or _FAR)

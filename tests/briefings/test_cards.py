@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 
 from bot.cards import limits
-from bot.cards.briefing import Briefing, Item, build_briefing_dm
+from bot.cards.briefing import Briefing, build_briefing_dm
 from bot.cards.digest import Digest, build_digest_message
 from bot.cards.stalled import build_stalled_nudge, build_stalled_reply
+from bot.read_models.snapshots import Item
 from bot.text.prose import environment
 from policies.duration import Span
 from sandbox.block_reading import buttons, visible_text
