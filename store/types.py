@@ -32,7 +32,21 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None:  # built anew: several times cheaper than .replace(tzinfo=…)
+            return datetime(
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+                UTC,
+            )
+        return value.astimezone(UTC)
+
+
+_CENT = Decimal("0.01")
 
 
 class Money(TypeDecorator[Decimal]):
@@ -53,8 +67,8 @@ class Money(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        exact = Decimal(value).quantize(Decimal("0.01"))
+        exact = Decimal(value).quantize(_CENT)
         return str(exact) if dialect.name == "sqlite" else exact
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+        return None if value is None else Decimal(str(value)).quantize(_CENT)

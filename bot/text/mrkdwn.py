@@ -80,8 +80,13 @@ def slack_date(moment: datetime, fmt: str = DUE_DATE) -> str:
     A naive ``moment`` is taken as UTC.
     """
     utc = _utc(moment)
-    fallback = f"{utc:%b} {utc.day}, {utc:%Y} at {utc:%H:%M} UTC"
+    # by hand, not strftime: a morning round writes hundreds of thousands of these
+    month = _MONTHS[utc.month - 1]
+    fallback = f"{month} {utc.day}, {utc.year} at {utc.hour:02d}:{utc.minute:02d} UTC"
     return f"<!date^{int(utc.timestamp())}^{fmt}|{fallback}>"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def time_left(due: datetime, now: datetime) -> str:

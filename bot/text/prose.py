@@ -35,7 +35,9 @@ class _Mrkdwn(Markup):
 
 
 def _finalize(value: Any) -> Any:
-    return value if hasattr(value, "__html__") else _Mrkdwn.escape(value)
+    """Every value a template prints, escaped for Slack unless marked safe: as plain text
+    (what goes into the output), not a Markup object per value."""
+    return value if hasattr(value, "__html__") else escape_mrkdwn(str(value))
 
 
 def _safe(function: Callable[..., str]) -> Callable[..., Markup]:
@@ -94,13 +96,16 @@ def render_part(template: str, part: str, **values: Any) -> str:
     One file holds all the wording of a message, piece by piece; the builder that lays
     the message out asks for each piece where it goes.
     """
-    compiled = environment().get_template(template)
-    context = compiled.new_context({**_globals(compiled), **values}, shared=True)
+    compiled = _part_template(template)
+    context = compiled.new_context({**compiled.globals, **values}, shared=True)
     return "".join(compiled.blocks[part](context)).strip()
 
 
 @lru_cache(maxsize=64)
-def _globals(template: Template) -> dict[str, Any]:
-    """The template's globals (``range``, ``namespace``, …) as one dict: merged once, not
-    at every piece (a briefing run renders hundreds of thousands of them)."""
-    return dict(template.globals)
+def _part_template(name: str) -> Template:
+    """The template, its globals (``range``, ``namespace``, …) merged into one dict once:
+    Jinja keeps them as a chain of dicts, which every piece's context would walk again
+    (a briefing run renders hundreds of thousands of pieces)."""
+    compiled = environment().get_template(name)
+    compiled.globals = dict(compiled.globals)
+    return compiled
