@@ -31,6 +31,7 @@ from policies.conditions import Condition, compile_condition
 from policies.crm_mapping import Intake
 from policies.deal import CONDITION_FIELDS, SLACK_USER_ID
 from policies.duration import Sla, Span
+from policies.quarters import FiscalCalendar, parse_fiscal_start
 
 DEFAULT_HUMAN_SLA = timedelta(hours=24)
 
@@ -293,6 +294,9 @@ class Policy(_Strict):
     """How records from a CRM become deals (policies.crm_mapping, bot.intake)."""
     out_of_office: OutOfOffice = OutOfOffice()
     """Which Slack statuses mean an approver is away (policies.away)."""
+    fiscal_year_starts: str = "01-01"
+    """MM-DD: the first day of the fiscal year (policies.quarters); the default gives
+    calendar quarters."""
     one_person_one_approval: bool = True
     """A person holds at most one approval of a deal: reached again (through backups,
     delegation or a group), they are passed over to the next in line."""
@@ -304,9 +308,19 @@ class Policy(_Strict):
     def _known_zone(cls, value: str) -> str:
         return _zone(value)
 
+    @field_validator("fiscal_year_starts")
+    @classmethod
+    def _fiscal_start(cls, value: str) -> str:
+        parse_fiscal_start(value)
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def fiscal_calendar(self) -> FiscalCalendar:
+        return FiscalCalendar.parse(self.fiscal_year_starts)
 
     @model_validator(mode="after")
     def _calendars_known(self) -> Policy:
