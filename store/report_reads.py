@@ -87,3 +87,9 @@ async def list_shadowed(session: AsyncSession, since: datetime, until: datetime)
         .order_by(a.decided_at, a.id)
     )
     return (await session.execute(query)).all()
+
+
+async def list_in_review(session: AsyncSession) -> list[int]:
+    """The ids of the deals in review, for the forecast."""
+    query = select(Deal.id).where(Deal.status == DealStatus.IN_REVIEW).order_by(Deal.id)
+    return list((await session.scalars(query)).all())

@@ -13,6 +13,7 @@ from bot.app.cli import (
     policy_changes,
     report,
     report_avatars,
+    report_forecast,
     sandbox,
     serve,
     simulate,
@@ -37,6 +38,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 report.app.command(name="avatars")(report_avatars.avatars)
+report.app.command(name="forecast")(report_forecast.forecast)
 app.add_typer(report.app, name="report")
 app.add_typer(approval.app, name="approval")
 app.add_typer(webhooks.app, name="webhooks")

@@ -1,0 +1,191 @@
+"""``dealdesk report forecast``: which deals in review will clear approval before the
+quarter closes, and whom to nudge (bot.forecast)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import datetime
+from typing import IO, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from bot.app.cli.common import console, fail, run, settings
+from bot.app.cli.report import Format, FormatOption
+from bot.app.settings import Settings
+from bot.core.clock import SystemClock
+from bot.core.policy_book import PolicyBook
+from bot.forecast.desk import Forecast
+from bot.forecast.load import load_forecast
+from bot.forecast.simulate import RUNS
+from policies.loader import load_policy_file
+from policies.model import Policy
+from policies.quarters import Quarter
+from store.db import Database
+
+CSV_COLUMNS = (
+    "deal",
+    "company",
+    "acv",
+    "p_clear",
+    "p50_finish",
+    "p90_finish",
+    "waiting_on",
+    "slowest",
+)
+
+QuarterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--quarter",
+        help="The quarter, such as 2026-Q4 (fiscal, as the policy's fiscal_year_starts "
+        "says); default: the current one.",
+    ),
+]
+RunsOption = Annotated[
+    int, typer.Option("--runs", min=100, max=100_000, help="Simulated runs per deal.")
+]
+SeedOption = Annotated[
+    int, typer.Option("--seed", help="The random seed: the same seed and history, the same answer.")
+]
+
+
+def forecast(
+    quarter: QuarterOption = None,
+    format: FormatOption = Format.table,
+    runs: RunsOption = RUNS,
+    seed: SeedOption = 0,
+) -> None:
+    """Which deals in review will clear before the quarter closes.
+
+    Each deal's remaining route (its stages in order, parallel approvals, groups, backups
+    after a timeout) is simulated from how each approver has answered over the last 180
+    days, counted in their working time when their SLA is in business time. Printed:
+    each deal's chance to clear before the quarter closes, its median and 90th percentile
+    finish, and the approval it most often waits for last, least likely first; the ACV
+    expected to clear and at risk; and whom to nudge, with the ACV that would likely clear
+    if they answered today."""
+    result, policy = run(_load(settings(), quarter, runs, seed))
+    if format is Format.json:
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    elif format is Format.csv:
+        write_csv(result, sys.stdout)
+    else:
+        _print(result, policy)
+
+
+def _quarter(policy: Policy, label: str | None) -> Quarter | None:
+    if label is None:
+        return None
+    try:
+        return policy.fiscal_calendar.quarter(label)
+    except ValueError as error:
+        fail(f"--quarter: {error}", code=2)
+
+
+async def _load(
+    config: Settings, label: str | None, runs: int, seed: int
+) -> tuple[Forecast, Policy]:
+    policies = PolicyBook(load_policy_file(config.dealdesk_policy))
+    policy = policies.current.policy
+    quarter = _quarter(policy, label)
+    database = Database.connect(config.database_url)
+    try:
+        async with database.read() as session:
+            now = SystemClock().now()
+            found = await load_forecast(session, policies, now, quarter, runs=runs, seed=seed)
+    except (OperationalError, ProgrammingError):
+        fail(
+            "this database has no dealdesk tables yet; run `dealdesk db upgrade` first, "
+            "or check DATABASE_URL"
+        )
+    finally:
+        await database.dispose()
+    return found, policy
+
+
+def write_csv(result: Forecast, stream: IO[str]) -> None:
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in result.to_json()["deals"]:
+        writer.writerow(
+            {
+                "deal": row["ref"],
+                "company": row["company"],
+                "acv": row["acv"],
+                "p_clear": row["p_clear"],
+                "p50_finish": row["p50_finish"] or "",
+                "p90_finish": row["p90_finish"] or "",
+                "waiting_on": " ".join(row["waiting_on"]),
+                "slowest": row["slowest"] or "",
+            }
+        )
+
+
+def _print(result: Forecast, policy: Policy) -> None:
+    zone = policy.zone
+    names = {a.slack_user: a.name for a in policy.approvers.values() if a.slack_user}
+
+    def who(assignee: str | None) -> str:
+        if assignee is None:
+            return "—"
+        return escape(names.get(assignee, assignee.removeprefix("avatar:")))
+
+    def when(moment: datetime | None) -> str:
+        return "not by then" if moment is None else f"{moment.astimezone(zone):%a %d %b %H:%M}"
+
+    deals = len(result.deals)
+    console.print(
+        f"[bold]Forecast for {result.quarter.label}[/]: closes at the end of "
+        f"{result.quarter.ends_on:%a %d %b %Y} ({policy.timezone}); "
+        f"{deals} deal{'' if deals == 1 else 's'} in review; "
+        f"{result.runs:,} runs each (seed {result.seed})",
+        highlight=False,
+    )
+    if not result.deals:
+        console.print("No deal is in review.")
+        return
+    table = Table(title_justify="left")
+    for column, justify in (
+        ("Deal", "left"),
+        ("ACV", "right"),
+        ("Clears in time", "right"),
+        ("Median finish", "left"),
+        ("90% finish", "left"),
+        ("Waits most on", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for item in result.deals:
+        table.add_row(
+            f"{item.deal.ref} {escape(item.deal.company)}",
+            f"${item.deal.acv:,.0f}",
+            f"{item.p_clear:.0%}",
+            when(item.p50_finish),
+            when(item.p90_finish),
+            who(item.slowest),
+        )
+    console.print(table)
+    console.print(
+        f"ACV expected to clear: [bold]${result.acv_expected:,.0f}[/]; "
+        f"at risk: [bold]${result.acv_at_risk:,.0f}[/]",
+        highlight=False,
+    )
+    if not result.nudge:
+        console.print("Nobody to nudge: every deal in review is likely to clear in time.")
+    else:
+        nudges = Table(title="Whom to nudge", title_justify="left")
+        nudges.add_column("Approver")
+        for column in ("ACV at risk", "Likely to clear if they answer today", "Approvals"):
+            nudges.add_column(column, justify="right")
+        for nudge in result.nudge:
+            nudges.add_row(
+                who(nudge.assignee),
+                f"${nudge.acv_at_risk:,.0f}",
+                f"${nudge.acv_if_answered:,.0f} (now ${nudge.acv_now:,.0f})",
+                str(len(nudge.approvals)),
+            )
+        console.print(nudges)
