@@ -123,6 +123,8 @@ class Approval(Base):
     remind_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     snoozed_at: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]
+    """When an admin last nudged the holder from the forecast (once a day at most)."""
     """When its holder said "I'm on it" and pushed the timeout back (once)."""
     away_waited_at: Mapped[datetime | None]
     """When its card waited for a holder whose Slack status said back soon (once)."""

@@ -28,6 +28,7 @@ from store.repositories.approvals import (
 )
 from store.repositories.deadlines import (
     claim_away_wait,
+    claim_nudges,
     claim_reminders,
     list_due,
     list_with_deals,
@@ -70,6 +71,7 @@ __all__ = [
     "add_revision",
     "claim_away_wait",
     "claim_delegation_end",
+    "claim_nudges",
     "claim_reminders",
     "count_deals_by_status",
     "count_pending",

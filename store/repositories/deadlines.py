@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.vocabulary import ApprovalStatus
@@ -30,6 +30,27 @@ async def claim_reminders(
             Approval.remind_at <= now,
         )
         .values(reminded_at=now)
+        .returning(Approval.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars())
+
+
+async def claim_nudges(
+    session: AsyncSession, approval_ids: Collection[int], now: datetime, since: datetime
+) -> list[int]:
+    """Mark these approvals nudged unless they were nudged at ``since`` or later, or are no
+    longer pending, in one statement; each id comes back to exactly one caller."""
+    if not approval_ids:
+        return []
+    result = await session.execute(
+        update(Approval)
+        .where(
+            Approval.id.in_(list(approval_ids)),
+            Approval.status == ApprovalStatus.PENDING,
+            or_(Approval.nudged_at.is_(None), Approval.nudged_at < since),
+        )
+        .values(nudged_at=now)
         .returning(Approval.id)
         .execution_options(synchronize_session=False)
     )
