@@ -1,6 +1,6 @@
 """Button clicks: decisions on approval cards, the escalation message and App Home;
 Approve with changes; I'm on it; the owner's Resubmit, Withdraw, and answer to a counter-offer;
-Home's New deal."""
+Home's New deal; the forecast's Nudge."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.cards.ids import (
     BULK_SELECT,
     CardAction,
     CounterAction,
+    ForecastAction,
     HomeAction,
     HomeBlock,
     OwnerAction,
@@ -26,6 +27,7 @@ from bot.interactions.deal_form import open_new_deal_modal, open_resubmit_modal
 from bot.interactions.decisions import journal_click, open_override_modal, open_reason_modal
 from bot.interactions.deps import ServeDeps
 from bot.interactions.home import journal_bulk, sum_up_bulk
+from bot.interactions.nudge import nudge_from_button
 from bot.interactions.payloads import ButtonClick, ticked_approvals
 from bot.interactions.snooze import snooze_from_button
 from handlers.context import deps_of
@@ -52,6 +54,7 @@ def register(app: AsyncApp) -> None:
     app.action(OwnerAction.WITHDRAW.value)(handle_withdraw_click)
     app.action(CardAction.SNOOZE.value)(handle_snooze_click)
     app.action(StatusAction.OVERRIDE.value)(handle_override_click)
+    app.action(ForecastAction.NUDGE.value)(handle_nudge_click)
     app.action(re.compile(f"^{BULK_SELECT}"))(handle_tick)
     app.action(HomeAction.BULK_APPROVE.value)(handle_bulk_approve_click)
 
@@ -144,3 +147,4 @@ handle_counter_click = opens_modal(open_counter_modal)
 handle_override_click = opens_modal(open_override_modal)
 handle_withdraw_click = changes_first(withdraw_from_button)
 handle_snooze_click = changes_first(snooze_from_button)
+handle_nudge_click = changes_first(nudge_from_button)

@@ -96,6 +96,13 @@ class BriefingBlock(StrEnum):
     """Followed by ``:<approval id>``: the card's decision buttons, once per approval."""
 
 
+class ForecastAction(StrEnum):
+    """Buttons on a ``/deal report forecast`` reply (admins only)."""
+
+    NUDGE = "forecast_nudge"
+    """Remind that approver now; the value is the approval ids, comma-separated."""
+
+
 class StatusAction(StrEnum):
     """Buttons on a ``/deal status`` reply an admin asked for."""
 

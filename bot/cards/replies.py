@@ -73,6 +73,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/deal stalled", "deals that have had no activity for a while"),
     ("/deal report slo [7d|30d]", "how often each approver and stage met its SLA"),
     ("/deal report avatars [7d|30d]", "how often each avatar agreed with the people it shadows"),
+    ("/deal report forecast", "admins: what will clear before the quarter closes, whom to nudge"),
     ("/deal briefing on|off|time HH:MM", "your morning briefing of what waits for you"),
     ("/deal help", "this list"),
 )
