@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.vocabulary import DECISIONS, ApprovalStatus, DealStatus
-from store.models import Approval, Deal
+from store.models import Approval, Deal, DealRevision
 
 ENDINGS = (*DECISIONS, ApprovalStatus.REASSIGNED)
 """Statuses a row can end in and count: a decision, or a timeout."""
@@ -93,3 +93,47 @@ async def list_in_review(session: AsyncSession) -> list[int]:
     """The ids of the deals in review, for the forecast."""
     query = select(Deal.id).where(Deal.status == DealStatus.IN_REVIEW).order_by(Deal.id)
     return list((await session.scalars(query)).all())
+
+
+async def list_open_at(
+    session: AsyncSession, moment: datetime
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """What the forecast needs of the deals that could have been in review at ``moment``
+    (submitted by then, not finished by then): the deals, their approvals assigned by
+    then, and their revisions' terms, as plain rows."""
+    deals = Deal.__table__
+    approvals = Approval.__table__
+    revisions = DealRevision.__table__
+    alive = and_(
+        deals.c.submitted_at <= moment,
+        or_(deals.c.finished_at.is_(None), deals.c.finished_at > moment),
+    )
+    found = (await session.execute(select(deals).where(alive).order_by(deals.c.id))).all()
+    rows = (
+        await session.execute(
+            select(approvals)
+            .join(deals, deals.c.id == approvals.c.deal_id)
+            .where(alive, approvals.c.assigned_at <= moment)
+            .order_by(approvals.c.id)
+        )
+    ).all()
+    terms = (
+        await session.execute(
+            select(revisions.c.deal_id, revisions.c.revision, revisions.c.terms)
+            .join(deals, deals.c.id == revisions.c.deal_id)
+            .where(alive, revisions.c.created_at <= moment)
+        )
+    ).all()
+    return list(found), list(rows), list(terms)
+
+
+async def list_outcomes(session: AsyncSession, deal_ids: Sequence[int]) -> dict[int, Any]:
+    """(status, finished_at) of these deals now: what the backtest scores against."""
+    outcomes: dict[int, Any] = {}
+    ids = sorted(set(deal_ids))
+    for start in range(0, len(ids), 500):
+        query = select(Deal.id, Deal.status, Deal.finished_at).where(
+            Deal.id.in_(ids[start : start + 500])
+        )
+        outcomes.update({row.id: row for row in await session.execute(query)})
+    return outcomes

@@ -3,7 +3,9 @@ review with what is left of its route, each under the policy version it was rout
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,12 +17,14 @@ from bot.forecast.simulate import RUNS, Simulator
 from bot.forecast.speeds import SpeedBook
 from bot.reports.history import load_history
 from bot.reports.slo import Window
+from bot.workflow.submit import route
 from bot.workflow.terms import terms_of
+from policies.deal import DealTerms
 from policies.model import Policy
 from policies.quarters import Quarter
 from policies.routing import Plan
 from policies.vocabulary import ApprovalStatus, deal_ref
-from store import briefing_reads, report_reads
+from store import report_reads
 
 HISTORY = timedelta(days=180)
 """How far back decisions count towards each approver's speed."""
@@ -42,30 +46,49 @@ async def load_forecast(
     closes_at = quarter.closes_at(policy.zone)
     history = await load_history(session, policies, Window(as_of - HISTORY, as_of))
     simulator = Simulator(SpeedBook.of(history.approvals), as_of, closes_at, runs=runs, seed=seed)
-    deals = await load_open_deals(session, policies)
+    deals = await load_open_deals(session, policies, as_of)
     return forecast_desk(simulator, quarter, closes_at, deals)
 
 
-async def load_open_deals(session: AsyncSession, policies: PolicyBook) -> list[OpenDeal]:
-    """Every deal in review, its route from the stage under review on."""
-    ids = await report_reads.list_in_review(session)
-    deals = []
-    for deal, rows in await briefing_reads.list_current(session, ids):
-        if deal.stage_index is None:
-            continue
+async def load_open_deals(
+    session: AsyncSession, policies: PolicyBook, moment: datetime
+) -> list[OpenDeal]:
+    """Every deal in review at ``moment``, its route from the stage then under review on,
+    as the approvals on record say it stood: an approval was open at ``moment`` when it
+    had been assigned and not yet ended (decided, moved on, cancelled). ``moment`` may be
+    now or any time before (the backtest)."""
+    deals, rows, revisions = await report_reads.list_open_at(session, moment)
+    by_deal: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_deal[row.deal_id].append(row)
+    terms = {(row.deal_id, row.revision): row.terms for row in revisions}
+    found = []
+    for deal in deals:
         policy = await policies.get(session, deal.policy_version)
-        deals.append(_open_deal(deal, rows, policy))
-    return deals
+        opened = _open_deal(deal, by_deal.get(deal.id, []), terms, policy, moment)
+        if opened is not None:
+            found.append(opened)
+    return found
 
 
-def _open_deal(deal: Any, rows: list[Any], policy: Policy) -> OpenDeal:
-    plan = Plan.from_json(deal.plan)
-    stages = tuple(
-        StageAhead(stage.index, stage.name, Need.of_stage(stage))
-        for stage in plan.stages[deal.stage_index :]
-        if not stage.skipped
-    )
-    current = [row for row in rows if row.stage_index == deal.stage_index]
+def _open_deal(
+    deal: Any,
+    rows: list[Any],
+    terms: dict[tuple[int, int], dict[str, Any]],
+    policy: Policy,
+    moment: datetime,
+) -> OpenDeal | None:
+    if not rows:
+        return None
+    revision = max(row.revision for row in rows)
+    current = [row for row in rows if row.revision == revision]
+    waiting = [row for row in current if row.decided_at is None or row.decided_at > moment]
+    if not waiting:
+        return None  # between stages for an instant, or sent back to its owner
+    stage_index = min(row.stage_index for row in waiting)
+    dealt = _terms(deal, terms.get((deal.id, revision)))
+    plan = Plan.from_json(deal.plan) if revision == deal.revision else route(policy, dealt)
+    stage = [row for row in current if row.stage_index == stage_index]
     held = {
         row.slot: Held(
             approval_id=row.id,
@@ -74,21 +97,45 @@ def _open_deal(deal: Any, rows: list[Any], policy: Policy) -> OpenDeal:
             assignee=row.assignee,
             assigned_at=row.assigned_at,
             due_at=row.due_at,
-            held_by=frozenset(other.approver for other in current if other.slot == row.slot),
+            held_by=frozenset(other.approver for other in stage if other.slot == row.slot),
         )
-        for row in current
-        if row.status == ApprovalStatus.PENDING
+        for row in waiting
+        if row.stage_index == stage_index
     }
-    approved = frozenset(row.slot for row in current if row.status == ApprovalStatus.APPROVED)
+    approved = frozenset(
+        row.slot
+        for row in stage
+        if row.status == ApprovalStatus.APPROVED
+        and row.decided_at is not None
+        and row.decided_at <= moment
+    )
+    stages = tuple(
+        StageAhead(planned.index, planned.name, Need.of_stage(planned))
+        for planned in plan.stages[stage_index:]
+        if not planned.skipped
+    )
+    if not stages or stages[0].index != stage_index:
+        return None  # its approvals do not match its plan: nothing to simulate
     return OpenDeal(
         id=deal.id,
         ref=deal_ref(deal.id),
-        company=deal.company,
-        acv=deal.acv,
-        owner=deal.owner,
-        terms=terms_of(deal),
+        company=dealt.company,
+        acv=dealt.acv,
+        owner=dealt.owner,
+        terms=dealt,
         policy=policy,
         stages=stages,
         held=held,
         approved=approved,
     )
+
+
+def _terms(deal: Any, stored: dict[str, Any] | None) -> DealTerms:
+    """The terms of the revision then under review (the deal's own when none is stored)."""
+    if stored is None:
+        return terms_of(deal)
+    values = {name: getattr(deal, name) for name in DealTerms.model_fields}
+    values.update({name: value for name, value in stored.items() if name in values})
+    for name in ("acv", "discount"):
+        values[name] = Decimal(str(values[name]))
+    return DealTerms.model_construct(**values)

@@ -3,22 +3,26 @@ quarter closes, and whom to nudge (bot.forecast)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
-from datetime import datetime
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time
 from typing import IO, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.cli.common import console, fail, run, settings
 from bot.app.cli.report import Format, FormatOption
 from bot.app.settings import Settings
 from bot.core.clock import SystemClock
 from bot.core.policy_book import PolicyBook
+from bot.forecast.backtest import Backtest, run_backtest
 from bot.forecast.desk import Forecast
 from bot.forecast.load import load_forecast
 from bot.forecast.simulate import RUNS
@@ -49,6 +53,22 @@ QuarterOption = Annotated[
 RunsOption = Annotated[
     int, typer.Option("--runs", min=100, max=100_000, help="Simulated runs per deal.")
 ]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Forecast from an earlier moment, from what was known then: a date "
+        "(YYYY-MM-DD, its start in the policy's time zone) or an ISO time. Default: now.",
+    ),
+]
+BacktestOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backtest",
+        help="Measure the forecast on a quarter that has closed (YYYY-QN): forecast at each "
+        "week of it from what was known then, and compare with what happened.",
+    ),
+]
 SeedOption = Annotated[
     int, typer.Option("--seed", help="The random seed: the same seed and history, the same answer.")
 ]
@@ -56,6 +76,8 @@ SeedOption = Annotated[
 
 def forecast(
     quarter: QuarterOption = None,
+    as_of: AsOfOption = None,
+    backtest: BacktestOption = None,
     format: FormatOption = Format.table,
     runs: RunsOption = RUNS,
     seed: SeedOption = 0,
@@ -68,8 +90,19 @@ def forecast(
     each deal's chance to clear before the quarter closes, its median and 90th percentile
     finish, and the approval it most often waits for last, least likely first; the ACV
     expected to clear and at risk; and whom to nudge, with the ACV that would likely clear
-    if they answered today."""
-    result, policy = run(_load(settings(), quarter, runs, seed))
+    if they answered today.
+
+    With --backtest, a calibration table instead: of the forecasts that gave 20-30%, how
+    many cleared, and the Brier score."""
+    config = settings()
+    if backtest is not None:
+        tested, policy = run(_backtest(config, backtest, runs, seed))
+        if format is Format.json:
+            typer.echo(json.dumps(tested.to_json(), indent=2, ensure_ascii=False))
+        else:
+            _print_backtest(tested, policy)
+        return
+    result, policy = run(_load(config, quarter, as_of, runs, seed))
     if format is Format.json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif format is Format.csv:
@@ -88,16 +121,37 @@ def _quarter(policy: Policy, label: str | None) -> Quarter | None:
 
 
 async def _load(
-    config: Settings, label: str | None, runs: int, seed: int
+    config: Settings, label: str | None, as_of: str | None, runs: int, seed: int
 ) -> tuple[Forecast, Policy]:
     policies = PolicyBook(load_policy_file(config.dealdesk_policy))
     policy = policies.current.policy
     quarter = _quarter(policy, label)
+    now = SystemClock().now()
+    moment = _moment(policy, as_of, now)
+    async with _session(config) as session:
+        found = await load_forecast(session, policies, moment, quarter, runs=runs, seed=seed)
+    return found, policy
+
+
+async def _backtest(config: Settings, label: str, runs: int, seed: int) -> tuple[Backtest, Policy]:
+    policies = PolicyBook(load_policy_file(config.dealdesk_policy))
+    policy = policies.current.policy
+    quarter = _quarter(policy, label)
+    assert quarter is not None
+    now = SystemClock().now()
+    if quarter.closes_at(policy.zone) > now:
+        fail(f"--backtest: {quarter.label} has not closed yet; pick a quarter that has", code=2)
+    async with _session(config) as session:
+        tested = await run_backtest(session, policies, quarter, now, runs=runs, seed=seed)
+    return tested, policy
+
+
+@contextlib.asynccontextmanager
+async def _session(config: Settings) -> AsyncIterator[AsyncSession]:
     database = Database.connect(config.database_url)
     try:
         async with database.read() as session:
-            now = SystemClock().now()
-            found = await load_forecast(session, policies, now, quarter, runs=runs, seed=seed)
+            yield session
     except (OperationalError, ProgrammingError):
         fail(
             "this database has no dealdesk tables yet; run `dealdesk db upgrade` first, "
@@ -105,7 +159,24 @@ async def _load(
         )
     finally:
         await database.dispose()
-    return found, policy
+
+
+def _moment(policy: Policy, text: str | None, now: datetime) -> datetime:
+    """``--as-of``: a date (its start in the policy's zone) or an ISO time; never ahead."""
+    if text is None:
+        return now
+    try:
+        if len(text.strip()) == 10:
+            moment = datetime.combine(date.fromisoformat(text.strip()), time.min, policy.zone)
+        else:
+            moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"--as-of: write a date (2026-12-01) or an ISO time; got {text!r}", code=2)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=policy.zone)
+    if moment > now:
+        fail("--as-of: that moment has not come yet; the forecast reads what was known", code=2)
+    return moment
 
 
 def write_csv(result: Forecast, stream: IO[str]) -> None:
@@ -124,6 +195,45 @@ def write_csv(result: Forecast, stream: IO[str]) -> None:
                 "slowest": row["slowest"] or "",
             }
         )
+
+
+def _print_backtest(tested: Backtest, policy: Policy) -> None:
+    zone = policy.zone
+    brier = tested.brier
+    console.print(
+        f"[bold]Backtest of {tested.quarter.label}[/]: {len(tested.scored):,} forecasts at "
+        f"{len(tested.as_ofs)} weekly moments, each from what was known then",
+        highlight=False,
+    )
+    if brier is None:
+        console.print("No deal was in review at any of those moments: nothing to score.")
+        return
+    table = Table(title="Calibration", title_justify="left")
+    for column in ("Forecast said", "Forecasts", "Mean forecast", "Cleared"):
+        table.add_column(column, justify="left" if column == "Forecast said" else "right")
+    for found in tested.bins:
+        table.add_row(
+            f"{found.low:.0%}–{found.high:.0%}",
+            f"{found.count:,}",
+            f"{found.predicted:.0%}",
+            f"{found.cleared:.0%}",
+        )
+    console.print(table)
+    console.print(
+        f"Brier score: [bold]{brier:.3f}[/] (0 is perfect; always saying 50% scores 0.250)",
+        highlight=False,
+    )
+    worst = Table(title="Furthest from what happened", title_justify="left")
+    for column in ("As of", "Deal", "Forecast", "Cleared"):
+        worst.add_column(column)
+    for scored in tested.worst():
+        worst.add_row(
+            f"{scored.as_of.astimezone(zone):%a %d %b}",
+            f"{scored.ref} {escape(scored.company)}",
+            f"{scored.p_clear:.0%}",
+            "yes" if scored.cleared else "no",
+        )
+    console.print(worst)
 
 
 def _print(result: Forecast, policy: Policy) -> None:
