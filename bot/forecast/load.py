@@ -45,7 +45,8 @@ async def load_forecast(
         quarter = policy.fiscal_calendar.quarter_of(as_of.astimezone(policy.zone).date())
     closes_at = quarter.closes_at(policy.zone)
     history = await load_history(session, policies, Window(as_of - HISTORY, as_of))
-    simulator = Simulator(SpeedBook.of(history.approvals), as_of, closes_at, runs=runs, seed=seed)
+    speeds = SpeedBook.of(history.approvals, as_of)
+    simulator = Simulator(speeds, as_of, closes_at, runs=runs, seed=seed)
     deals = await load_open_deals(session, policies, as_of)
     return forecast_desk(simulator, quarter, closes_at, deals)
 
@@ -98,6 +99,9 @@ def _open_deal(
             assigned_at=row.assigned_at,
             due_at=row.due_at,
             held_by=frozenset(other.approver for other in stage if other.slot == row.slot),
+            escalated_at=row.escalated_at
+            if row.escalated_at is not None and row.escalated_at <= moment
+            else None,
         )
         for row in waiting
         if row.stage_index == stage_index

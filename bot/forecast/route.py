@@ -55,6 +55,8 @@ class Held:
     due_at: datetime | None
     held_by: frozenset[str] = frozenset()
     """Approvers who held this slot already (the holder included): a timeout skips them."""
+    escalated_at: datetime | None = None
+    """When nobody was left to move it to: it waits for its holder or an admin since."""
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,8 @@ class _Seat:
     due: float | None
     held_by: frozenset[str]
     assignee: str
+    escalated: float | None = None
+    """Seconds from the forecast's moment to its escalation (negative: before it)."""
 
 
 @dataclass
@@ -197,9 +199,7 @@ class Simulator:
                 approvals.append((-math.inf, None))
                 continue
             if (seat := held.get(slot)) is not None:
-                finish, ok = self._decide(
-                    deal, stage, slot, seat.approver, seat.started, seat.due, seat.held_by, rng
-                )
+                finish, ok = self._held(deal, stage, slot, seat, rng)
                 who: str | None = seat.assignee
             else:
                 finish, ok = self._fresh(deal, stage, slot, start, rng)
@@ -229,10 +229,19 @@ class Simulator:
         if (seat := held.get(slot)) is None:
             finish, ok = self._fresh(deal, stage, slot, start, rng)
             return (max(finish, start) if ok else math.inf), ok, None
-        finish, ok = self._decide(
+        finish, ok = self._held(deal, stage, slot, seat, rng)
+        return (max(finish, start) if ok else math.inf), ok, seat.assignee
+
+    def _held(
+        self, deal: OpenDeal, stage: StageAhead, slot: str, seat: _Seat, rng: random.Random
+    ) -> tuple[float, bool]:
+        """A pending approval: decided by its holder (or moved on), or, when it was
+        escalated already, decided as escalations have been."""
+        if seat.escalated is not None:
+            return self._admins(seat.escalated, rng)
+        return self._decide(
             deal, stage, slot, seat.approver, seat.started, seat.due, seat.held_by, rng
         )
-        return (max(finish, start) if ok else math.inf), ok, seat.assignee
 
     def _fresh(
         self, deal: OpenDeal, stage: StageAhead, slot: str, start: float, rng: random.Random
@@ -280,18 +289,28 @@ class Simulator:
         held_by = held_by | {approver_id, backup}
         return self._decide(deal, stage, slot, backup, moved_at, due, held_by, rng, hops + 1)
 
-    def _admins(self, moved_at: float, rng: random.Random) -> tuple[float, bool]:
-        """Nobody left in line: the admins decide, as fast as the desk does."""
+    def _admins(self, escalated: float, rng: random.Random) -> tuple[float, bool]:
+        """Nobody left in line since ``escalated``: decided as escalations have been (some
+        never are), or, with none on record, as fast as the desk decides."""
+        record = self.speeds.escalated
+        if record.ended:
+            seconds, approves = record.draw(rng, max(0.0, -escalated))
+            if seconds is None:
+                return math.inf, False
+            return max(escalated + seconds, 0.0), approves
         desk = self.speeds.desk
         if desk.decided == 0:
-            return moved_at, True
+            return max(escalated, 0.0), True
         seconds = desk.seconds[int(rng.random() * desk.decided)]
-        return moved_at + seconds, rng.random() * desk.decided < desk.approved
+        return max(escalated, 0.0) + seconds, rng.random() * desk.decided < desk.approved
 
     def _seat(self, holding: Held) -> _Seat:
         due = self._seconds(holding.due_at) if holding.due_at is not None else None
         started = self._seconds(holding.assigned_at)
-        return _Seat(holding.approver, started, due, holding.held_by, holding.assignee)
+        escalated = (
+            self._seconds(holding.escalated_at) if holding.escalated_at is not None else None
+        )
+        return _Seat(holding.approver, started, due, holding.held_by, holding.assignee, escalated)
 
     def _next_in_line(
         self, policy: Policy, slot: str, held_by: frozenset[str], owner: str

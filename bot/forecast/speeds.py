@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from bot.reports.slo import ApprovalFacts
@@ -109,19 +110,36 @@ class Speed:
 
 @dataclass(frozen=True)
 class SpeedBook:
-    """Every approver's record, their stages' and the desk's."""
+    """Every approver's record, their stages' and the desk's, and what became of the
+    approvals that ran out of people (escalated)."""
 
     by_approver: dict[str, Record]
     by_stage: dict[str, Record]
     desk: Record
+    escalated: Record = Record()
+    """From each escalation to its decision (wall-clock); an escalation still waiting at
+    the forecast's moment counts as one never decided (:attr:`Record.timeouts`)."""
 
     @classmethod
-    def of(cls, facts: Iterable[ApprovalFacts]) -> SpeedBook:
-        """From the history's rows; avatars' decisions are left out (they take no time)."""
+    def of(cls, facts: Iterable[ApprovalFacts], as_of: datetime | None = None) -> SpeedBook:
+        """From the history's rows up to ``as_of``; avatars' decisions are left out (they
+        take no time)."""
         by_approver: dict[str, list[ApprovalFacts]] = defaultdict(list)
         by_stage: dict[str, list[ApprovalFacts]] = defaultdict(list)
         everyone: list[ApprovalFacts] = []
+        escalations: list[float] = []
+        waiting = approved = 0
         for row in facts:
+            if row.escalated_at is not None and (as_of is None or row.escalated_at <= as_of):
+                decided = row.decided_at is not None and (as_of is None or row.decided_at <= as_of)
+                if decided and row.status in DECISIONS and row.decided_at is not None:
+                    taken = (row.decided_at - row.escalated_at).total_seconds()
+                    escalations.append(max(0.0, taken))
+                    approved += row.status == ApprovalStatus.APPROVED
+                elif not decided:
+                    waiting += 1
+            if row.decided_at is not None and as_of is not None and row.decided_at > as_of:
+                continue
             if row.decided_by is not None and row.decided_by.startswith(AVATAR_PREFIX):
                 continue
             by_approver[row.approver].append(row)
@@ -131,6 +149,7 @@ class SpeedBook:
             {key: Record.of(rows) for key, rows in by_approver.items()},
             {key: Record.of(rows) for key, rows in by_stage.items()},
             Record.of(everyone),
+            Record(tuple(sorted(escalations)), waiting, approved),
         )
 
     def speed(self, approver: str, stage: str, sla: float | None) -> Speed:

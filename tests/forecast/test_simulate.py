@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.forecast.route import Need
 from bot.forecast.simulate import Simulator
 from bot.forecast.speeds import Basis, SpeedBook
+from bot.reports.slo import ApprovalFacts
 from policies.sla import SlaClock
 from tests.forecast.fixtures import NOW, decisions, held, open_deal, policy, stage, timeouts
 
@@ -129,3 +131,44 @@ def test_the_same_history_gives_the_same_forecast() -> None:
     history = SpeedBook.of(decisions("mgr", [1, 2, 3, 4, 5]))
     deal = open_deal([DEAL_APPROVAL], [held("mgr", sla=24)])
     assert simulator(history, 3).forecast(deal) == simulator(history, 3).forecast(deal)
+
+
+def _escalations(hours: list[float | None]) -> list[ApprovalFacts]:
+    """Escalated approvals decided that many hours after their escalation (None: never)."""
+    rows = []
+    for n, taken in enumerate(hours):
+        escalated = NOW - timedelta(days=20 + n)
+        rows.append(
+            ApprovalFacts(
+                stage="Deal approval",
+                stage_index=0,
+                approver="cfo",
+                status="pending" if taken is None else "approved",
+                assigned_at=escalated - timedelta(hours=4),
+                due_at=escalated,
+                decided_at=None if taken is None else escalated + timedelta(hours=taken),
+                decided_by=None if taken is None else "U0CFO",
+                escalated_at=escalated,
+                sla=timedelta(hours=4),
+            )
+        )
+    return rows
+
+
+def test_an_escalated_approval_is_decided_as_escalations_have_been() -> None:
+    """Half the escalations on record were decided two hours after it, half never were."""
+    history = SpeedBook.of(_escalations([2, 2, 2, 2, None, None, None, None]))
+    waiting = replace(held("cfo", sla=4), escalated_at=NOW)
+    deal = open_deal([stage(1, "Deal approval", Need(("cfo",)))], [waiting])
+    forecast = simulator(history, 3).forecast(deal)
+    assert forecast.p_clear == pytest.approx(1 / 2, abs=TOLERANCE)
+    assert forecast.p90_finish is None  # in half the runs it is never decided
+
+
+def test_an_escalation_still_waiting_at_the_forecasts_moment_is_not_yet_decided() -> None:
+    """Of two escalations decided two hours on, a day apart: one hour after the later one
+    the earlier was decided, the later was not yet (the backtest knows no more)."""
+    earlier, later = _escalations([2, 2])[::-1]
+    assert later.escalated_at is not None
+    history = SpeedBook.of([earlier, later], as_of=later.escalated_at + timedelta(hours=1))
+    assert (history.escalated.decided, history.escalated.timeouts) == (1, 1)
