@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +17,7 @@ from bot.core.clock import VirtualClock
 from bot.core.deps import Deps, open_deps
 from bot.forecast.backtest import run_backtest
 from bot.forecast.load import load_open_deals
+from bot.simulation import load_scenario_file
 from policies.loader import bundled_policy_path
 from policies.quarters import Quarter
 from tests.support.deals import decide_as, pending_of, submit, techcorp, withdraw
@@ -109,3 +111,17 @@ def test_the_cli_prints_the_calibration_and_refuses_an_open_quarter(
 
 def _q3(deps: Deps) -> Quarter:
     return deps.policies.current.policy.fiscal_calendar.quarter("2026-Q3")
+
+
+def test_simulate_writes_the_same_quarter_each_time(tmp_path: Path) -> None:
+    runner = CliRunner()
+    first, second = tmp_path / "first.yml", tmp_path / "second.yml"
+    for path in (first, second):
+        written = runner.invoke(app, ["simulate", "--write-quarter", str(path)])
+        assert written.exit_code == 0, written.output
+    assert first.read_text() == second.read_text()
+    loaded = load_scenario_file(first, default_policy=bundled_policy_path())
+    assert len(loaded.scenario.deals) == 300
+    assert loaded.scenario.start == datetime(2026, 7, 1, 13, 0, tzinfo=UTC)
+    silent = [d for d in loaded.scenario.deals if d.responses.get("cfo") is None]
+    assert silent  # the CFO's weeks away

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -19,9 +20,10 @@ from bot.simulation import (
     bundled_scenario_path,
     load_scenario_file,
 )
+from bot.simulation.quarter import quarter_scenario
 from bot.simulation.render import render_report
 from bot.simulation.simulator import simulate as run_simulation
-from policies.loader import PolicyError
+from policies.loader import PolicyError, bundled_policy_path
 from store.db import DatabaseUrlError, parse_database_url
 
 
@@ -55,6 +57,15 @@ def simulate(
             "--policy", help="Policy file to use instead of the scenario's.", show_default=False
         ),
     ] = None,
+    write_quarter: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-quarter",
+            help="Write a generated quarter (300 deals over 13 weeks for the bundled policy, "
+            "approvers of different speeds, some away) to this file and stop; then simulate it.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run deals through the policy in virtual time.
 
@@ -66,6 +77,9 @@ def simulate(
     ones (no Slack message is sent), so `dealdesk audit verify` and `dealdesk audit
     export` show them afterwards.
     """
+    if write_quarter is not None:
+        _write_quarter(write_quarter)
+        return
     config = settings()
     url = database_url or config.database_url
     _check_database_url(url)
@@ -75,6 +89,20 @@ def simulate(
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         render_report(console, report)
+
+
+def _write_quarter(path: Path) -> None:
+    scenario = quarter_scenario()
+    scenario["policy"] = str(bundled_policy_path())
+    try:
+        path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror}")
+    console.print(
+        f"Wrote {path}: {len(scenario['deals'])} deals from {scenario['start']}. Run it with "
+        f"`dealdesk simulate {path} --database-url …`",
+        highlight=False,
+    )
 
 
 def _check_database_url(url: str) -> None:
