@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from enum import StrEnum
 from typing import IO, Annotated, Any, TypeVar
@@ -104,10 +105,18 @@ async def read_history(
 ) -> T:
     """A report over the stored history in ``window``, under the configured policy."""
     policies = PolicyBook(load_policy_file(config.dealdesk_policy))
+    async with report_session(config) as session:
+        return await load(session, policies, window)
+
+
+@contextlib.asynccontextmanager
+async def report_session(config: Settings) -> AsyncIterator[AsyncSession]:
+    """A read session on the configured database; one line and exit 1 when it has no
+    dealdesk tables."""
     database = Database.connect(config.database_url)
     try:
         async with database.read() as session:
-            return await load(session, policies, window)
+            yield session
     except (OperationalError, ProgrammingError):
         fail(
             "this database has no dealdesk tables yet; run `dealdesk db upgrade` first, "

@@ -3,22 +3,18 @@ quarter closes, and whom to nudge (bot.forecast)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import sys
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time
 from typing import IO, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.cli.common import console, fail, run, settings
-from bot.app.cli.report import Format, FormatOption
+from bot.app.cli.report import Format, FormatOption, report_session
 from bot.app.settings import Settings
 from bot.core.clock import SystemClock
 from bot.core.policy_book import PolicyBook
@@ -29,7 +25,6 @@ from bot.forecast.simulate import RUNS
 from policies.loader import load_policy_file
 from policies.model import Policy
 from policies.quarters import Quarter
-from store.db import Database
 
 CSV_COLUMNS = (
     "deal",
@@ -128,7 +123,7 @@ async def _load(
     quarter = _quarter(policy, label)
     now = SystemClock().now()
     moment = _moment(policy, as_of, now)
-    async with _session(config) as session:
+    async with report_session(config) as session:
         found = await load_forecast(session, policies, moment, quarter, runs=runs, seed=seed)
     return found, policy
 
@@ -141,24 +136,9 @@ async def _backtest(config: Settings, label: str, runs: int, seed: int) -> tuple
     now = SystemClock().now()
     if quarter.closes_at(policy.zone) > now:
         fail(f"--backtest: {quarter.label} has not closed yet; pick a quarter that has", code=2)
-    async with _session(config) as session:
+    async with report_session(config) as session:
         tested = await run_backtest(session, policies, quarter, now, runs=runs, seed=seed)
     return tested, policy
-
-
-@contextlib.asynccontextmanager
-async def _session(config: Settings) -> AsyncIterator[AsyncSession]:
-    database = Database.connect(config.database_url)
-    try:
-        async with database.read() as session:
-            yield session
-    except (OperationalError, ProgrammingError):
-        fail(
-            "this database has no dealdesk tables yet; run `dealdesk db upgrade` first, "
-            "or check DATABASE_URL"
-        )
-    finally:
-        await database.dispose()
 
 
 def _moment(policy: Policy, text: str | None, now: datetime) -> datetime:
