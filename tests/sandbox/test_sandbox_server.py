@@ -71,11 +71,15 @@ async def test_two_hours_on_lisas_approval_has_moved_to_daniel(
 async def test_the_next_briefing_comes_at_the_policys_briefing_time(
     sandbox: RunningSandbox, techcorp: dict[str, Any]
 ) -> None:
+    # Two hours first: the next 08:01 may be less than Lisa's 2h away (06:30 in New York).
+    await page_call(sandbox, "/sandbox/clock", {"advance": "1h"})
+    await page_call(sandbox, "/sandbox/clock", {"advance": "1h"})
+    await until(lambda: dm_says(sandbox, "U0DANIEL", "TechCorp"), "Daniel's card (Lisa's 2h)")
+
     status, moved = await page_call(sandbox, "/sandbox/clock", {"advance": "briefing"})
 
     assert status == 200
     assert "08:01" in moved["said"]
-    await until(lambda: dm_says(sandbox, "U0DANIEL", "TechCorp"), "Daniel's card (Lisa's 2h)")
     await until(lambda: dm_says(sandbox, "U0DANIEL", "briefing"), "Daniel's briefing")
 
 
