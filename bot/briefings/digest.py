@@ -13,6 +13,8 @@ from bot.briefings.timing import due_day, local_moment
 from bot.cards.digest import Digest, build_digest_message
 from bot.core.deps import Deps
 from bot.core.policy_book import PolicyBook
+from bot.forecast.desk import Forecast
+from bot.forecast.load import load_forecast
 from bot.outbox.work import Work
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
@@ -25,6 +27,8 @@ WINDOW = timedelta(days=7)
 """The SLO and automation figures look back this far."""
 SHOWN = 10
 """Entries per list."""
+FORECAST_FROM = timedelta(weeks=3)
+"""The digest carries the quarter-end forecast this close to the quarter's end."""
 
 
 async def post_digest(deps: Deps, now: datetime) -> str | None:
@@ -83,4 +87,15 @@ async def load_digest(
         decided_by_avatars=team.avatar_decisions,
         with_sla=team.overall.sla_counted,
         within_sla=team.overall.within_sla,
+        forecast=await _quarter_end_forecast(session, policies, policy, day, now),
     )
+
+
+async def _quarter_end_forecast(
+    session: AsyncSession, policies: PolicyBook, policy: Policy, day: date, now: datetime
+) -> Forecast | None:
+    """The forecast for the quarter ``day`` is in, in its last three weeks; else None."""
+    quarter = policy.fiscal_calendar.quarter_of(day)
+    if quarter.closes_at(policy.zone) - now > FORECAST_FROM:
+        return None
+    return await load_forecast(session, policies, now, quarter)

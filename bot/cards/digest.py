@@ -2,7 +2,8 @@
 
 A title, six figures side by side (under review, due today, overdue, stalled, SLO,
 automation), then the overdue approvals with their approvers, what is due today and
-the stalled deals, each list cut to what the caller loaded.
+the stalled deals, each list cut to what the caller loaded; in a quarter's last weeks,
+the quarter-end forecast: the deals most at risk and whom to nudge.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from slack_sdk.models.blocks import Block
 
 from bot.cards.blocks import SlackMessage, context, message, section
 from bot.cards.briefing import WEEK, waiting_on
+from bot.forecast.desk import Forecast
 from bot.read_models.snapshots import ApprovalSnapshot, DealSnapshot
-from bot.text.mrkdwn import who
+from bot.text.mrkdwn import mention, who
 from bot.text.prose import render_part
 from policies.duration import Span
 
 TEMPLATE = "digest.j2"
+FORECAST_SHOWN = 3
+"""Deals at risk and people to nudge the digest names; ``/deal report forecast`` has more."""
 
 Item = tuple[DealSnapshot, ApprovalSnapshot]
 
@@ -50,6 +54,8 @@ class Digest:
     with_sla: int = 0
     """Of those, how many had an SLA, and how many were made within it."""
     within_sla: int = 0
+    forecast: Forecast | None = None
+    """The quarter-end forecast, in the quarter's last weeks."""
 
     @property
     def slo_percent(self) -> Decimal | None:
@@ -92,8 +98,34 @@ def build_digest_message(digest: Digest) -> SlackMessage:
     ):
         if rows:
             blocks.append(section(_words(part, d=digest, rows=rows, more=total - len(rows))))
+    if digest.forecast is not None:
+        blocks.append(section(_forecast_words(digest.forecast)))
     blocks.append(context(_words("footer", d=digest)))
     return message(_words("text", d=digest), blocks)
+
+
+def _forecast_words(forecast: Forecast) -> str:
+    at_risk = [
+        {"deal": item.deal, "p_clear": _cents(item.p_clear * 100)}
+        for item in forecast.deals
+        if item.p_clear < 1.0
+    ][:FORECAST_SHOWN]
+    nudge = [
+        {"who": Markup(mention(n.assignee)), "acv_at_risk": _cents(n.acv_at_risk)}
+        for n in forecast.nudge[:FORECAST_SHOWN]
+    ]
+    return _words(
+        "forecast",
+        f=forecast,
+        expected=_cents(forecast.acv_expected),
+        at_risk_acv=_cents(forecast.acv_at_risk),
+        at_risk=at_risk,
+        nudge=nudge,
+    )
+
+
+def _cents(amount: float) -> Decimal:
+    return Decimal(round(amount))
 
 
 def _who(approval: ApprovalSnapshot) -> Markup:

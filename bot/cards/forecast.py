@@ -26,7 +26,7 @@ def build_forecast_reply(forecast: Forecast, policy: Policy) -> SlackMessage:
     at_risk = [item for item in forecast.deals if item.p_clear < 1.0]
     summary = (
         f"*{_money(forecast.acv_expected)} expected to clear* before the quarter closes "
-        f"{slack_date(forecast.closes_at)}, *{_money(forecast.acv_at_risk)} at risk*, "
+        f"{slack_date(forecast.last_minute)}, *{_money(forecast.acv_at_risk)} at risk*, "
         f"{len(forecast.deals)} deal{'s' if len(forecast.deals) != 1 else ''} in review."
     )
     blocks: list[Block] = [header(f"Forecast for {forecast.quarter.label}"), section(summary)]

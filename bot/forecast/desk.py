@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.forecast.route import OpenDeal
@@ -40,6 +40,12 @@ class Forecast:
     nudge: tuple[Nudge, ...]
     runs: int
     seed: int
+
+    @property
+    def last_minute(self) -> datetime:
+        """The close as people read it: the last minute of the quarter's last day (a
+        date token for ``closes_at`` itself reads "Jan 1 at 12:00 AM")."""
+        return self.closes_at - timedelta(minutes=1)
 
     @property
     def acv_expected(self) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ import pytest
 from bot.briefings.digest import post_digest
 from bot.core.clock import VirtualClock
 from bot.core.deps import Deps, open_deps
+from bot.forecast.load import load_forecast
 from bot.outbox.work import Work
 from bot.reports.history import load_slo_report
 from bot.reports.slo import Window
+from bot.text.mrkdwn import slack_date
+from policies.avatars.formatting import money
 from tests.briefings.seed import CHANNEL, MONDAY_EIGHT, START, seed_week
 from tests.briefings.world import DEAL_CHANNEL, POLICY, queued
 from tests.support.deals import pending_for, run_time_out
@@ -50,6 +54,7 @@ async def test_the_digest_has_the_pipeline_the_deadlines_and_the_slo(
     assert "*⏰ Due today*\n• *Today Inc* (D-1005) · Deal approval · <@U0MARCUS> · due" in text
     assert "*⏸️ Stalled*\n• *Old Corp* (D-1001) · idle 9d 23h · waiting on <@U0MARCUS>" in text
     assert "<!channel>" not in str(digest.message)
+    assert "🔮" not in text  # the quarter closes on December 31: no forecast yet
 
 
 async def test_the_digest_counts_the_slo_as_the_report_does(
@@ -102,3 +107,39 @@ async def test_a_quiet_desk_posts_no_digest(deps: Deps, clock: VirtualClock) -> 
     clock.set(MONDAY_EIGHT)
     assert await post_digest(deps, clock.now()) is None
     assert await queued(deps, Work.DIGEST) == []
+
+
+async def test_in_a_quarters_last_three_weeks_the_digest_carries_the_forecast(
+    database_url: str, write_policy: Callable[[str], Path], clock: VirtualClock
+) -> None:
+    # A fiscal year from December 1: the quarter closes on November 30, a week away.
+    fiscal = POLICY.replace("approvers:\n", 'fiscal_year_starts: "12-01"\napprovers:\n', 1)
+    async with open_deps(database_url, write_policy(fiscal), clock) as deps:
+        await seed_week(deps, clock)
+        assert await post_digest(deps, clock.now()) == DEAL_CHANNEL
+        [digest] = await queued(deps, Work.DIGEST)
+        async with deps.db.read() as session:  # what /deal report forecast says
+            forecast = await load_forecast(session, deps.policies, clock.now())
+
+    assert forecast.quarter.label == "2026-Q4"
+    at_risk = [item for item in forecast.deals if item.p_clear < 1.0]
+    assert at_risk
+    assert forecast.nudge
+    [section] = [
+        block["text"]["text"]
+        for block in digest.message["blocks"]
+        if "🔮" in block.get("text", {}).get("text", "")
+    ]
+    head, *lines = section.splitlines()
+    assert head == (
+        f"*🔮 2026-Q4 closes {slack_date(forecast.last_minute)}* · "
+        f"{money(Decimal(round(forecast.acv_expected)))} likely to clear in time, "
+        f"{money(Decimal(round(forecast.acv_at_risk)))} at risk"
+    )
+    shown = [line for line in lines if line.startswith("•")]
+    assert len(shown) == min(3, len(at_risk))
+    for line, item in zip(shown, at_risk, strict=False):
+        assert line.startswith(f"• *{item.deal.company.replace('<', '&lt;').replace('>', '&gt;')}*")
+        assert f"{round(item.p_clear * 100)}% likely in time" in line
+    assert lines[-1].startswith(f"Nudge: <@{forecast.nudge[0].assignee}> (")
+    assert lines[-1].endswith("`/deal report forecast` sends the nudges")
