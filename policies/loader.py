@@ -118,8 +118,8 @@ def example_deal(name: str) -> dict[str, Any]:
 
 
 def policy_version(policy: Policy) -> str:
-    """sha256 of the policy's canonical JSON."""
-    data = json.loads(policy.model_dump_json())  # as model_dump(mode="json"), 3x as fast
+    """sha256 of the policy's canonical JSON; its test files are not part of its meaning."""
+    data = json.loads(policy.model_dump_json(exclude={"tests"}))  # 3x model_dump(mode="json")
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -297,6 +297,9 @@ class Policy(_Strict):
     fiscal_year_starts: str = "01-01"
     """MM-DD: the first day of the fiscal year (policies.quarters); the default gives
     calendar quarters."""
+    tests: list[Annotated[str, StringConstraints(min_length=1)]] = []
+    """Test case files (policies.cases), relative to the policy's folder; default
+    ``<name>.tests.yml`` or ``policy.tests.yml`` beside it."""
     one_person_one_approval: bool = True
     """A person holds at most one approval of a deal: reached again (through backups,
     delegation or a group), they are passed over to the next in line."""

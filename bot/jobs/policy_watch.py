@@ -15,6 +15,8 @@ import logging
 from pathlib import Path
 
 from bot.core.deps import Deps
+from policies.case_suite import failing_cases
+from policies.cases import CaseFileError
 from policies.loader import LoadedPolicy, PolicyError, load_policy_file, load_policy_text
 from store import policy_versions
 
@@ -61,8 +63,9 @@ class PolicyWatch:
         return True
 
     async def reload_file(self, path: Path) -> bool:
-        """SIGHUP: read the policy file again; a bad one is refused, every problem logged,
-        and the old policy kept. True when the new one was applied."""
+        """SIGHUP: read the policy file again; a bad one, or one whose test cases fail, is
+        refused, every problem logged, and the old policy kept. True when the new one
+        was applied."""
         try:
             loaded = load_policy_file(path)
         except PolicyError as error:
@@ -74,6 +77,20 @@ class PolicyWatch:
             )
             for issue in error.issues:
                 log.error("policy %s: %s", path, issue)
+            return False
+        try:
+            failing = failing_cases(loaded, path)
+        except CaseFileError as error:
+            failing = [f"{error.source}: {issue}" for issue in error.issues]
+        if failing:
+            log.error(
+                "policy %s not reloaded: %d test case(s) fail; still serving version %s",
+                path,
+                len(failing),
+                self._deps.policies.current.version[:12],
+            )
+            for line in failing:
+                log.error("policy %s: test case %s", path, line)
             return False
         await self.apply(loaded)
         return True

@@ -106,6 +106,52 @@ def test_diff_with_deals_lists_exactly_the_deals_a_hand_check_finds(
     assert "approvers.cfo.sla" in table.stdout
 
 
+def test_diff_lists_the_test_cases_whose_outcome_changes(new_policy: Path) -> None:
+    """The new policy has no test file: the old one's cases (revops.tests.yml) run
+    under both. Finance's avatar now stops at 10%, and reviews only above 5%."""
+    result = runner.invoke(
+        app, ["policy", "diff", str(REVOPS), str(new_policy), "--format", "json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    cases = {case["name"]: case for case in json.loads(result.stdout)["cases"]}
+    assert sorted(cases) == [
+        "TechCorp (the seeds' deal) goes to the CFO, then legal and finance",
+        "a $50K deal at 5% never reaches the CFO",
+    ]
+    techcorp = cases["TechCorp (the seeds' deal) goes to the CFO, then legal and finance"]
+    assert techcorp["old"].startswith("passes: Qualification: sdr → Deal approval: manager")
+    assert techcorp["new"].endswith(
+        "(avatars.finance is hand_over: 12% discount exceeds the 10% finance authority)"
+    )
+    small = cases["a $50K deal at 5% never reaches the CFO"]
+    assert small["new"] == (
+        "fails: Qualification: sdr → Deal approval: manager → Reviews: legal "
+        "(avatars.finance is not asked)"
+    )
+
+    table = runner.invoke(app, ["policy", "diff", str(REVOPS), str(new_policy)])
+    assert "Test cases whose outcome changes (2)" in table.stdout
+
+
+def test_apply_refuses_a_policy_whose_test_cases_fail_and_names_them(
+    seeded: str, new_policy: Path
+) -> None:
+    cases = REVOPS.with_name("revops.tests.yml").read_text(encoding="utf-8")
+    new_policy.with_name("new.tests.yml").write_text(cases, encoding="utf-8")
+
+    refused = runner.invoke(app, ["policy", "apply", str(new_policy)])
+
+    assert refused.exit_code == 1
+    assert "2 test case(s) fail" in refused.output
+    assert "✗ TechCorp (the seeds' deal) goes to the CFO, then legal and finance: " in (
+        refused.output
+    )
+    assert "✗ a $50K deal at 5% never reaches the CFO: stages is" in refused.output
+    assert "not applied" in refused.output
+    assert asyncio.run(_latest(seeded)) is None
+
+
 def test_apply_refuses_a_bad_file_and_records_a_good_one(
     seeded: str, new_policy: Path, tmp_path: Path
 ) -> None:
@@ -179,7 +225,13 @@ async def test_serve_reloads_on_sighup_and_keeps_the_old_policy_when_the_new_one
         serve.process.send_signal(signal.SIGHUP)
         await asyncio.sleep(1.0)
         first = await serve.submit(deal(external_id="OPP-1"))
+        cases = tmp_path / "policy.tests.yml"  # the example's cases, which stricter breaks
+        cases.write_text(REVOPS.with_name("revops.tests.yml").read_text("utf-8"), "utf-8")
         policy.write_text(stricter, encoding="utf-8")
+        serve.process.send_signal(signal.SIGHUP)
+        await asyncio.sleep(1.0)
+        kept = await serve.submit(deal(external_id="OPP-3"))
+        cases.unlink()
         serve.process.send_signal(signal.SIGHUP)
         await asyncio.sleep(1.0)
         second = await serve.submit(deal(external_id="OPP-2"))
@@ -189,5 +241,8 @@ async def test_serve_reloads_on_sighup_and_keeps_the_old_policy_when_the_new_one
     assert "approvers" in stderr
     assert "stages" in stderr
     assert first["policy_version"] == old  # the broken file changed nothing
+    assert "not reloaded: 2 test case(s) fail; still serving version" in stderr
+    assert "test case a $50K deal at 5% never reaches the CFO: stages is" in stderr
+    assert kept["policy_version"] == old  # nor did the one that breaks its cases
     assert f"version {new[:12]} applied" in stderr
     assert second["policy_version"] == new

@@ -11,6 +11,7 @@ from bot.app.cli import (
     doctor,
     policy,
     policy_changes,
+    policy_test,
     report,
     report_avatars,
     report_forecast,
@@ -32,6 +33,7 @@ for name, command in (
     ("apply", policy_changes.apply),
     ("diff", policy_changes.diff),
     ("migrate", policy_changes.migrate),
+    ("test", policy_test.run_tests),
 ):
     policy.app.command(name=name)(command)
 app.add_typer(policy.app, name="policy")

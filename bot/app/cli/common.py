@@ -16,6 +16,7 @@ from bot.core.clock import Clock
 from bot.core.deps import Deps, open_deps
 from bot.core.errors import DealdeskError
 from policies.loader import LoadedPolicy, PolicyError, load_policy_file
+from policies.problems import FileProblems
 from store.db import DatabaseUrlError
 
 T = TypeVar("T")
@@ -51,7 +52,8 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
         fail(f"{error.strerror or error}: {getattr(error, 'filename', '') or ''}".rstrip(": "))
 
 
-def show_policy_error(error: PolicyError) -> None:
+def show_policy_error(error: FileProblems) -> None:
+    """Every problem of a file a person wrote (a policy, its test cases), located."""
     count = len(error.issues)
     errors.print(
         f"[bold red]{error.source}: {count} problem{'s' if count != 1 else ''}[/]", highlight=False

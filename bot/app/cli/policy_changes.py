@@ -16,13 +16,23 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.app.cli.common import console, fail, load_policy_or_exit, run, settings
+from bot.app.cli.common import (
+    console,
+    errors,
+    fail,
+    load_policy_or_exit,
+    run,
+    settings,
+    show_policy_error,
+)
 from bot.app.wiring import add_planners
 from bot.core.clock import SystemClock
 from bot.core.deps import open_deps
 from bot.core.policy_book import PolicyBook
 from bot.workflow.revise import migrate_deal
 from bot.workflow.terms import terms_of
+from policies.case_suite import CaseChange, case_changes, failing_cases
+from policies.cases import CaseFileError
 from policies.diff import PlanChange, RuleChange, deal_changes, policy_changes
 from policies.loader import LoadedPolicy
 from policies.routing import Plan
@@ -46,8 +56,10 @@ def apply(file: PolicyFile) -> None:
 
     Within seconds and without a restart, new deals and revisions route under it; deals
     in flight keep theirs. A bad file is refused with every problem located, and nothing
-    changes. FILE is also copied to DEALDESK_POLICY, so a restart keeps it."""
+    changes; so is one whose test cases (`dealdesk policy test`) fail, naming them. FILE
+    is also copied to DEALDESK_POLICY, so a restart keeps it."""
     loaded = load_policy_or_exit(file)
+    _refuse_failing_cases(loaded, file)
     config = settings()
     target = config.dealdesk_policy
     if os.environ.get("DEALDESK_POLICY") and target.resolve() != file.resolve():
@@ -80,17 +92,24 @@ def diff(
 ) -> None:
     """Show what changes from policy OLD to NEW.
 
-    The rule changes (approvers, limits, conditions, SLAs, backups), and with `--deals`
+    The rule changes (approvers, limits, conditions, SLAs, backups), the test cases
+    whose outcome changes (NEW's test files, else OLD's), and with `--deals`
     every deal in review whose plan would differ under NEW, approval by approval (it
     reads DATABASE_URL; nothing is changed)."""
     before, after = load_policy_or_exit(old), load_policy_or_exit(new)
     rules = policy_changes(before.policy, after.policy)
+    try:
+        cases = case_changes(before, after, new, old)
+    except CaseFileError as error:
+        show_policy_error(error)
+        fail(f"the test cases do not load against {new}")
     impact = run(_impact(settings().database_url, after)) if deals else None
     if format is DiffFormat.json:
         body: dict[str, Any] = {
             "old": before.version,
             "new": after.version,
             "rules": [change.to_json() for change in rules],
+            "cases": [change.to_json() for change in cases],
         }
         if impact is not None:
             body["deals"] = [
@@ -100,6 +119,7 @@ def diff(
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
         return
     _print_rules(rules, old, new)
+    _print_cases(cases)
     if impact is not None:
         _print_impact(impact)
 
@@ -132,6 +152,24 @@ def migrate(
         + (f"; {len(kept)} already on it" if kept else ""),
         highlight=False,
     )
+
+
+def _refuse_failing_cases(loaded: LoadedPolicy, file: Path) -> None:
+    try:
+        failing = failing_cases(loaded, file)
+    except CaseFileError as error:
+        show_policy_error(error)
+        fail(f"not applied: the test cases of {file} cannot be read")
+    if failing:
+        errors.print(
+            f"[bold red]{escape(str(file))}: {len(failing)} test case(s) fail[/]", highlight=False
+        )
+        for line in failing:
+            errors.print(f"  ✗ {escape(line)}", highlight=False, soft_wrap=True)
+        fail(
+            "not applied; fix the policy or the cases (`dealdesk policy test` shows each "
+            "route side by side)"
+        )
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -205,6 +243,18 @@ def _print_rules(rules: list[RuleChange], old: Path, new: Path) -> None:
             escape(change.before) if change.before is not None else "[dim](none)[/]",
             escape(change.after) if change.after is not None else "[dim](removed)[/]",
         )
+    console.print(table)
+
+
+def _print_cases(cases: list[CaseChange]) -> None:
+    if not cases:
+        return
+    table = Table(title=f"Test cases whose outcome changes ({len(cases)})", title_justify="left")
+    for column in ("Case", "Under OLD", "Under NEW"):
+        table.add_column(column, overflow="fold")
+    for change in cases:
+        table.add_row(escape(change.name), escape(change.old), escape(change.new))
+    console.print()
     console.print(table)
 
 
