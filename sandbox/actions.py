@@ -4,6 +4,7 @@ status set, a ready deal sent in, and the clock moved ahead."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from sandbox.server import Sandbox
 
 STEPS: Final = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
+HOME_WAIT: Final = 5.0
+"""Seconds the page's "open Home" waits for the app to publish the Home tab."""
 
 
 class PageActions:
@@ -173,9 +176,17 @@ class PageActions:
     async def open_home(self, body: dict[str, Any]) -> dict[str, Any]:
         """The person opened the app's Home tab (Slack sends app_home_opened)."""
         user = self._sandbox.person(body)
+        published = self._sandbox.workspace.home_publishes
+        before = published.get(user, 0)
         reply = await self._sandbox.app.app_home_opened(user, view=self._sandbox.home_view(user))
         if reply.status != 200:
             raise SandboxError(f"the app answered HTTP {reply.status}")
+        # The app acks the event first and publishes the Home after: answer the page once
+        # it has (or after HOME_WAIT), so the page's next load shows it.
+        for _ in range(int(HOME_WAIT / 0.02)):
+            if published.get(user, 0) > before:
+                break
+            await asyncio.sleep(0.02)
         return {"ok": True}
 
     async def move_clock(self, body: dict[str, Any]) -> dict[str, Any]:

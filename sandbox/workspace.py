@@ -44,6 +44,7 @@ class Workspace:
         self.ephemerals: list[Ephemeral] = []
         self.views: dict[str, dict[str, Any]] = {}  # view id → view as Slack stores it
         self.homes: dict[str, str] = {}  # user → view id of the published Home
+        self.home_publishes: dict[str, int] = {}  # user → how often their Home was published
         self.opened: list[str] = []  # view ids opened or pushed, in order
         self.triggers: dict[str, str] = {}  # view id → the trigger_id that opened it
         self._ticks = itertools.count(1)
@@ -348,6 +349,7 @@ class Workspace:
             self.check_hash(old, params.get("hash"))
         view = self.stored_view(params.get("view"), "home", old)
         self.homes[user] = view["id"]
+        self.home_publishes[user] = self.home_publishes.get(user, 0) + 1
         return {"view": view}
 
     def check_hash(self, old: Mapping[str, Any], given: Any) -> None:

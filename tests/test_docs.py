@@ -87,11 +87,13 @@ COMMANDS = shown_commands()
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with what the pages name: the example policy as my-policy.yml, revops.yml
-    and new.yml, a deal.json, and a database holding the seeds' TechCorp deal."""
+    and new.yml (each with its test cases), a deal.json, and a database holding the
+    seeds' TechCorp deal."""
     here = tmp_path_factory.mktemp("docs")
     shutil.copytree(ROOT / "policies" / "examples", here / "policies" / "examples")
-    for name in ("my-policy.yml", "revops.yml", "new.yml", "policy.yml"):
-        shutil.copy(bundled_policy_path(), here / name)
+    for name in ("my-policy", "revops", "new", "policy"):
+        shutil.copy(bundled_policy_path(), here / f"{name}.yml")
+        shutil.copy(bundled_policy_path().with_suffix(".tests.yml"), here / f"{name}.tests.yml")
     deal = techcorp().model_dump(mode="json", exclude_none=True)
     (here / "deal.json").write_text(json.dumps(deal), encoding="utf-8")
     result = CliRunner().invoke(app, ["simulate"], env=_env(here))

@@ -135,7 +135,10 @@ async function openConversation(id) {
   page.in = id;
   page.thread = null;
   await load();
-  if (page.data.conversation.kind === "home") await call("/sandbox/home", { as: page.as });
+  if (page.data.conversation.kind === "home") {
+    await call("/sandbox/home", { as: page.as }); // answers once the app has published it
+    await load();
+  }
 }
 
 function renderPresets(presets) {

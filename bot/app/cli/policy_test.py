@@ -120,7 +120,9 @@ def _print_failure(result: CaseResult, stages: list[str]) -> None:
     red), then every other expectation that does not hold."""
     case = result.case
     where = f"{case.source}:{case.line}" if case.line is not None else case.source
-    console.print(f"[red]✗ {escape(case.name)}[/] [dim]({escape(where)})[/]", highlight=False)
+    console.print(
+        f"[red]✗ {escape(case.name)}[/] [dim]({escape(where)})[/]", highlight=False, soft_wrap=True
+    )
     if result.error is not None:
         console.print(f"  {escape(result.error)}", highlight=False)
         return
