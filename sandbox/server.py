@@ -22,6 +22,8 @@ from aiohttp import web
 
 from bot.core.clock import ShiftedClock
 from policies.duration import humanize
+from policies.graph import policy_graph
+from policies.graph_svg import to_svg
 from policies.model import Policy
 from sandbox.actions import PageActions
 from sandbox.errors import SandboxError
@@ -119,6 +121,7 @@ class Sandbox:
         app.router.add_post("/hooks/{name}", self._hook)
         app.router.add_get("/sandbox/state", self._state)
         app.router.add_get("/sandbox/events", self._events)
+        app.router.add_get("/sandbox/policy.svg", self._policy_svg)
         actions = PageActions(self)
         for name, handler in (
             ("act", actions.act),
@@ -133,6 +136,10 @@ class Sandbox:
             app.router.add_post(f"/sandbox/{name}", self._page_call(handler))
         app.on_shutdown.append(self._end_events)
         return app
+
+    async def _policy_svg(self, _request: web.Request) -> web.Response:
+        """The policy as ``dealdesk policy graph --format svg`` draws it."""
+        return web.Response(text=to_svg(policy_graph(self.policy)), content_type="image/svg+xml")
 
     def serving_at(self, base_url: str) -> None:
         """Where this server listens (for response URLs), no trailing slash."""

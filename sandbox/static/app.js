@@ -10,6 +10,8 @@ const page = {
   values: {}, // view id → block_id → action_id → state, as Slack keeps view state
   loading: null,
   loads: 0, // the newest load() (see there)
+  policy: false, // showing the policy's picture instead of a conversation
+  policySvg: null,
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -62,9 +64,34 @@ function render() {
   $("#now").textContent = `🕘 ${new Date(data.clock.now).toLocaleString([], { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" })}`;
   $("#now").title = data.clock.shifted ? `The app's clock, ${data.clock.shifted} ahead of real time` : "The app's clock";
   renderPresets(data.presets);
-  renderConversation(data);
-  renderThread(data);
+  if (page.policy) {
+    renderPolicy();
+  } else {
+    renderConversation(data);
+    renderThread(data);
+  }
   renderModal(data);
+}
+
+// The authority matrix as dealdesk draws it (`dealdesk policy graph --format svg`).
+async function openPolicy() {
+  page.policy = true;
+  page.policySvg = await (await fetch("/sandbox/policy.svg")).text();
+  render();
+}
+
+function renderPolicy() {
+  $("#title").textContent = "The policy";
+  $("#thread").hidden = true;
+  const pane = $("#conversation");
+  pane.dataset.conversation = "policy";
+  const figure = document.createElement("figure");
+  figure.className = "policy";
+  figure.innerHTML = page.policySvg || "";
+  const caption = document.createElement("figcaption");
+  caption.innerHTML = "Stages left to right; below each approval, where it goes when nobody answers. <code>dealdesk policy graph --format svg</code> draws the same picture, <code>--format mermaid</code> as text for GitHub and docs.";
+  figure.append(caption);
+  pane.replaceChildren(figure);
 }
 
 function renderPeople(data) {
@@ -132,6 +159,7 @@ function renderList(list, entries, prefix) {
 }
 
 async function openConversation(id) {
+  page.policy = false;
   page.in = id;
   page.thread = null;
   await load();
@@ -383,6 +411,7 @@ function wire() {
     }
     reload();
   });
+  $("#open-policy").addEventListener("click", openPolicy);
   $("#new-deal").addEventListener("click", () => call("/sandbox/command", { as: page.as, channel: page.in, text: "/deal new" }).then(reload));
   $("#preset").addEventListener("change", async (event) => {
     const preset = event.target.value;

@@ -245,3 +245,18 @@ async def test_a_status_set_on_the_page_shows_beside_the_name(page: Page) -> Non
     await expect(page.locator("#my-status")).to_contain_text("🌴 On vacation")
     await page.select_option("#status", "clear")
     await expect(status).to_have_count(0, timeout=WAIT)
+
+
+async def test_the_policy_page_shows_the_matrix_as_dealdesk_draws_it(page: Page) -> None:
+    await page.get_by_role("button", name="Authority matrix").click()
+
+    svg = page.locator("#conversation figure.policy svg")
+    await expect(svg).to_be_visible(timeout=WAIT)
+    for words in ("1. Qualification", "2. Deal approval", "3. Reviews", "Lisa Wong · cfo"):
+        await expect(svg).to_contain_text(words)
+    await expect(page.locator("#title")).to_have_text("The policy")
+
+    await act_as(page, "Lisa Wong")  # a reload from the event stream keeps the page
+    await expect(svg).to_be_visible()
+    await open_conversation(page, "Home")
+    await expect(page.locator("#conversation figure.policy")).to_have_count(0)

@@ -1,8 +1,9 @@
-"""``dealdesk policy check`` and ``dealdesk policy explain``."""
+"""``dealdesk policy check``, ``policy explain`` and ``policy graph``."""
 
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +11,12 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from bot.app.cli.common import console, errors, fail, load_policy_or_exit
+from bot.app.cli.common import console, errors, fail, load_policy_or_exit, settings
 from policies.deal import DealTerms, field_errors
 from policies.explain import Explanation, explain_plan
+from policies.graph import policy_graph
+from policies.graph_mermaid import to_mermaid
+from policies.graph_svg import to_svg
 
 app = typer.Typer(help="Check and explain authority-matrix policies.", no_args_is_help=True)
 
@@ -33,6 +37,42 @@ def check(file: PolicyFile) -> None:
     )
     for warning in loaded.warnings:
         errors.print(f"  [yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+
+
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    svg = "svg"
+
+
+@app.command()
+def graph(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The policy file (default: DEALDESK_POLICY, else the bundled example).",
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[
+        GraphFormat, typer.Option("--format", help="mermaid (text) or svg (a picture).")
+    ] = GraphFormat.mermaid,
+    deal: Annotated[
+        Path | None,
+        typer.Option(
+            "--deal", help="A deal as JSON: highlight the route it takes.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Draw the policy as a picture.
+
+    Stages left to right, each approval with its condition, avatar, limits and backup
+    chain, groups with their quorum, the escalation at the end of every chain; with
+    `--deal`, the route that deal takes. Mermaid text renders in GitHub, GitLab and most
+    docs tools (in a mermaid code block); the SVG is drawn by dealdesk itself. Both go
+    to standard output: `dealdesk policy graph my-policy.yml --format svg > policy.svg`."""
+    loaded = load_policy_or_exit(file or settings().dealdesk_policy)
+    drawn = policy_graph(loaded.policy, _read_deal(deal) if deal is not None else None)
+    typer.echo(to_svg(drawn) if format is GraphFormat.svg else to_mermaid(drawn), nl=False)
 
 
 @app.command()
