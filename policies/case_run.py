@@ -4,6 +4,7 @@ case expects, and which conditions and avatar limits no case exercised."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +106,8 @@ class Coverage:
 class CaseRun:
     results: tuple[CaseResult, ...]
     gaps: tuple[str, ...]
+    seconds: tuple[float, ...] = ()
+    """How long each case took, in the order of ``results``."""
 
     @property
     def failed(self) -> list[CaseResult]:
@@ -113,8 +116,12 @@ class CaseRun:
 
 def run_cases(policy: Policy, cases: Sequence[PolicyCase]) -> CaseRun:
     coverage = Coverage()
-    results = tuple(run_case(policy, case, coverage) for case in cases)
-    return CaseRun(results, tuple(coverage.gaps(policy)))
+    results, seconds = [], []
+    for case in cases:
+        started = time.perf_counter()
+        results.append(run_case(policy, case, coverage))
+        seconds.append(time.perf_counter() - started)
+    return CaseRun(tuple(results), tuple(coverage.gaps(policy)), tuple(seconds))
 
 
 def run_case(policy: Policy, case: PolicyCase, coverage: Coverage | None = None) -> CaseResult:

@@ -83,7 +83,13 @@ def test_junit_xml_has_what_a_junit_reader_needs(board: Path, tmp_path: Path) ->
         "3",
         "1",
     )
+    for required in ("name", "tests", "failures", "errors", "time", "timestamp", "hostname"):
+        assert suite.get(required), required  # what the JUnit XSD requires of a testsuite
+    assert suite.find("properties") is not None
+    assert suite.find("system-out") is not None
+    assert suite.find("system-err") is not None
     cases = suite.findall("testcase")
+    assert all(float(case.get("time", "x")) >= 0 for case in cases)
     assert [case.get("name") for case in cases] == [
         "a large deal at 12%",
         "a small deal at list price",

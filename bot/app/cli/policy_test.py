@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -157,13 +159,16 @@ def _print_failure(result: CaseResult, stages: list[str]) -> None:
 
 
 def write_junit(suite: PolicySuite, run: CaseRun, path: Path) -> None:
-    """The results as JUnit XML: one testsuite per test file, a testcase per case."""
+    """The results as JUnit XML: one testsuite per test file, a testcase per case, with
+    the attributes the JUnit schema requires."""
     root = ET.Element("testsuites", name=f"dealdesk policy test {suite.source}")
-    by_file: dict[str, list[CaseResult]] = {}
-    for result in run.results:
-        by_file.setdefault(result.case.source, []).append(result)
-    for source, results in by_file.items():
-        failures = [result for result in results if not result.passed]
+    by_file: dict[str, list[tuple[CaseResult, float]]] = {}
+    seconds = run.seconds or (0.0,) * len(run.results)
+    for result, took in zip(run.results, seconds, strict=True):
+        by_file.setdefault(result.case.source, []).append((result, took))
+    stamp = datetime.now(UTC).replace(microsecond=0, tzinfo=None).isoformat()
+    for number, (source, results) in enumerate(by_file.items()):
+        failures = [result for result, _ in results if not result.passed]
         element = ET.SubElement(
             root,
             "testsuite",
@@ -172,10 +177,20 @@ def write_junit(suite: PolicySuite, run: CaseRun, path: Path) -> None:
             failures=str(len(failures)),
             errors="0",
             skipped="0",
+            time=f"{sum(took for _, took in results):.6f}",
+            timestamp=stamp,
+            hostname=socket.gethostname() or "localhost",
+            id=str(number),
+            package=Path(source).stem,
         )
-        for result in results:
+        ET.SubElement(element, "properties")
+        for result, took in results:
             case = ET.SubElement(
-                element, "testcase", name=result.case.name, classname=Path(source).stem
+                element,
+                "testcase",
+                name=result.case.name,
+                classname=Path(source).stem,
+                time=f"{took:.6f}",
             )
             if result.passed:
                 continue
@@ -186,7 +201,10 @@ def write_junit(suite: PolicySuite, run: CaseRun, path: Path) -> None:
                 lines.append(result.error)
             failure = ET.SubElement(case, "failure", message=lines[0], type="PolicyCaseFailed")
             failure.text = "\n".join(lines)
+        ET.SubElement(element, "system-out")
+        ET.SubElement(element, "system-err")
     root.set("tests", str(len(run.results)))
     root.set("failures", str(len(run.failed)))
+    root.set("errors", "0")
     ET.indent(root)
     path.write_text(ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n", "utf-8")
