@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from bot.app.settings import Settings
+from bot.availability.absences import SlackAbsences
 from bot.availability.gate import AwayCheck
 from bot.availability.statuses import StatusBook
 from bot.briefings.morning import run_morning
@@ -72,7 +73,9 @@ def build_runtime(
     ``briefings``: run the morning round every minute."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     gateway = SlackGateway(web_client(token, settings.slack_api_url))
-    away = AwayCheck(deps, StatusBook(gateway, deps.clock))
+    statuses = StatusBook(gateway, deps.clock)
+    away = AwayCheck(deps, statuses)
+    deps.absences = SlackAbsences(statuses, deps.clock)
     slack_sender = SlackSender(deps.db, deps.policies, deps.clock, gateway, away=away)
     webhooks = WebhookSender(deps.clock, settings.secret)
 
@@ -97,6 +100,7 @@ def build_runtime(
         policies=deps.policies,
         clock=deps.clock,
         bus=deps.bus,
+        absences=deps.absences,
         gateway=gateway,
         journal=DecisionJournal(deps, traffic),
         metrics=Metrics(),

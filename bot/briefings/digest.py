@@ -11,7 +11,7 @@ from bot.briefings.compose import load_current_deals
 from bot.briefings.posts import post_row
 from bot.briefings.timing import due_day, local_moment
 from bot.cards.digest import Digest, build_digest_message
-from bot.core.deps import Deps
+from bot.core.deps import Absences, Deps
 from bot.core.policy_book import PolicyBook
 from bot.forecast.desk import Forecast
 from bot.forecast.load import load_forecast
@@ -41,7 +41,7 @@ async def post_digest(deps: Deps, now: datetime) -> str | None:
     async with deps.db.read() as session:
         if await claims.digest_ran(session, channel, day):
             return None
-        digest = await load_digest(session, deps.policies, policy, day, now)
+        digest = await load_digest(session, deps.policies, policy, day, now, deps.absences)
     rows = []
     if not digest.is_empty:
         subject = f"digest:{channel}:{day.isoformat()}"
@@ -55,7 +55,12 @@ async def post_digest(deps: Deps, now: datetime) -> str | None:
 
 
 async def load_digest(
-    session: AsyncSession, policies: PolicyBook, policy: Policy, day: date, now: datetime
+    session: AsyncSession,
+    policies: PolicyBook,
+    policy: Policy,
+    day: date,
+    now: datetime,
+    absences: Absences | None = None,
 ) -> Digest:
     acvs = await reads.list_in_review_acvs(session)
     day_ends = local_moment(day + timedelta(days=1), time(0), policy.zone)
@@ -87,15 +92,20 @@ async def load_digest(
         decided_by_avatars=team.avatar_decisions,
         with_sla=team.overall.sla_counted,
         within_sla=team.overall.within_sla,
-        forecast=await _quarter_end_forecast(session, policies, policy, day, now),
+        forecast=await _quarter_end_forecast(session, policies, policy, day, now, absences),
     )
 
 
 async def _quarter_end_forecast(
-    session: AsyncSession, policies: PolicyBook, policy: Policy, day: date, now: datetime
+    session: AsyncSession,
+    policies: PolicyBook,
+    policy: Policy,
+    day: date,
+    now: datetime,
+    absences: Absences | None,
 ) -> Forecast | None:
     """The forecast for the quarter ``day`` is in, in its last three weeks; else None."""
     quarter = policy.fiscal_calendar.quarter_of(day)
     if quarter.closes_at(policy.zone) - now > FORECAST_FROM:
         return None
-    return await load_forecast(session, policies, now, quarter)
+    return await load_forecast(session, policies, now, quarter, absences=absences)

@@ -42,6 +42,18 @@ def build_forecast_reply(forecast: Forecast, policy: Policy) -> SlackMessage:
         blocks.append(section("*Whom to nudge*"))
         for nudge in forecast.nudge:
             blocks += _nudge_blocks(nudge, names)
+    if forecast.away:
+        out = ", ".join(
+            who(user, names.get(user, user))
+            + (f" (back {slack_date(back)})" if back is not None else " (no return date)")
+            for user, back in sorted(forecast.away.items())
+        )
+        blocks.append(
+            context(
+                f"🌴 Out of office, by their Slack status: {out}. Simulated as dealdesk "
+                "treats them: their approvals go to a stand-in, or wait if they are back soon."
+            )
+        )
     blocks.append(
         context(
             f"Simulated from each approver's decisions of the last 180 days, {forecast.runs} "

@@ -34,7 +34,9 @@ async def report(deps: Deps, command: SlashCommand) -> SlackMessage:
         policy = deps.policies.current.policy
         require_admin(command.user, policy.admins)
         async with deps.db.read() as session:
-            forecast = await load_forecast(session, deps.policies, deps.clock.now())
+            forecast = await load_forecast(
+                session, deps.policies, deps.clock.now(), absences=deps.absences
+            )
         return build_forecast_reply(forecast, policy)
     window = Window.ending(deps.clock.now(), PERIODS[period])
     async with deps.db.read() as session:

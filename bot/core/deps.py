@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import EventBus
 from bot.core.policy_book import PolicyBook
 from bot.core.uow import UnitOfWork, unit_of_work
 from policies.loader import load_policy_file
+from policies.model import Policy
 from store.db import Database
 from store.migrate import upgrade
+
+
+class Absences(Protocol):
+    async def absences(self, users: Collection[str], policy: Policy) -> dict[str, datetime | None]:
+        """Which of ``users`` their Slack status says are away, each with when they are
+        back (None: not said)."""
+        ...
 
 
 @dataclass
@@ -22,6 +32,8 @@ class Deps:
     policies: PolicyBook
     clock: Clock = field(default_factory=SystemClock)
     bus: EventBus = field(default_factory=EventBus)
+    absences: Absences | None = None
+    """Who is out of office, from Slack (set by the runtime; None without Slack)."""
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """One transaction at the clock's current time (see bot.core.uow)."""

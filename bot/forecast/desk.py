@@ -6,8 +6,8 @@ approved now, with the same random draws)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,8 @@ class Forecast:
     nudge: tuple[Nudge, ...]
     runs: int
     seed: int
+    away: Mapping[str, datetime | None] = field(default_factory=dict)
+    """Who on the routes ahead was out of office (their Slack status), and until when."""
 
     @property
     def last_minute(self) -> datetime:
@@ -88,6 +90,9 @@ class Forecast:
             ],
             "acv_expected": round(self.acv_expected, 2),
             "acv_at_risk": round(self.acv_at_risk, 2),
+            "away": [
+                {"user": user, "back_at": _iso(back)} for user, back in sorted(self.away.items())
+            ],
         }
 
 
@@ -104,6 +109,7 @@ def forecast_desk(
         nudge=_nudges(simulator, forecasts),
         runs=simulator.runs,
         seed=simulator.seed,
+        away=simulator.away,
     )
 
 

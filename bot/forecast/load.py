@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.deps import Absences
 from bot.core.policy_book import PolicyBook
 from bot.forecast.desk import Forecast, forecast_desk
 from bot.forecast.route import Held, Need, OpenDeal, StageAhead
@@ -23,7 +24,7 @@ from policies.deal import DealTerms
 from policies.model import Policy
 from policies.quarters import Quarter
 from policies.routing import Plan
-from policies.vocabulary import ApprovalStatus, deal_ref
+from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus, deal_ref
 from store import report_reads
 
 HISTORY = timedelta(days=180)
@@ -38,17 +39,38 @@ async def load_forecast(
     *,
     runs: int = RUNS,
     seed: int = 0,
+    absences: Absences | None = None,
 ) -> Forecast:
-    """The forecast for ``quarter`` (default: the one ``as_of`` falls in)."""
+    """The forecast for ``quarter`` (default: the one ``as_of`` falls in); with
+    ``absences``, whoever's Slack status says they are away is simulated as the engine
+    treats them (their approvals wait for them, or go to a stand-in)."""
     policy = policies.current.policy
     if quarter is None:
         quarter = policy.fiscal_calendar.quarter_of(as_of.astimezone(policy.zone).date())
     closes_at = quarter.closes_at(policy.zone)
     history = await load_history(session, policies, Window(as_of - HISTORY, as_of))
     speeds = SpeedBook.of(history.approvals, as_of)
-    simulator = Simulator(speeds, as_of, closes_at, runs=runs, seed=seed)
     deals = await load_open_deals(session, policies, as_of)
+    away = await absences.absences(people_on(deals), policy) if absences is not None else {}
+    simulator = Simulator(speeds, as_of, closes_at, runs=runs, seed=seed, away=away)
     return forecast_desk(simulator, quarter, closes_at, deals)
+
+
+def people_on(deals: list[OpenDeal]) -> set[str]:
+    """The Slack users the deals wait on or will: holders, and the approvers (with their
+    backups) of every need still ahead."""
+    found: set[str] = set()
+    for deal in deals:
+        found.update(held.assignee for held in deal.held.values())
+        policy = deal.policy
+        for stage in deal.stages:
+            for need in stage.needs:
+                for slot in need.slots:
+                    for approver_id in (slot, *policy.backup_chain(slot)):
+                        approver = policy.approvers.get(approver_id)
+                        if approver is not None and approver.slack_user is not None:
+                            found.add(approver.slack_user)
+    return {user for user in found if not user.startswith(AVATAR_PREFIX)}
 
 
 async def load_open_deals(

@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.forecast.absent import Absent, noticed
 from bot.forecast.route import Held, Need, OpenDeal, StageAhead
 from bot.forecast.speeds import Basis, Speed, SpeedBook
 from bot.forecast.timeline import Timeline
@@ -107,8 +109,13 @@ class Simulator:
         *,
         runs: int = RUNS,
         seed: int = 0,
+        away: Mapping[str, datetime | None] | None = None,
     ):
+        """``away``: Slack users who are out of office, each with when they are back
+        (None: not said)."""
         self.speeds = speeds
+        self.away = dict(away or {})
+        self._absent = Absent(self.away, as_of)
         self.as_of = as_of
         self.close = (closes_at - as_of).total_seconds()
         self.runs = runs
@@ -240,7 +247,15 @@ class Simulator:
         if seat.escalated is not None:
             return self._admins(seat.escalated, rng)
         return self._decide(
-            deal, stage, slot, seat.approver, seat.started, seat.due, seat.held_by, rng
+            deal,
+            stage,
+            slot,
+            seat.approver,
+            seat.started,
+            seat.due,
+            seat.held_by,
+            rng,
+            holder=seat.assignee,
         )
 
     def _fresh(
@@ -262,8 +277,10 @@ class Simulator:
         held_by: frozenset[str],
         rng: random.Random,
         hops: int = 0,
+        holder: str | None = None,
     ) -> tuple[float, bool]:
-        """(when ``approver_id``'s approval is decided, approved?), following timeouts."""
+        """(when ``approver_id``'s approval is decided, approved?), following timeouts;
+        ``holder``: who holds it when not the approver's own Slack user (a delegate)."""
         policy = deal.policy
         who = self._who(policy, stage.name, approver_id)
         moved_at: float
@@ -274,13 +291,20 @@ class Simulator:
             moved_at = started
         else:
             clock = who.clock
-            elapsed = clock.between(started, 0.0) if started < 0 else 0.0
-            seconds, approves = who.speed.draw(rng, elapsed)
-            if seconds is not None:
-                return clock.after(started, seconds), approves
-            if due is None:  # a timeout drawn for an approval that has no deadline
-                return clock.after(started, max(elapsed, clock.sla or 0.0)), True
-            moved_at = max(due, 0.0)
+            person = holder or _person(policy, approver_id)
+            back = self._absent.back(policy, person, started, due)
+            if back is None or back > started:
+                if back is not None:  # away, back soon: the approval waits for them
+                    started = back
+                elapsed = clock.between(started, 0.0) if started < 0 else 0.0
+                seconds, approves = who.speed.draw(rng, elapsed)
+                if seconds is not None:
+                    return clock.after(started, seconds), approves
+                if due is None:  # a timeout drawn for an approval that has no deadline
+                    return clock.after(started, max(elapsed, clock.sla or 0.0)), True
+                moved_at = max(due, 0.0)
+            else:  # away: it goes to a stand-in when dealdesk next looks
+                moved_at = noticed(policy, started, due)
         backup = self._next_in_line(policy, slot, held_by | {approver_id}, deal.owner)
         if backup is None or hops >= MOST_HOPS:
             return self._admins(moved_at, rng)
@@ -365,3 +389,8 @@ class Simulator:
         if math.isinf(seconds):
             return None
         return self.as_of + timedelta(seconds=seconds)
+
+
+def _person(policy: Policy, approver_id: str) -> str | None:
+    approver = policy.approvers.get(approver_id)
+    return approver.slack_user if approver is not None else None

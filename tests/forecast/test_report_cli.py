@@ -19,8 +19,10 @@ from bot.app.cli.report_forecast import CSV_COLUMNS
 from bot.core.clock import VirtualClock
 from bot.core.deps import open_deps
 from policies.loader import bundled_policy_path
+from tests.api.conftest import with_people
 from tests.reports.history import seed_history
 from tests.support.deals import submit
+from tests.support.fake_slack import FakeSlack
 
 runner = CliRunner()
 
@@ -102,3 +104,22 @@ def test_a_bad_quarter_is_named(techcorp: int) -> None:
     assert result.exit_code == 2
     assert "write the quarter as YYYY-QN, such as 2026-Q4; got 'Q4'" in result.output
     assert "Traceback" not in result.output
+
+
+async def test_with_a_slack_token_who_is_out_of_office_is_read_and_shown(
+    techcorp: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeSlack() as slack:
+        with_people(slack).set_status("U0LISA", "Out of office", ":palm_tree:")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+        monkeypatch.setenv("COLUMNS", "200")
+        args = ["report", "forecast", "--quarter", "2099-Q4"]
+        shown = await asyncio.to_thread(runner.invoke, app, [*args, "--format", "json"])
+        table = await asyncio.to_thread(runner.invoke, app, args)
+
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["away"] == [{"user": "U0LISA", "back_at": None}]
+    assert "Out of office (Slack status), simulated as dealdesk treats them: Lisa Wong (no " in (
+        table.stdout
+    )

@@ -11,8 +11,18 @@ from bot.forecast.route import Need
 from bot.forecast.simulate import Simulator
 from bot.forecast.speeds import Basis, SpeedBook
 from bot.reports.slo import ApprovalFacts
+from policies.loader import load_policy_text
 from policies.sla import SlaClock
-from tests.forecast.fixtures import NOW, decisions, held, open_deal, policy, stage, timeouts
+from tests.forecast.fixtures import (
+    NOW,
+    POLICY,
+    decisions,
+    held,
+    open_deal,
+    policy,
+    stage,
+    timeouts,
+)
 
 RUNS = 4000
 TOLERANCE = 0.03
@@ -172,3 +182,61 @@ def test_an_escalation_still_waiting_at_the_forecasts_moment_is_not_yet_decided(
     assert later.escalated_at is not None
     history = SpeedBook.of([earlier, later], as_of=later.escalated_at + timedelta(hours=1))
     assert (history.escalated.decided, history.escalated.timeouts) == (1, 1)
+
+
+def away_simulator(history: SpeedBook, hours_left: float, **away: float | None) -> Simulator:
+    """``away``: Slack user → hours until back (None: no return said)."""
+    return Simulator(
+        history,
+        NOW,
+        NOW + timedelta(hours=hours_left),
+        runs=RUNS,
+        seed=7,
+        away={
+            user: None if hours is None else NOW + timedelta(hours=hours)
+            for user, hours in away.items()
+        },
+    )
+
+
+def test_an_approval_whose_holder_is_away_goes_to_their_backup() -> None:
+    """The manager answers in half an hour, but is on vacation: the VP takes three."""
+    history = SpeedBook.of(decisions("mgr", [0.5] * 10) + decisions("vp", [3] * 10))
+    deal = open_deal([DEAL_APPROVAL], [held("mgr", sla=24)])
+    assert away_simulator(history, 2).forecast(deal).p_clear == 1
+    forecast = away_simulator(history, 2, U0MGR=None).forecast(deal)
+    assert forecast.p_clear == 0
+    assert forecast.p50_finish == NOW + timedelta(hours=3)
+
+
+def test_a_held_approval_moves_when_dealdesk_next_looks_at_its_reminder() -> None:
+    """Assigned an hour ago with a 24 h SLA: the reminder (at 75%, 18 h in) is when the
+    away status is seen; the VP then takes three hours."""
+    history = SpeedBook.of(decisions("mgr", [0.5] * 10) + decisions("vp", [3] * 10))
+    waiting = held("mgr", since=NOW - timedelta(hours=1), sla=24)
+    forecast = away_simulator(history, 48, U0MGR=None).forecast(
+        open_deal([DEAL_APPROVAL], [waiting])
+    )
+    assert forecast.p50_finish == NOW + timedelta(hours=20)
+
+
+def test_a_holder_back_soon_keeps_the_approval_when_the_policy_waits_for_them() -> None:
+    history = SpeedBook.of(decisions("mgr", [0.5] * 10) + decisions("vp", [3] * 10))
+    deal = open_deal([DEAL_APPROVAL], [held("mgr", sla=24)])
+    waits = replace(
+        deal,
+        policy=load_policy_text(
+            POLICY.replace("approvers:", "out_of_office: {wait_if_back_within: 4h}\napprovers:", 1)
+        ).policy,
+    )
+    assert away_simulator(history, 48, U0MGR=2).forecast(waits).p50_finish == NOW + timedelta(
+        hours=2.5
+    )
+    # Back in six hours is beyond the four the policy waits: the VP has it.
+    assert away_simulator(history, 48, U0MGR=6).forecast(waits).p50_finish == NOW + timedelta(
+        hours=3
+    )
+    # Back already: nothing changes.
+    assert away_simulator(history, 48, U0MGR=-1).forecast(deal).p50_finish == NOW + timedelta(
+        hours=0.5
+    )

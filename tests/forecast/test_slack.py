@@ -4,7 +4,7 @@ audited; a second click the same day reminds nobody; anyone else is refused."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.cards.ids import ForecastAction
@@ -115,3 +115,30 @@ async def test_a_nudge_from_anyone_else_reminds_nobody(
     [answer] = await app.slack.wait_for_response(hook_name(reply))
     assert "Only a deal desk admin" in answer.body["text"]
     assert await audit_actions(app, "approval_nudged") == []
+
+
+async def test_an_approver_out_of_office_is_shown_and_simulated_as_away(
+    app: RunningApp, clock: VirtualClock
+) -> None:
+    """Lisa sets a vacation status after her card went out: the forecast reads it from
+    Slack (once the status read for her card is five minutes old), says so, and her
+    approval goes to the CEO (no record, 24h SLA) at her reminder: the deal is likely
+    done later."""
+    await _at_risk(app, clock)
+    await card_for(app.slack, LISA)
+    before = await app.requests.command("/deal", "report forecast", user=ADMIN)
+    assert "Out of office" not in visible_text(before.body["blocks"])
+
+    app.slack.set_status(LISA, "On vacation", ":palm_tree:")
+    clock.advance(timedelta(minutes=6))
+    reply = await app.requests.command("/deal", "report forecast", user=ADMIN)
+
+    assert reply.status == 200, reply.text
+    shown = visible_text(reply.body["blocks"])
+    assert f"🌴 Out of office, by their Slack status: <@{LISA}> (no return date)." in shown
+    assert _likely_done(before.body) < _likely_done(reply.body)
+
+
+def _likely_done(body: dict[str, object]) -> int:
+    shown = visible_text(body["blocks"])  # type: ignore[arg-type]
+    return int(shown.split("likely done <!date^", 1)[1].split("^", 1)[0])

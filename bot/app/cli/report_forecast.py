@@ -16,12 +16,15 @@ from rich.table import Table
 from bot.app.cli.common import console, fail, run, settings
 from bot.app.cli.report import Format, FormatOption, report_session
 from bot.app.settings import Settings
+from bot.availability.absences import SlackAbsences
+from bot.availability.statuses import StatusBook
 from bot.core.clock import SystemClock
 from bot.core.policy_book import PolicyBook
 from bot.forecast.backtest import Backtest, run_backtest
 from bot.forecast.desk import Forecast
 from bot.forecast.load import load_forecast
 from bot.forecast.simulate import RUNS
+from bot.slack.gateway import SlackGateway, web_client
 from policies.loader import load_policy_file
 from policies.model import Policy
 from policies.quarters import Quarter
@@ -121,10 +124,20 @@ async def _load(
     policies = PolicyBook(load_policy_file(config.dealdesk_policy))
     policy = policies.current.policy
     quarter = _quarter(policy, label)
-    now = SystemClock().now()
-    moment = _moment(policy, as_of, now)
-    async with report_session(config) as session:
-        found = await load_forecast(session, policies, moment, quarter, runs=runs, seed=seed)
+    clock = SystemClock()
+    moment = _moment(policy, as_of, clock.now())
+    token = config.slack_bot_token.get_secret_value() if config.slack_bot_token else ""
+    # Who is away is known for now, not for an earlier --as-of; and only with Slack.
+    gateway = SlackGateway(web_client(token, config.slack_api_url)) if token and not as_of else None
+    try:
+        absences = SlackAbsences(StatusBook(gateway, clock), clock) if gateway else None
+        async with report_session(config) as session:
+            found = await load_forecast(
+                session, policies, moment, quarter, runs=runs, seed=seed, absences=absences
+            )
+    finally:
+        if gateway is not None:
+            await gateway.close()
     return found, policy
 
 
@@ -264,6 +277,15 @@ def _print(result: Forecast, policy: Policy) -> None:
         f"at risk: [bold]${result.acv_at_risk:,.0f}[/]",
         highlight=False,
     )
+    if result.away:
+        console.print(
+            "Out of office (Slack status), simulated as dealdesk treats them: "
+            + ", ".join(
+                f"{who(user)} ({'back ' + when(back) if back else 'no return date'})"
+                for user, back in sorted(result.away.items())
+            ),
+            highlight=False,
+        )
     if not result.nudge:
         console.print("Nobody to nudge: every deal in review is likely to clear in time.")
     else:
