@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from bot.core.outage import NOT_DONE, RETRY_AFTER, NotRecorded, database_down
 from bot.intake import api as intake
 from bot.intake import crm as crm_intake
 from bot.intake import errors
@@ -70,12 +71,17 @@ def _api(
         try:
             if bearer:
                 intake.authorize(deps.api_token, request.headers.get("Authorization"))
+            if request.method != "GET" and (problem := deps.db.availability.problem):
+                raise NotRecorded(problem)  # it would only wait, or fail (the watch sees it end)
             return await handler(request, deps)
         except errors.IntakeError as error:
             wait = getattr(error, "retry_after", None)
             headers = {"Retry-After": str(wait)} if wait else None
             return _error(STATUS[type(error)], error.body(), headers=headers)
-        except Exception:
+        except Exception as error:
+            if database_down(error):  # logged once a minute by store.availability
+                body = {"error": "database_unavailable", "message": NOT_DONE}
+                return _error(503, body, headers={"Retry-After": str(RETRY_AFTER)})
             reference = uuid.uuid4().hex[:8]
             log.exception(
                 "unexpected error %s answering %s %s", reference, request.method, request.path

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -23,9 +23,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from store.availability import Availability, Use, is_unavailable
 from store.write_gate import WriteGate
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT = 5.0
+"""Seconds to get a PostgreSQL connection (from the pool, or a new one) before failing."""
 
 
 class DatabaseUrlError(ValueError):
@@ -55,6 +58,8 @@ class Database:
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
         self._gate = WriteGate() if self.is_sqlite else None
+        self.availability = Availability()
+        """What the last reads and writes found (store.availability)."""
 
     @classmethod
     def connect(cls, url: str, *, echo: bool = False) -> Database:
@@ -64,7 +69,13 @@ class Database:
             reader = _sqlite_engine(parsed, begin="BEGIN", pool_size=10, echo=echo)
             return cls(parsed, writer, reader)
         engine = create_async_engine(
-            parsed, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+            parsed,
+            echo=echo,
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=True,  # a connection the server dropped is replaced, not used
+            pool_timeout=CONNECT_TIMEOUT,
+            connect_args={"timeout": CONNECT_TIMEOUT},  # asyncpg waits 60 s by default
         )
         return cls(parsed, engine, engine)
 
@@ -79,31 +90,68 @@ class Database:
         On SQLite, writers take turns through the WriteGate; ``urgent`` ones (someone in
         Slack is waiting for the answer) go first.
         """
-        if self._gate is None:
-            async with self._write_sessions() as session, session.begin():
-                yield session
-            return
-        await self._gate.acquire(urgent=urgent)
+        if self._gate is not None:
+            await self._gate.acquire(urgent=urgent)
+        token = self.availability.write_started()
+        touched = False
         try:
             async with self._write_sessions() as session, session.begin():
                 yield session
+                touched = _touched(session)
+        except BaseException as error:
+            if is_unavailable(error):
+                self.availability.failed(Use.WRITE, error)
+            raise
+        else:
+            if touched:  # one that never sent a statement proves nothing
+                self.availability.succeeded(Use.WRITE)
         finally:
-            self._gate.release()
+            self.availability.write_ended(token)
+            if self._gate is not None:
+                self._gate.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only snapshot for queries; never blocks writers."""
-        async with self._read_sessions() as session, session.begin():
-            yield session
+        touched = False
+        try:
+            async with self._read_sessions() as session, session.begin():
+                yield session
+                touched = _touched(session)
+        except BaseException as error:
+            if is_unavailable(error):
+                self.availability.failed(Use.READ, error)
+            raise
+        else:
+            if touched:
+                self.availability.succeeded(Use.READ)
 
     async def ping(self) -> None:
-        async with self.reader.connect() as connection:
-            await connection.exec_driver_sql("SELECT 1")
+        try:
+            async with self.reader.connect() as connection:
+                await connection.exec_driver_sql("SELECT 1")
+        except BaseException as error:
+            if is_unavailable(error):
+                self.availability.failed(Use.READ, error)
+            raise
+        self.availability.succeeded(Use.READ)
+
+    async def probe_writes(self) -> None:
+        """A write transaction that changes nothing: on SQLite it takes the write lock
+        (BEGIN IMMEDIATE), so its success says writes work again."""
+        async with self.transaction() as session:
+            await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+def _touched(session: AsyncSession) -> bool:
+    """Whether the session's transaction got a connection (sent anything at all)."""
+    transaction = session.sync_session.get_transaction()
+    return transaction is not None and bool(transaction._connections)
 
 
 def insert(session: AsyncSession, table: Any) -> Any:

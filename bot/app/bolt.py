@@ -16,8 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.app.settings import Settings
+from bot.core.outage import NOT_DONE, NOT_RECORDED, NotRecorded, database_down
 from bot.interactions.deps import ServeDeps
 from bot.slack.gateway import SlackTrouble
+from store.availability import Use
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +85,20 @@ def build_app(settings: Settings, deps: ServeDeps, *, socket_mode: bool = False)
         kind = body.get("type") or body.get("command")
         if isinstance(error, SlackTrouble):  # Slack's answer, not our bug: one line
             log.warning("Slack refused %s handling a %s request: %s", error.method, kind, error)
+            message = (
+                "Slack is not answering dealdesk just now, so that could not open; nothing "
+                "was lost, please try again in a minute."
+            )
+        elif database_down(error):  # logged once a minute by store.availability
+            if isinstance(error, NotRecorded):  # a write too slow: the database never saw it fail
+                deps.db.availability.failed(Use.WRITE, error)
+            message = NOT_RECORDED if kind == "block_actions" else NOT_DONE
         else:
             log.exception("unexpected error %s handling a %s request", reference, kind)
-        message = (
-            "Slack is not answering dealdesk just now, so that could not open; nothing was "
-            "lost, please try again in a minute."
-            if isinstance(error, SlackTrouble)
-            else f"Something went wrong on our side (reference {reference}). Nothing was "
-            "lost; please try again, or tell your deal desk admin the reference."
-        )
+            message = (
+                f"Something went wrong on our side (reference {reference}). Nothing was "
+                "lost; please try again, or tell your deal desk admin the reference."
+            )
         if response is not None:  # not acknowledged yet: this is the answer
             response.status = 200
             response.body = ""

@@ -21,6 +21,7 @@ from bot.briefings.morning import run_morning
 from bot.core.deps import Deps
 from bot.core.traffic import Traffic
 from bot.interactions.deps import ServeDeps
+from bot.jobs.database_watch import watch_database
 from bot.jobs.policy_watch import PolicyWatch
 from bot.jobs.scheduler import DeadlineScheduler
 from bot.outbox.delivery import Delivery, Sent
@@ -55,6 +56,7 @@ class Runtime:
             self.delivery.run,
             self.scheduler.run,
             self.policy_watch.run,
+            partial(watch_database, self.deps.db),
         ]
 
     async def close(self) -> None:

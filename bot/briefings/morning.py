@@ -28,6 +28,7 @@ from bot.briefings.posts import post_row
 from bot.briefings.stalled import nudge_stalled
 from bot.briefings.timing import Recipient
 from bot.core.deps import Deps
+from bot.core.outage import log_failure
 from bot.outbox.work import Work
 from store import briefings as claims
 from store import outbox
@@ -114,5 +115,5 @@ async def _attempt(what: str, step: Awaitable[T], failed: T) -> T:
     try:
         return await step
     except Exception:
-        log.exception("morning round: %s failed; the next minute tries again", what)
+        log_failure(log, "morning round: %s failed; the next minute tries again", what)
         return failed

@@ -19,6 +19,7 @@ from bot.cards.modals import (
     parse_reason_modal,
 )
 from bot.core.deps import Deps
+from bot.core.outage import database_down
 from bot.interactions.answer import tell
 from bot.interactions.deps import ServeDeps
 from bot.interactions.payloads import ButtonClick, ViewSubmission, parse_id
@@ -94,20 +95,37 @@ async def journal_reason(deps: ServeDeps, submission: ViewSubmission) -> dict[st
         origin = json.loads(submission.private_metadata)
     except (ValueError, KeyError, TypeError):
         return {ReasonInput.BLOCK.value: STALE_FORM}
-    await deps.journal.record(
-        Click(
-            dedup_key=submission.dedup_key,
-            approval_id=approval_id,
-            actor=submission.user,
-            decision=decision,
-            comment=reason,
-            channel=origin.get("channel"),
-            message_ts=origin.get("ts"),
-            response_url=origin.get("url"),
-        )
+    click = Click(
+        dedup_key=submission.dedup_key,
+        approval_id=approval_id,
+        actor=submission.user,
+        decision=decision,
+        comment=reason,
+        channel=origin.get("channel"),
+        message_ts=origin.get("ts"),
+        response_url=origin.get("url"),
     )
+    if not await _recorded(deps, click):
+        return {ReasonInput.BLOCK.value: NOT_RECORDED_FORM}
     deps.metrics.decisions.inc()
     return None
+
+
+NOT_RECORDED_FORM = (
+    "dealdesk cannot record decisions right now, so this was not recorded; your reason is "
+    "still here: press Submit again in a minute."
+)
+
+
+async def _recorded(deps: ServeDeps, click: Click) -> bool:
+    """Journal ``click``; False when the database could not take it (nothing recorded)."""
+    try:
+        await deps.journal.record(click)
+    except Exception as error:
+        if not database_down(error):
+            raise
+        return False
+    return True
 
 
 NOT_ADMIN = "Only a deal desk admin (the policy's `admins:`) can decide for someone else."
@@ -143,14 +161,14 @@ async def journal_override(deps: ServeDeps, submission: ViewSubmission) -> dict[
         errors[OverrideInput.REASON.value] = STALE_FORM
     if errors:
         return errors
-    await deps.journal.record(
-        Click(
-            dedup_key=submission.dedup_key,
-            approval_id=approval_id,
-            actor=submission.user,
-            decision=Decision(chosen),
-            comment=reason.strip(),
-        )
+    click = Click(
+        dedup_key=submission.dedup_key,
+        approval_id=approval_id,
+        actor=submission.user,
+        decision=Decision(chosen),
+        comment=reason.strip(),
     )
+    if not await _recorded(deps, click):
+        return {OverrideInput.REASON.value: NOT_RECORDED_FORM}
     deps.metrics.decisions.inc()
     return None

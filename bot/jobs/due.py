@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.deps import Deps
+from bot.core.outage import database_down, log_failure
 from bot.workflow.deadlines import remind, remind_all, time_out
 from bot.workflow.delegation import expire_delegations
 from store import repositories as repo
@@ -77,13 +78,15 @@ async def run_due(
             else:
                 present.append(approval_id)
         except Exception:
-            log.exception("reminder for approval %s failed", approval_id)
+            log_failure(log, "reminder for approval %s failed", approval_id)
             failed.append(approval_id)
     if present:
         try:
             async with deps.unit_of_work() as uow:
                 reminded += await remind_all(uow, present)
-        except Exception:
+        except Exception as error:
+            if database_down(error):
+                raise  # one by one would fail alike; the next round tries again
             log.warning("a batch of %d reminders failed; sending them one by one", len(present))
             for approval_id in present:
                 try:
@@ -91,7 +94,7 @@ async def run_due(
                         if await remind(uow, approval_id):
                             reminded.append(approval_id)
                 except Exception:
-                    log.exception("reminder for approval %s failed", approval_id)
+                    log_failure(log, "reminder for approval %s failed", approval_id)
                     failed.append(approval_id)
     for start in range(0, len(timeouts), TIMEOUT_BATCH):
         batch = timeouts[start : start + TIMEOUT_BATCH]
@@ -102,7 +105,9 @@ async def run_due(
                 for approval_id in batch:
                     await time_out(uow, approval_id)
             timed_out.extend(batch)
-        except Exception:
+        except Exception as error:
+            if database_down(error):
+                raise  # one by one would fail alike; the next round tries again
             log.warning("a batch of %d timeouts failed; moving them one by one", len(batch))
             for approval_id in batch:
                 if await _time_out_alone(deps, approval_id):
@@ -115,7 +120,7 @@ async def run_due(
             async with deps.unit_of_work() as uow:
                 ended = await expire_delegations(uow)
         except Exception:
-            log.exception("ending expired delegations failed")
+            log_failure(log, "ending expired delegations failed")
     return DueSummary(
         tuple(reminded), tuple(timed_out), tuple(failed), tuple(ended), tuple(handed_over)
     )
@@ -127,6 +132,6 @@ async def _time_out_alone(deps: Deps, approval_id: int) -> bool:
         async with deps.unit_of_work() as uow:
             await time_out(uow, approval_id)
     except Exception:
-        log.exception("timeout of approval %s failed", approval_id)
+        log_failure(log, "timeout of approval %s failed", approval_id)
         return False
     return True

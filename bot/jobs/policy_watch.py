@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 from bot.core.deps import Deps
+from bot.core.outage import log_failure
 from policies.case_suite import failing_cases
 from policies.cases import CaseFileError
 from policies.loader import LoadedPolicy, PolicyError, load_policy_file, load_policy_text
@@ -42,7 +43,7 @@ class PolicyWatch:
             try:
                 await self.follow()
             except Exception:
-                log.exception("looking for a newly applied policy failed; trying again")
+                log_failure(log, "looking for a newly applied policy failed; trying again")
 
     async def apply(self, loaded: LoadedPolicy) -> None:
         """Make ``loaded`` the policy of this instance and of every other one."""

@@ -33,6 +33,7 @@ from bot.core.events import (
     DelegationStarted,
     DomainEvent,
 )
+from bot.core.outage import log_failure
 from bot.jobs.due import AwayAtReminder, run_due
 from store import repositories as repo
 
@@ -129,7 +130,7 @@ class DeadlineScheduler:
                     )
             except Exception:
                 failed = True
-                log.exception("running due work failed; trying again shortly")
+                log_failure(log, "running due work failed; trying again shortly")
             await self._schedule_next_or_log(retry=failed)
         if self._poked:
             await self._schedule_next_or_log()
@@ -145,7 +146,7 @@ class DeadlineScheduler:
             # at the next start (briefings go out up to two hours late). Nothing to report.
             log.info("the morning round was stopped by shutdown; the next start picks it up")
         except Exception:
-            log.exception("the morning round failed; the next minute tries again")
+            log_failure(log, "the morning round failed; the next minute tries again")
 
     def job(self, job_id: str) -> Any:
         """The scheduled job with this id (an APScheduler Job), or None."""
@@ -166,7 +167,7 @@ class DeadlineScheduler:
         try:
             await self._schedule_next(retry=retry)
         except Exception:
-            log.exception("finding the next deadline failed; the sweep will look again")
+            log_failure(log, "finding the next deadline failed; the sweep will look again")
 
     async def _schedule_next(self, *, retry: bool = False) -> None:
         """Set the job for the earliest deadline; one already past (it fell due while the

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
+from bot.core.outage import database_down, log_failure
 from bot.core.traffic import Traffic
 from bot.outbox.trouble import DeliveryTrouble
 from bot.outbox.work import POST, POST_INTERVAL, Work, held_kinds
@@ -67,6 +68,8 @@ class Sent:
 
 NOTHING = Sent()
 POSTED = Sent(posted=True)
+NOT_POSTED = Sent()
+DATABASE_AWAY = "the database is unavailable"
 
 Sender = Callable[[OutboxMessage], Awaitable[Sent]]
 """Delivers one row or raises DeliveryTrouble."""
@@ -118,6 +121,7 @@ class Delivery:
         self._interval = timedelta(seconds=interval)
         self._wakeup = asyncio.Event()
         self._slots = asyncio.Semaphore(PARALLEL)
+        self._unrecorded: list[tuple[list[OutboxMessage], list[_Outcome], dict[int, int]]] = []
 
     def wake(self) -> None:
         """New work committed: look now instead of at the next poll."""
@@ -129,7 +133,7 @@ class Delivery:
             try:
                 delivered = await self.drain_once()
             except Exception:
-                log.exception("outbox delivery failed; trying again shortly")
+                log_failure(log, "outbox delivery failed; trying again shortly")
                 delivered = 0
             if delivered:
                 continue
@@ -137,6 +141,7 @@ class Delivery:
 
     async def drain_once(self) -> int:
         """Claim what may go now, deliver it, record the outcomes; return how many went."""
+        await self._record_kept()
         batch = BATCH if self._traffic is None else await self._traffic.quiet(BATCH)
         async with self._db.read() as session:  # the scan of the backlog locks nothing
             now = self._clock.now()
@@ -154,6 +159,26 @@ class Delivery:
         if self._prepare is not None:
             await self._prepare(rows)
         outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
+        try:
+            await self._record_all(rows, outcomes, covers)
+        except Exception as error:
+            if database_down(error):  # what went to Slack is kept, not sent again
+                self._unrecorded.append((rows, outcomes, covers))
+            raise
+        return len(rows)
+
+    async def _record_kept(self) -> None:
+        """Outcomes the database could not take when they happened (it was away): record
+        them first, so a message already posted is not posted again when its claim runs
+        out, and its lane's next turn does not wait for the claim."""
+        while self._unrecorded:
+            rows, outcomes, covers = self._unrecorded[0]
+            await self._record_all(rows, outcomes, covers)
+            self._unrecorded.pop(0)
+
+    async def _record_all(
+        self, rows: list[OutboxMessage], outcomes: list[_Outcome], covers: dict[int, int]
+    ) -> None:
         holds: dict[str, datetime] = {}
         async with self._db.transaction() as session:
             now = self._clock.now()
@@ -163,7 +188,6 @@ class Delivery:
                     holds[hold[0]] = max(hold[1], holds.get(hold[0], hold[1]))
             for method in sorted(holds):  # one order for every process: no lock cycles
                 await outbox.hold_method(session, method, holds[method])
-        return len(rows)
 
     async def _idle(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(stop.wait())]
@@ -178,8 +202,13 @@ class Delivery:
     async def _idle_for(self) -> float:
         """Until the next poll, or the next lane's turn or retry if that comes sooner."""
         now = self._clock.now()
-        async with self._db.read() as session:
-            upcoming = await outbox.next_turn(session, now)
+        try:
+            async with self._db.read() as session:
+                upcoming = await outbox.next_turn(session, now)
+        except Exception as error:
+            if not database_down(error):
+                raise
+            return IDLE_POLL  # away: look again at the next poll
         if upcoming is None:
             return IDLE_POLL
         return min(IDLE_POLL, (upcoming - now).total_seconds() + TURN_MARGIN)
@@ -194,6 +223,9 @@ class Delivery:
                 # turn is spent. A failure before posting (opening the DM) spends nothing.
                 return _Outcome(Sent(posted=trouble.method == POST), trouble, self._clock.now())
             except Exception as error:
+                if database_down(error):  # before posting: the sender reads the database
+                    away = DeliveryTrouble(DATABASE_AWAY, retryable=True, retry_after=1.0)
+                    return _Outcome(NOT_POSTED, away, self._clock.now())
                 log.exception("delivering %s %s failed", row.kind, row.key)
                 unknown = DeliveryTrouble(f"{type(error).__name__}: {error}", retryable=True)
                 return _Outcome(POSTED, unknown, self._clock.now())
@@ -224,7 +256,11 @@ class Delivery:
             elif trouble is None:
                 await outbox.finish(session, row, now, through)
             elif trouble.retryable:
-                later = now + backoff(row.attempts, trouble.retry_after)
+                later = now + (
+                    timedelta(seconds=1)  # not the receiver's fault: no backoff
+                    if trouble.error == DATABASE_AWAY
+                    else backoff(row.attempts, trouble.retry_after)
+                )
                 log.info(
                     "delivery trouble (%s) for %s %s; retrying at %s",
                     trouble.error,

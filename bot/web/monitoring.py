@@ -35,14 +35,14 @@ DATABASE_TIMEOUT = 5.0
 
 
 async def database_problem(db: Database) -> str | None:
-    """None when the database answers ``SELECT 1`` in time; else why not, in one line."""
+    """None when the database answers ``SELECT 1`` in time and takes writes; else why
+    not, in one line."""
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT):
             await db.ping()
-    except Exception as error:  # any failure to answer is the answer
-        log.warning("health check: the database did not answer: %s", error)
+    except Exception as error:  # any failure to answer is the answer (store.availability logs)
         return _one_line(error)
-    return None
+    return db.availability.problem
 
 
 CARD_WAIT = timedelta(minutes=1)

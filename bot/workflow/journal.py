@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from bot.core.deps import Deps
 from bot.core.errors import DealdeskError
 from bot.core.events import DecisionRefused, Origin
+from bot.core.outage import NotRecorded, database_down, log_failure
 from bot.core.traffic import Traffic
 from bot.core.uow import UnitOfWork
 from bot.workflow.decide import decide
@@ -34,11 +35,24 @@ log = logging.getLogger(__name__)
 BATCH = 20
 """Decisions applied per transaction: short, so a click's journal write never waits long."""
 IDLE_POLL = 1.0
+RECORD_WAIT = 2.5
+"""Seconds a click waits for the journal write, inside Slack's 3 s: past it the clicker
+is told the click was not recorded (and it is not), not left with Slack's error."""
+COMMIT_MARGIN = 0.25
+"""Of RECORD_WAIT, what is kept for the commit itself: a write later than that is rolled
+back, so a click answered "not recorded" is never recorded after all."""
 COMMIT_DELAY = 0.002
 """Seconds a journal write waits for the clicks still being parsed, when there are any
 (PostgreSQL's ``commit_delay``/``commit_siblings``, for the same reason): under a burst
 it turns two clicks per transaction into twenty to fifty, and cuts the CPU per click
 by a third (bench/clicks.py)."""
+
+
+def _quietly(task: asyncio.Task[None]) -> None:
+    """An abandoned journal write ended (nothing written): retrieve its error, so asyncio
+    does not log it as never retrieved; the database's own failures are logged by it."""
+    if not task.cancelled():
+        task.exception()
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,9 @@ class DecisionJournal:
         self._waiting: list[tuple[Click, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
+        self._writes: set[asyncio.Task[None]] = set()
+        """Journal writes under way (one past its deadline still waits for the database,
+        to write nothing)."""
 
     async def record(self, click: Click) -> None:
         """Return once the click is committed to the journal (durable)."""
@@ -96,9 +113,13 @@ class DecisionJournal:
             if self._traffic is not None and self._traffic.in_flight > len(self._waiting):
                 await asyncio.sleep(COMMIT_DELAY)
             batch, self._waiting = self._waiting, []
-            try:
-                await self._insert([click for click, _ in batch])
-            except Exception as error:
+            deadline = asyncio.get_running_loop().time() + RECORD_WAIT
+            clicks = [click for click, _ in batch]
+            self._writes.add(insert := asyncio.create_task(self._insert(clicks, deadline)))
+            insert.add_done_callback(self._writes.discard)
+            await asyncio.wait([insert], timeout=RECORD_WAIT)
+            error = self._failure(insert)
+            if error is not None:
                 for _, future in batch:
                     future.set_exception(error)
                 continue
@@ -106,11 +127,28 @@ class DecisionJournal:
                 future.set_result(None)
             self._wakeup.set()
 
-    async def _insert(self, clicks: list[Click]) -> None:
+    def _failure(self, insert: asyncio.Task[None]) -> BaseException | None:
+        """Why a journal write did not make it in time; None when it did. One still
+        running is left to find its deadline passed and write nothing."""
+        if not insert.done():
+            insert.add_done_callback(_quietly)
+            return NotRecorded(f"a click's write waited {RECORD_WAIT:g} s for the database")
+        if insert.cancelled():
+            return NotRecorded("the write was cancelled")
+        return insert.exception()
+
+    async def _insert(self, clicks: list[Click], deadline: float) -> None:
+        """Write the clicks, unless the deadline passes first: then nothing is written
+        (the clickers were told so), however long the database made it wait."""
         now = self._deps.clock.now()
         rows = [{**dataclasses.asdict(click), "received_at": now} for click in clicks]
+        loop = asyncio.get_running_loop()
         async with self._deps.db.transaction(urgent=True) as session:
+            if loop.time() > deadline:
+                raise NotRecorded("the database took too long to accept the write")
             await journal.add_many(session, rows)
+            if loop.time() > deadline - COMMIT_MARGIN:  # the commit must fit before it
+                raise NotRecorded("the database took too long to accept the write")
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -119,7 +157,7 @@ class DecisionJournal:
                 if await self.process_once():
                     continue
             except Exception:
-                log.exception("applying journaled decisions failed; trying again shortly")
+                log_failure(log, "applying journaled decisions failed; trying again shortly")
             waiters = [
                 asyncio.ensure_future(self._wakeup.wait()),
                 asyncio.ensure_future(stop.wait()),
@@ -139,7 +177,9 @@ class DecisionJournal:
         batch = BATCH if self._traffic is None else await self._traffic.quiet(BATCH)
         try:
             return await self._apply_batch(batch, isolated=False)
-        except Exception:
+        except Exception as error:
+            if database_down(error):
+                raise  # one at a time would fail alike; run() tries again shortly
             log.exception("applying a batch of decisions failed; retrying one at a time")
             return await self._apply_batch(batch, isolated=True)
 

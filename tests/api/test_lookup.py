@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.intake import api as intake
 from tests.api.conftest import deal
 from tests.support.app_server import RunningApp
 
@@ -91,12 +92,29 @@ async def test_other_api_paths_answer_json(app: RunningApp) -> None:
     [("POST", "/api/deals"), ("GET", "/api/deals/D-1001"), ("GET", "/api/deals?external_id=X")],
     ids=["post", "get-one", "get-by-external-id"],
 )
-async def test_a_failure_on_our_side_is_500_json_with_a_reference(
+async def test_a_database_that_does_not_answer_is_503_with_retry_after(
     app: RunningApp, method: str, path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with app.session.request(
         method, app.api(path), json=deal(), headers=app.auth
     ) as response:
+        status, body = response.status, await response.json()
+        retry_after = response.headers.get("Retry-After")
+
+    assert (status, retry_after) == (503, "30")
+    assert body["error"] == "database_unavailable"
+    assert "nothing was changed" in body["message"]
+    assert not [record for record in caplog.records if record.exc_info]  # one line, no traceback
+
+
+async def test_a_failure_on_our_side_is_500_json_with_a_reference(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(intake, "submit", broken)
+    async with app.session.post(app.api("/api/deals"), json=deal(), headers=app.auth) as response:
         status, body = response.status, await response.json()
 
     assert status == 500

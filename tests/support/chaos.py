@@ -27,6 +27,7 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.cards.ids import CardAction, ReasonInput
+from bot.core.outage import NOT_RECORDED
 from bot.outbox.work import Work
 from sandbox.block_reading import find_element
 from sandbox.objects import Message
@@ -101,6 +102,8 @@ class Figures:
     reasons_acked: int = 0
     """Reason submissions that got a 200: each must be journaled and applied, once."""
     retries: int = 0
+    not_recorded: int = 0
+    """Clicks answered at once as "not recorded" (the database was away): not acked."""
     decisions: int = 0
     """Approvals decided by a person's click."""
     cards: int = 0
@@ -134,6 +137,7 @@ class Figures:
                 f"{self.clicks} / {self.acked} ({self.retries})",
             ),
             ("reject reasons submitted / acked", f"{self.reasons} / {self.reasons_acked}"),
+            ('answered "not recorded" (not acked)', str(self.not_recorded)),
             ("decisions applied", str(self.decisions)),
             ("approval cards", str(self.cards)),
             ("doubled", str(self.doubled)),
@@ -266,13 +270,14 @@ class Chaos:
 
     async def _click(self, card: Message, action: CardAction) -> None:
         user = card.channel.removeprefix("D")
+        hook = f"chaos-{self.figures.clicks + 1}"
         block_id, element = find_element(card.blocks, action)
         payload = load_payload("block_actions")
         payload.update(
             user=user_payload(user),
             container={"type": "message", "message_ts": card.ts, "channel_id": card.channel},
             channel={"id": card.channel, "name": "directmessage"},
-            response_url=self.slack.response_url("chaos", channel=card.channel, ts=card.ts),
+            response_url=self.slack.response_url(hook, channel=card.channel, ts=card.ts),
             message=card.payload,
             trigger_id=new_trigger_id(),  # one per click; Slack's retries repeat it
         )
@@ -300,6 +305,9 @@ class Chaos:
                 async with self._http.post(
                     f"{(await self._live()).url}/slack/events", data=body, headers=headers
                 ) as answer:
+                    if answer.status == 200 and self._told_not_recorded(hook):
+                        self.figures.not_recorded += 1  # answered, and said so: not acked
+                        return
                     if answer.status == 200:
                         self.figures.acked += 1
                         if action is CardAction.APPROVE:
@@ -327,6 +335,10 @@ class Chaos:
                 reply = await requests.submit_view(
                     view, {ReasonInput.ACTION: "Too deep a discount for a 12-month term"}, user=user
                 )
+                answered = reply.body if isinstance(reply.body, dict) else {}
+                if reply.status == 200 and answered.get("response_action") == "errors":
+                    self.figures.not_recorded += 1  # the modal says it was not recorded
+                    return
                 if reply.status == 200:
                     self.figures.reasons_acked += 1
                     self.acked.append((approval_id, user))
@@ -334,6 +346,11 @@ class Chaos:
             except (aiohttp.ClientError, TimeoutError):
                 pass
             await asyncio.sleep(0.3 * (attempt + 1))
+
+    def _told_not_recorded(self, hook: str) -> bool:
+        return any(
+            r.name == hook and r.body.get("text") == NOT_RECORDED for r in self.slack.responses
+        )
 
     async def _opened_by(self, trigger_id: str, patience: float = 2.0) -> dict[str, Any] | None:
         deadline = time.monotonic() + patience
