@@ -21,7 +21,9 @@ def routes(deps: ServeDeps) -> list[web.RouteDef]:
 
 async def handle_health_get(request: web.Request, deps: ServeDeps) -> web.Response:
     """200 ``ok`` or ``degraded`` (with the reasons), 503 ``down`` (no database)."""
-    health = await monitoring.check_health(deps.db, deps.clock.now())
+    health = await monitoring.check_health(
+        deps.db, deps.clock.now(), slack=deps.gateway.token.problem
+    )
     return web.json_response(health.to_json(), status=503 if health.status == "down" else 200)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -35,8 +36,10 @@ class BotTokenAuthorize(AsyncAuthorize):
     Slack's Web API (the answers that need it wait in the outbox).
     """
 
-    def __init__(self, token: str) -> None:
-        self._token = token
+    def __init__(self, token: str | Callable[[], str]) -> None:
+        """``token``: the token, or where to read it (the gateway's, which SIGHUP may
+        replace)."""
+        self._token = token if callable(token) else (lambda: token)
 
     async def __call__(
         self,
@@ -52,7 +55,7 @@ class BotTokenAuthorize(AsyncAuthorize):
         return AuthorizeResult(
             enterprise_id=enterprise_id,
             team_id=team_id,
-            bot_token=self._token,
+            bot_token=self._token(),
             user_id=user_id,
         )
 
@@ -69,7 +72,7 @@ def build_app(settings: Settings, deps: ServeDeps, *, socket_mode: bool = False)
             session=shared.session,
             retry_handlers=shared.retry_handlers,
         ),
-        authorize=BotTokenAuthorize(shared.token or ""),
+        authorize=BotTokenAuthorize(lambda: shared.token or ""),
         request_verification_enabled=not socket_mode,
         logger=logging.getLogger("slack_bolt"),
     )

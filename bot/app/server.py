@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncApp
 import handlers
 from bot.app import interpreter
 from bot.app.bolt import build_app
-from bot.app.settings import Settings
+from bot.app.settings import Settings, load_settings
 from bot.app.wiring import Runtime, build_runtime
 from bot.core.deps import open_deps
 from bot.web.signatures import slack_signed
@@ -125,17 +125,29 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
 
 
 def _reload_on_sighup(runtime: Runtime, policy: Path) -> None:
-    """SIGHUP re-reads the policy file (a bad one is refused and logged; the old one stays)."""
+    """SIGHUP re-reads the policy file (a bad one is refused and logged; the old one
+    stays) and the Slack bot token from the settings (environment and .env)."""
     loop = asyncio.get_running_loop()
     reloads: set[asyncio.Task[bool]] = set()
 
     def reload() -> None:
-        task = loop.create_task(runtime.policy_watch.reload_file(policy))
-        reloads.add(task)
-        task.add_done_callback(reloads.discard)
+        for work in (runtime.policy_watch.reload_file(policy), _reread_token(runtime)):
+            task = loop.create_task(work)
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
 
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGHUP, reload)
+
+
+async def _reread_token(runtime: Runtime) -> bool:
+    try:
+        settings = load_settings()
+    except Exception as error:  # a bad .env: say so, keep serving with the old settings
+        log.error("SIGHUP: the settings could not be read again (%s); nothing changed", error)
+        return False
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    return await runtime.use_token(token)
 
 
 async def _connect_socket_mode(settings: Settings, bolt: AsyncApp) -> AsyncSocketModeHandler:

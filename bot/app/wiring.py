@@ -8,6 +8,7 @@ ServeDeps. The workers (decision journal, delivery, scheduler) belong to the ser
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
@@ -29,13 +30,18 @@ from bot.outbox.work import POST_INTERVAL, Work
 from bot.slack.gateway import SlackGateway, web_client
 from bot.slack.planner import OutboxPlanner
 from bot.slack.sender import SlackSender
+from bot.slack.token_state import AUTH_ERRORS
 from bot.web.monitoring import Metrics
 from bot.webhooks.planner import WebhookPlanner
 from bot.webhooks.sender import WebhookSender
 from bot.workflow.journal import DecisionJournal
+from store import outbox
 from store.models import OutboxMessage
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,6 +64,17 @@ class Runtime:
             self.policy_watch.run,
             partial(watch_database, self.deps.db),
         ]
+
+    async def use_token(self, token: str) -> bool:
+        """A bot token re-read from the settings (SIGHUP): when it is new, what waits
+        because Slack refused the old one goes now. True when it changed."""
+        if not token or not self.deps.gateway.use_token(token):
+            return False
+        async with self.deps.db.transaction() as session:
+            waiting = await outbox.retry_now(session, AUTH_ERRORS, self.deps.clock.now())
+        log.info("a new Slack bot token: %d queued messages go now", waiting)
+        self.delivery.wake()
+        return True
 
     async def close(self) -> None:
         await self.deps.gateway.close()

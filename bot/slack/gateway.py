@@ -23,6 +23,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.outbox.trouble import DeliveryTrouble
 from bot.outbox.work import POST
+from bot.slack.token_state import AUTH_ERRORS, TRY_EVERY, TokenState
 from policies.away import SlackStatus
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,8 @@ doubt is recent; a conversation's clock need not agree with ours to find it)."""
 class SlackGateway:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self.token = TokenState()
+        """Whether Slack accepts the bot token (bot.slack.token_state)."""
         self._dm_channels: dict[str, str] = {}
         self._people: dict[str, Person] = {}
         self._emails: dict[str, tuple[str, float]] = {}
@@ -327,18 +330,37 @@ class SlackGateway:
         self._emails[key] = (user, time.monotonic() + EMAIL_KEPT)
         return user
 
+    def use_token(self, token: str) -> bool:
+        """A new bot token (SIGHUP re-read the settings); True when it changed."""
+        if token == self.client.token:
+            return False
+        self.client.token = token
+        self.token.accepted()
+        return True
+
     async def _call(self, method: str, **arguments: Any) -> Any:
         """``method`` as slack_sdk names it (``chat_postMessage``)."""
+        if not self.token.may_call():  # refused: no call until the next try or a new token
+            assert self.token.refused is not None
+            raise SlackTrouble(
+                self.token.refused, retryable=True, retry_after=TRY_EVERY, method=_api_name(method)
+            )
         try:
-            return await getattr(self.client, method)(**arguments)
+            result = await getattr(self.client, method)(**arguments)
         except SlackApiError as error:
-            raise _trouble(error, _api_name(method)) from None
+            trouble = _trouble(error, _api_name(method))
+            if trouble.error in AUTH_ERRORS:
+                self.token.refused_with(trouble.error)
+                trouble.retry_after = TRY_EVERY
+            raise trouble from None
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise SlackTrouble(
                 f"network: {type(error).__name__}: {error}",
                 retryable=True,
                 method=_api_name(method),
             ) from None
+        self.token.accepted()
+        return result
 
 
 def _api_name(method: str) -> str:

@@ -69,7 +69,8 @@ class Health:
         return body
 
 
-async def check_health(db: Database, now: datetime) -> Health:
+async def check_health(db: Database, now: datetime, *, slack: str | None = None) -> Health:
+    """``slack``: why Slack refuses us, when it does (the bot token)."""
     problem = await database_problem(db)
     if problem is not None:
         return Health("down", problem)
@@ -80,7 +81,7 @@ async def check_health(db: Database, now: datetime) -> Health:
     except Exception as error:  # answered SELECT 1 but not this: say so, stay up
         log.warning("health check: the outbox could not be read: %s", error)
         return Health("degraded", "ok", (f"the outbox could not be read: {_one_line(error)}",))
-    reasons = []
+    reasons = [slack] if slack else []
     cards = waiting.get(Work.CARD_POST.value)
     if cards is not None and now - cards.oldest > CARD_WAIT:
         reasons.append(

@@ -183,7 +183,8 @@ async def _token(client: AsyncWebClient) -> list[Check]:
                 False,
                 f"Slack refused it ({code})",
                 "copy the Bot User OAuth Token (xoxb-…, OAuth & Permissions) into "
-                "SLACK_BOT_TOKEN; reinstall the app if it was revoked",
+                "SLACK_BOT_TOKEN (reinstall the app if it was revoked), then restart serve "
+                "or send it SIGHUP: what waited for Slack goes out then, once",
             )
         ]
     except Exception as error:  # network trouble of any kind

@@ -1,0 +1,59 @@
+"""Slack refusing the bot token (revoked, or the app reinstalled with a new one): the
+outbox stops calling Slack (one try a minute, no retry storm), keeps every message,
+``/healthz`` says degraded with what to do, the log says it once; with the new token
+(SIGHUP re-reads it) everything queued goes out, once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import with_people
+from tests.outage.test_database_outage import health, post_deal
+from tests.slack.flows import LISA, card_for, cards, eventually, settled
+from tests.support.app_server import RunningApp, running_app
+from tests.support.databases import sqlite_url
+from tests.support.fake_slack import FakeSlack
+
+
+@pytest.fixture
+async def app(tmp_path: Path, policy_file: Path) -> AsyncIterator[RunningApp]:
+    async with (
+        FakeSlack() as slack,
+        running_app(sqlite_url(tmp_path), policy_file, with_people(slack)) as running,
+    ):
+        yield running
+
+
+async def test_a_refused_token_holds_everything_until_a_new_one_comes(
+    app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert (await post_deal(app))[0] == 201
+    await card_for(app.slack, LISA)
+    app.slack.token = "xoxb-rotated"  # the app was reinstalled: the old token is refused
+
+    for number in range(3):
+        status, _, _ = await post_deal(app, external_id=f"OPP-{number}", company=f"Co {number}")
+        assert status == 201
+    await eventually(lambda: app.runtime.deps.gateway.token.refused, "the refusal noticed")
+    before = len(app.slack.calls)
+    await asyncio.sleep(2.0)
+    status, body = await health(app)
+
+    assert len(app.slack.calls) - before <= 1  # one try a minute, not a storm
+    assert (status, body["status"]) == (200, "degraded")
+    assert "Slack refuses the bot token (invalid_auth)" in body["message"]
+    assert "SLACK_BOT_TOKEN" in body["message"]
+    refusals = [r for r in caplog.records if r.name == "dealdesk.slack" and r.levelno >= 40]
+    assert len(refusals) == 1
+    assert not [r for r in caplog.records if r.exc_info]
+
+    assert await app.runtime.use_token("xoxb-rotated")
+    await card_for(app.slack, LISA, count=4)
+    await settled(app)
+    assert len(cards(app.slack, LISA)) == 4  # each held card went out, once
+    status, body = await health(app)
+    assert (status, body["status"]) == (200, "ok")
