@@ -59,12 +59,30 @@ _OUTAGE_WORDS = (
 )
 
 
+_DRIVER_OUTAGES = frozenset(
+    {
+        "PostgresConnectionError",
+        "ConnectionDoesNotExistError",
+        "CannotConnectNowError",
+        "OperatorInterventionError",
+    }
+)
+"""asyncpg's errors for a server that is not there (any of them among the causes)."""
+
+
 def _driver_says_unavailable(error: BaseException) -> bool:
-    """asyncpg's own connection errors, when they arrive unwrapped."""
-    names = {cls.__name__ for cls in type(error).__mro__}
-    return bool(
-        names & {"PostgresConnectionError", "CannotConnectNowError", "OperatorInterventionError"}
-    )
+    """The driver's own connection errors, alone or as the cause SQLAlchemy wrapped
+    ("the database system is shutting down" arrives as a plain DBAPIError)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if {cls.__name__ for cls in type(cause).__mro__} & _DRIVER_OUTAGES:
+            return True
+        if isinstance(cause, ConnectionError | OSError):
+            return True
+        cause = getattr(cause, "orig", None) or cause.__cause__ or cause.__context__
+    return False
 
 
 def one_line(error: BaseException) -> str:

@@ -18,7 +18,14 @@ module = sys.argv[1]
 sys.argv = [module, "--help"]
 runpy.run_module(module, run_name="__main__")
 """
-BENCHES = ("bench.briefings", "bench.burst", "bench.chaos", "bench.clicks", "bench.deadlines")
+BENCHES = (
+    "bench.briefings",
+    "bench.burst",
+    "bench.chaos",
+    "bench.clicks",
+    "bench.deadlines",
+    "bench.outage",
+)
 
 
 def run_without_test_extras(module: str) -> subprocess.CompletedProcess[str]:

@@ -103,6 +103,7 @@ async def run_outage(
     """Start ``instances`` serves and the chaos stream, take the database away for
     ``seconds`` (PostgreSQL when ``database_url`` is one, else SQLite's write lock), bring
     it back, and read the books once everything settled."""
+    began = time.monotonic()
     policy = directory / "outage.yml"
     policy.write_text(chaos_policy(sla), encoding="utf-8")
     url = database_url or sqlite_url(directory)
@@ -150,6 +151,7 @@ async def run_outage(
                 figures.books = await chaos.check(db, url)
             finally:
                 await db.dispose()
+    figures.books.seconds = time.monotonic() - began
     return figures
 
 

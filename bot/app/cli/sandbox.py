@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.app.cli.common import console, fail
+from bot.app.cli.common import console, errors, fail
 from bot.app.cli.serve import LogLevel, configure_logging
 from policies.loader import PolicyError, bundled_policy_path, load_policy_file
 
@@ -48,7 +48,17 @@ def sandbox(
         fail(f"{path}: {error.issues[0] if error.issues else 'invalid'}", code=2)
     configure_logging(log_level)
     with contextlib.suppress(KeyboardInterrupt):
+        if host not in LOOPBACK:
+            errors.print(
+                f"[yellow]warning:[/] the sandbox has no sign-in: anyone who can reach "
+                f"{host}:{port} can act as every person in it. Leave out --host to keep it "
+                "on this machine (127.0.0.1).",
+                highlight=False,
+            )
         asyncio.run(_run(path, host, port, database))
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 async def _run(policy: Path, host: str, port: int, database: str | None) -> None:
