@@ -398,19 +398,3 @@ async def find_event(session: AsyncSession, kind: str, event_id: str) -> OutboxM
         if row.payload.get("event_id") == event_id:
             return row
     return None
-
-
-async def retry_now(session: AsyncSession, errors: Collection[str], now: datetime) -> int:
-    """Rows waiting to be tried again after one of ``errors`` (a refused token, now
-    replaced): due now, not at the end of their backoff. How many."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.done_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-            OutboxMessage.last_error.in_(list(errors)),
-        )
-        .values(next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -35,7 +35,7 @@ from bot.web.monitoring import Metrics
 from bot.webhooks.planner import WebhookPlanner
 from bot.webhooks.sender import WebhookSender
 from bot.workflow.journal import DecisionJournal
-from store import outbox
+from store import outbox_held
 from store.models import OutboxMessage
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -71,7 +71,7 @@ class Runtime:
         if not token or not self.deps.gateway.use_token(token):
             return False
         async with self.deps.db.transaction() as session:
-            waiting = await outbox.retry_now(session, AUTH_ERRORS, self.deps.clock.now())
+            waiting = await outbox_held.retry_now(session, AUTH_ERRORS, self.deps.clock.now())
         log.info("a new Slack bot token: %d queued messages go now", waiting)
         self.delivery.wake()
         return True
