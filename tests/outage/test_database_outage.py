@@ -82,7 +82,7 @@ async def test_sqlite_locked_by_another_process_answers_at_once_and_loses_nothin
     assert (await post_deal(app))[0] == 201
     card = await card_for(app.slack, LISA)
     lock = SqliteWriteLock(sqlite_path(app.settings.database_url))
-    lock.hold()
+    await asyncio.to_thread(lock.hold)
     try:
         waited, told = await click_approve(app, card)
         assert waited < 3.0  # inside Slack's ack window
@@ -95,7 +95,7 @@ async def test_sqlite_locked_by_another_process_answers_at_once_and_loses_nothin
         assert (status, headers.get("Retry-After")) == (503, "30")
         assert answer["error"] == "database_unavailable"
     finally:
-        lock.release()
+        await asyncio.to_thread(lock.release)
     recovered = await until_health(app, 200, within=RECOVERY)
 
     await click_approve(app, card, told=False)

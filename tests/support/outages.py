@@ -25,7 +25,10 @@ connection.execute("ROLLBACK")
 
 
 class SqliteWriteLock:
-    """Another process holding ``path``'s write lock until :meth:`release`."""
+    """Another process holding ``path``'s write lock until :meth:`release`. Both wait for
+    the other process: call them off the event loop (``asyncio.to_thread``) when the app
+    shares it, or a write the app has begun can never finish and the holder never gets
+    the lock."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -36,11 +39,14 @@ class SqliteWriteLock:
             [sys.executable, "-c", HOLD_LOCK, str(self._path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
         assert self._process.stdout is not None
         if self._process.stdout.readline().strip() != "held":
-            raise RuntimeError("the lock holder did not get the lock")
+            _, said = self._process.communicate(timeout=30)
+            self._process = None
+            raise RuntimeError(f"the lock holder did not get the lock: {said.strip()[-300:]}")
 
     def release(self) -> None:
         if self._process is None:
