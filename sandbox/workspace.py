@@ -110,6 +110,8 @@ class Workspace:
 
     def post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.resolve_channel(params.get("channel"))
+        if channel in self.left:  # it exists, and the bot is not in it
+            raise SlackError("not_in_channel")
         text, blocks = message_content(params)
         thread_ts = params.get("thread_ts") or None
         if thread_ts is not None and self.current(channel, str(thread_ts)) is None:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,6 +72,7 @@ NOTHING = Sent()
 POSTED = Sent(posted=True)
 NOT_POSTED = Sent()
 DATABASE_AWAY = "the database is unavailable"
+REFUSALS_LOGGED_EVERY = 60.0
 
 Sender = Callable[[OutboxMessage], Awaitable[Sent]]
 """Delivers one row or raises DeliveryTrouble."""
@@ -121,6 +124,8 @@ class Delivery:
         self._interval = timedelta(seconds=interval)
         self._wakeup = asyncio.Event()
         self._slots = asyncio.Semaphore(PARALLEL)
+        self._refusals: dict[str, tuple[int, float]] = {}
+        """Refusals for good, by Slack's error: how many not logged since when."""
         self._unrecorded: list[tuple[list[OutboxMessage], list[_Outcome], dict[int, int]]] = []
 
     def wake(self) -> None:
@@ -270,11 +275,23 @@ class Delivery:
                 )
                 await outbox.retry_later(session, row.id, later, trouble.error)
             else:
-                log.warning("%s %s refused for good: %s", row.kind, row.key, trouble.error)
+                self._refused_for_good(row, trouble.error)
                 await outbox.give_up(session, row.id, now, trouble.error)
         await outbox.release_lanes(session, turns)
         await messages.add_messages(session, posted, now)
         await outbox.finish_all(session, done, now)
+
+    def _refused_for_good(self, row: OutboxMessage, error: str) -> None:
+        """One log line per kind of refusal a minute (a deal channel the bot is not in
+        refuses every post to it; the deals go on, their cards are DMs)."""
+        now = time.monotonic()
+        count, since = self._refusals.get(error, (0, -math.inf))
+        if now - since < REFUSALS_LOGGED_EVERY:
+            self._refusals[error] = (count + 1, since)
+            return
+        more = f" ({count} more since the last report)" if count else ""
+        log.warning("%s %s refused for good: %s%s", row.kind, row.key, error, more)
+        self._refusals[error] = (0, now)
 
     def _next_turn(self, outcome: _Outcome) -> datetime:
         trouble = outcome.trouble

@@ -57,3 +57,28 @@ async def test_a_refused_token_holds_everything_until_a_new_one_comes(
     assert len(cards(app.slack, LISA)) == 4  # each held card went out, once
     status, body = await health(app)
     assert (status, body["status"]) == (200, "ok")
+
+
+async def test_a_deal_channel_the_bot_is_not_in_is_reported_once_and_deals_go_on(
+    app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every post to the deal channel is refused (``not_in_channel``): the deals proceed
+    (cards are DMs), and the log reports it once, not once per post."""
+    app.slack.workspace.left.add("C0DEALDESK")  # the channel exists; the bot left it
+    for number in range(3):
+        status, _, _ = await post_deal(app, external_id=f"OPP-{number}", company=f"Co {number}")
+        assert status == 201
+    await card_for(app.slack, LISA, count=3)
+
+    def refusals() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "refused for good" in r.getMessage()]
+
+    await eventually(refusals, "the refusal logged")
+
+    def channel_posts() -> bool:
+        posts = app.slack.calls_to("chat.postMessage")
+        return len([c for c in posts if c.params.get("channel") == "C0DEALDESK"]) >= 3
+
+    await eventually(channel_posts, "a post to the deal channel per deal")
+    [refused] = refusals()
+    assert "not_in_channel" in refused
