@@ -40,7 +40,7 @@ from policies.problems import (
     unknown_name,
     unreadable,
 )
-from policies.yaml_lines import Finding, KeyPath, LineMap, YamlSyntaxError, parse_yaml
+from policies.yaml_lines import Finding, KeyPath, YamlSyntaxError, parse_yaml
 
 OWNER = "U0CASEOWNER"
 """The deal's owner when a case names none (nobody the policy knows)."""
@@ -156,15 +156,11 @@ def load_cases_text(text: str, policy: Policy, source: str = "<tests>") -> list[
         was = _terms(case.was, (*at, "was"), findings) if case.was is not None else None
         findings += _against_policy(case, policy, at)
         if terms is not None and (case.was is None or was is not None):
-            cases.append(PolicyCase(case.name, terms, was, case.expect, source, _line(lines, at)))
+            cases.append(PolicyCase(case.name, terms, was, case.expect, source, lines.line_of(at)))
     findings += _same_names(valid)
     if findings:
         raise CaseFileError(source, [issue_at(finding, lines) for finding in findings])
     return cases
-
-
-def _line(lines: LineMap, path: KeyPath) -> int | None:
-    return lines.line_of(path)
 
 
 def _terms(deal: dict[str, Any], at: KeyPath, findings: list[Finding]) -> DealTerms | None:

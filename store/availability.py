@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -102,13 +103,13 @@ class _Outage:
 class Availability:
     """What the last uses of the database found; one per Database."""
 
-    clock: object = field(default=time.monotonic)
+    clock: Callable[[], float] = time.monotonic
     _outages: dict[Use, _Outage] = field(default_factory=dict)
     _writing: dict[int, float] = field(default_factory=dict)
     _tokens: itertools.count[int] = field(default_factory=itertools.count)
 
     def _now(self) -> float:
-        return self.clock()  # type: ignore[operator,no-any-return]
+        return self.clock()
 
     def failed(self, use: Use, error: BaseException) -> None:
         now, reason = self._now(), one_line(error)
