@@ -18,7 +18,8 @@ TRY_EVERY = 60.0
 """Seconds between two tries of a refused token (and between two log lines about it)."""
 FIX = (
     "set a new SLACK_BOT_TOKEN (Slack app → OAuth & Permissions → Bot User OAuth Token) "
-    "and restart serve or send it SIGHUP; everything queued goes out then"
+    "and restart serve (or, with the token in .env, send it SIGHUP); everything queued "
+    "goes out then"
 )
 
 
