@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from tests.api.conftest import deal, with_people
 from tests.postgres import postgres_url_or_skip
 from tests.slack.flows import LISA, audit_actions, card_for, hook_name, journal_size, settled
 from tests.support.app_server import API_TOKEN, RunningApp, running_app
-from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.outages import SqliteWriteLock, proxied, sqlite_path
 
@@ -66,19 +64,9 @@ async def click_approve(app: RunningApp, card: Any, *, told: bool = True) -> tup
     return waited, answer.body["text"]
 
 
-@pytest.fixture
-async def sqlite_app(tmp_path: Path, policy_file: Path) -> AsyncIterator[RunningApp]:
-    async with (
-        FakeSlack() as slack,
-        running_app(sqlite_url(tmp_path), policy_file, with_people(slack)) as app,
-    ):
-        yield app
-
-
 async def test_sqlite_locked_by_another_process_answers_at_once_and_loses_nothing(
-    sqlite_app: RunningApp, caplog: pytest.LogCaptureFixture
+    app: RunningApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = sqlite_app
     assert (await post_deal(app))[0] == 201
     card = await card_for(app.slack, LISA)
     lock = SqliteWriteLock(sqlite_path(app.settings.database_url))

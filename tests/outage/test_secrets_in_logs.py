@@ -5,27 +5,13 @@ signing secret or the intake API token."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.cards.ids import CardAction
-from tests.api.conftest import with_people
 from tests.outage.test_database_outage import post_deal
 from tests.slack.flows import ADMIN, LISA, card_for, settled
-from tests.support.app_server import RunningApp, running_app
-from tests.support.databases import sqlite_url
-from tests.support.fake_slack import FakeSlack
-
-
-@pytest.fixture
-async def app(tmp_path: Path, policy_file: Path) -> AsyncIterator[RunningApp]:
-    async with (
-        FakeSlack() as slack,
-        running_app(sqlite_url(tmp_path), policy_file, with_people(slack)) as running,
-    ):
-        yield running
+from tests.support.app_server import RunningApp
 
 
 async def test_no_log_line_holds_a_configured_secret(

@@ -6,26 +6,12 @@ outbox stops calling Slack (one try a minute, no retry storm), keeps every messa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import with_people
 from tests.outage.test_database_outage import health, post_deal
 from tests.slack.flows import LISA, card_for, cards, eventually, settled
-from tests.support.app_server import RunningApp, running_app
-from tests.support.databases import sqlite_url
-from tests.support.fake_slack import FakeSlack
-
-
-@pytest.fixture
-async def app(tmp_path: Path, policy_file: Path) -> AsyncIterator[RunningApp]:
-    async with (
-        FakeSlack() as slack,
-        running_app(sqlite_url(tmp_path), policy_file, with_people(slack)) as running,
-    ):
-        yield running
+from tests.support.app_server import RunningApp
 
 
 async def test_a_refused_token_holds_everything_until_a_new_one_comes(
