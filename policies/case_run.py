@@ -151,28 +151,34 @@ def asked_of(policy: Policy, plan: Plan, terms: DealTerms) -> set[str]:
     """Everyone the deal comes to without anyone's timeout: the plan's approvers, and
     whoever an avatar that decides hands over to (and on, while avatars hand over)."""
     asked = {approver for _, ids in route_of(plan) for approver in ids}
-    for approver_id in list(asked):
-        holder = approver_id
-        for _ in range(len(policy.approvers)):
-            approver = policy.approvers[holder]
-            decides = approver.avatar is not None and (
-                approver.slack_user is None or approver.avatar_live
-            )
-            if not decides or approver.avatar is None:
-                break
-            if run_avatar(approver.avatar, terms, approver.limits).outcome is not Outcome.HAND_OVER:
-                break
-            holder = next_in_line(policy, plan, holder, terms.owner)
-            if holder == ADMINS:
-                break
-            asked.add(holder)
+    for slot in list(asked):
+        asked.update(handed_over(policy, plan, slot, terms))
     return asked
 
 
-def next_in_line(policy: Policy, plan: Plan, approver_id: str, owner: str) -> str:
+def handed_over(policy: Policy, plan: Plan, slot: str, terms: DealTerms) -> list[str]:
+    """Who ``slot``'s approval goes to at once, in order, while its holder is an avatar
+    that decides and hands it over: along the slot's backup chain, as the engine moves
+    it (bot.workflow.assign.reassign), each one once."""
+    reached: list[str] = []
+    holder = policy.approvers[slot]
+    while holder.avatar_decides and holder.avatar is not None:
+        if run_avatar(holder.avatar, terms, holder.limits).outcome is not Outcome.HAND_OVER:
+            break
+        backup = next_in_line(policy, plan, slot, terms.owner, tried=[slot, *reached])
+        if backup == ADMINS:
+            break
+        reached.append(backup)
+        holder = policy.approvers[backup]
+    return reached
+
+
+def next_in_line(
+    policy: Policy, plan: Plan, approver_id: str, owner: str, *, tried: Sequence[str] = ()
+) -> str:
     """Where ``approver_id``'s approval would move: the first of its backup chain who
-    may hold it (not the deal's owner; with one person, one approval, nobody holding
-    another approval of the deal by then), or ``admins``."""
+    has not held it (``tried``) and may hold it (not the deal's owner; with one person,
+    one approval, nobody holding another approval of the deal by then), or ``admins``."""
     stage_index = next(
         (s.index for s in plan.stages if any(a.approver == approver_id for a in s.approvals)),
         len(plan.stages),
@@ -184,6 +190,8 @@ def next_in_line(policy: Policy, plan: Plan, approver_id: str, owner: str) -> st
         if a.approver != approver_id
     } - {None}
     for candidate in policy.backup_chain(approver_id):
+        if candidate in tried:
+            continue
         person = policy.approvers[candidate].slack_user
         if person is None:
             return candidate

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from policies.avatars import Outcome, run_avatar
 from policies.avatars.formatting import money, percent
+from policies.case_run import handed_over
 from policies.deal import DealTerms
 from policies.model import ApprovalRule, Approver, Policy
 from policies.routing import Plan, Quorum, build_plan
@@ -147,7 +147,11 @@ def _box(
     lines += _how(approver)
     routed = plan is not None and plan.required(stage_index, approver_id) is not None
     taken = Taken.UNKNOWN if plan is None else Taken.TAKEN if routed else Taken.SKIPPED
-    handed = _handed_over(policy, approver_id, deal) if routed and deal is not None else set()
+    handed = (
+        handed_over(policy, plan, approver_id, deal)
+        if routed and plan is not None and deal is not None
+        else []
+    )
     chain = []
     holder = approver
     for n, backup_id in enumerate(policy.backup_chain(approver_id), start=1):
@@ -172,27 +176,12 @@ def _box(
     )
 
 
-def _handed_over(policy: Policy, approver_id: str, deal: DealTerms) -> set[str]:
-    """Who ``approver_id``'s approval goes to at once because avatars hand it over."""
-    reached: set[str] = set()
-    holder, chain = approver_id, policy.backup_chain(approver_id)
-    for candidate in chain:
-        approver = policy.approvers[holder]
-        if not _decides(approver) or approver.avatar is None:
-            break
-        if run_avatar(approver.avatar, deal, approver.limits).outcome is not Outcome.HAND_OVER:
-            break
-        reached.add(candidate)
-        holder = candidate
-    return reached
-
-
 def _how(approver: Approver) -> list[str]:
     lines = []
     if approver.avatar is not None:
         limits = approver.limits.model_dump(exclude_none=True)
         shown = ", ".join(f"{key} {_limit(key, value)}" for key, value in limits.items())
-        role = "decides" if _decides(approver) else "advises"
+        role = "decides" if approver.avatar_decides else "advises"
         lines.append(f"avatar {approver.avatar.value} {role}" + (f" · {shown}" if shown else ""))
     if approver.slack_user is not None:
         lines.append(f"SLA {approver.effective_sla}")
@@ -209,14 +198,9 @@ def _limit(key: str, value: object) -> str:
 
 
 def _why(holder: Approver) -> str:
-    if _decides(holder):
+    if holder.avatar_decides:
         return "hands over beyond its limits"
     return f"no answer in {holder.effective_sla}"
-
-
-def _decides(approver: Approver) -> bool:
-    """An avatar that decides at once (alone, or live for its person)."""
-    return approver.avatar is not None and (approver.slack_user is None or approver.avatar_live)
 
 
 def _title(approver: Approver, approver_id: str) -> str:

@@ -110,6 +110,11 @@ class Approver(_Strict):
         )
 
     @property
+    def avatar_decides(self) -> bool:
+        """An avatar that decides at once: alone, or live for its person."""
+        return self.avatar is not None and (self.slack_user is None or self.avatar_live)
+
+    @property
     def shadowed(self) -> bool:
         """A person whose avatar decides silently beside them (the default)."""
         return self.slack_user is not None and self.avatar is not None and not self.avatar_live
