@@ -240,7 +240,12 @@ async def bench(clicks: int, concurrency: int, rounds: int) -> dict[str, object]
             response_url = slack.response_url("bench")
             app_requests = SlackRequests(session, f"{app_url}/slack/events", SECRET)
             bare_requests = SlackRequests(session, f"{bare_url}/slack/events", SECRET)
-            cards = [(card, user) for user in {u for _, u in approvals} for card in slack.dm(user)]
+            cards = [  # approval cards only: a morning briefing may be in the DM too
+                (card, user)
+                for user in {u for _, u in approvals}
+                for card in slack.dm(user)
+                if buttons(card.blocks)
+            ]
             cards.sort(key=lambda item: int(approve_value(item[0])))
             warmup, measured = cards[:WARMUP], cards[WARMUP:]
             await fire(bare_requests, warmup, concurrency, response_url, Bursts("warm-up", []))
