@@ -13,7 +13,7 @@ from policies.avatars import Outcome, run_avatar
 from policies.cases import ADMINS, Expect, PolicyCase
 from policies.conditions import ConditionError, DealFacts
 from policies.deal import DealTerms
-from policies.model import Policy
+from policies.model import Approver, Policy
 from policies.routing import Plan, build_plan
 from policies.watch import review_sign_off
 
@@ -162,7 +162,7 @@ def handed_over(policy: Policy, plan: Plan, slot: str, terms: DealTerms) -> list
     it (bot.workflow.assign.reassign), each one once."""
     reached: list[str] = []
     holder = policy.approvers[slot]
-    while holder.avatar_decides and holder.avatar is not None:
+    while decides_at_once(holder) and holder.avatar is not None:
         if run_avatar(holder.avatar, terms, holder.limits).outcome is not Outcome.HAND_OVER:
             break
         backup = next_in_line(policy, plan, slot, terms.owner, tried=[slot, *reached])
@@ -171,6 +171,11 @@ def handed_over(policy: Policy, plan: Plan, slot: str, terms: DealTerms) -> list
         reached.append(backup)
         holder = policy.approvers[backup]
     return reached
+
+
+def decides_at_once(approver: Approver) -> bool:
+    """An avatar that decides at once: alone, or live for its person."""
+    return approver.avatar is not None and (approver.slack_user is None or approver.avatar_live)
 
 
 def next_in_line(

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from policies.avatars.formatting import money, percent
-from policies.case_run import handed_over
+from policies.case_run import decides_at_once, handed_over
 from policies.deal import DealTerms
 from policies.model import ApprovalRule, Approver, Policy
 from policies.routing import Plan, Quorum, build_plan
@@ -181,7 +181,7 @@ def _how(approver: Approver) -> list[str]:
     if approver.avatar is not None:
         limits = approver.limits.model_dump(exclude_none=True)
         shown = ", ".join(f"{key} {_limit(key, value)}" for key, value in limits.items())
-        role = "decides" if approver.avatar_decides else "advises"
+        role = "decides" if decides_at_once(approver) else "advises"
         lines.append(f"avatar {approver.avatar.value} {role}" + (f" · {shown}" if shown else ""))
     if approver.slack_user is not None:
         lines.append(f"SLA {approver.effective_sla}")
@@ -198,7 +198,7 @@ def _limit(key: str, value: object) -> str:
 
 
 def _why(holder: Approver) -> str:
-    if holder.avatar_decides:
+    if decides_at_once(holder):
         return "hands over beyond its limits"
     return f"no answer in {holder.effective_sla}"
 

@@ -106,13 +106,8 @@ class Approver(_Strict):
     def avatar_live(self) -> bool:
         """A person whose avatar decides first (``avatar_mode: live``)."""
         return (
-            self.slack_user is not None and self.avatar is not None and (self.avatar_mode == "live")
+            self.slack_user is not None and self.avatar is not None and self.avatar_mode == "live"
         )
-
-    @property
-    def avatar_decides(self) -> bool:
-        """An avatar that decides at once: alone, or live for its person."""
-        return self.avatar is not None and (self.slack_user is None or self.avatar_live)
 
     @property
     def shadowed(self) -> bool:
@@ -303,8 +298,7 @@ class Policy(_Strict):
     """MM-DD: the first day of the fiscal year (policies.quarters); the default gives
     calendar quarters."""
     tests: list[Annotated[str, StringConstraints(min_length=1)]] = []
-    """Test case files (policies.cases), relative to the policy's folder; default
-    ``<name>.tests.yml`` or ``policy.tests.yml`` beside it."""
+    """Test case files (policies.cases.case_files_for), relative to the policy."""
     one_person_one_approval: bool = True
     """A person holds at most one approval of a deal: reached again (through backups,
     delegation or a group), they are passed over to the next in line."""
