@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import pairwise
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holiday_data
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -177,8 +179,12 @@ class Calendar(_Strict):
 
 
 @cache
-def _public_holidays(country: str, subdivision: str | None) -> holiday_data.HolidayBase:
-    return holiday_data.country_holidays(country, subdiv=subdivision)
+def _public_holidays(country: str, subdivision: str | None) -> HolidayBase:
+    # Imported here: the holiday tables cost 3 MB and 20 ms, paid only by a policy with
+    # a country's holidays.
+    import holidays
+
+    return holidays.country_holidays(country, subdiv=subdivision)
 
 
 def _parse_ranges(day: object, ranges: Any) -> list[Interval]:

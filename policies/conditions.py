@@ -79,7 +79,7 @@ class DealFacts:
         self.evaluator = EvalWithCompoundTypes(names=self.names, functions=_FUNCTION_TABLE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Condition:
     """A checked condition, ready to evaluate against a deal's facts.
 
@@ -163,7 +163,7 @@ def compile_condition(source: str) -> Condition:
     return Condition(text, shape.tree, shape.fields, values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Shape:
     """What conditions that differ only in their literals share: checked once."""
 

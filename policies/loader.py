@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +34,7 @@ from policies.problems import (
     unknown_name,
     unreadable,
 )
-from policies.yaml_lines import Finding, KeyPath, YamlSyntaxError, parse_yaml
+from policies.yaml_lines import Finding, KeyPath, LineMap, YamlSyntaxError, parse_yaml
 
 EXAMPLE = "policies/examples/revops.yml"
 
@@ -77,20 +77,28 @@ def _collector_paused() -> Iterator[None]:
 
 def _load(text: str, source: str) -> LoadedPolicy:
     try:
-        parsed = parse_yaml(text)
+        parsed = parse_yaml(text, lines=False)
     except YamlSyntaxError as error:
         raise PolicyError(source, [PolicyIssue("", error.line, error.message)]) from None
-    lines, data = parsed.lines, parsed.data
+    data = parsed.data
     if not isinstance(data, dict):
-        raise PolicyError(source, [PolicyIssue("", lines.line_of(()), _not_a_mapping(data))])
+        raise PolicyError(source, [PolicyIssue("", parsed.lines.line_of(()), _not_a_mapping(data))])
     findings = [*parsed.findings, *check_references(data)]
     policy, model_findings = _validate(data)
     covered = {finding.path for finding in findings}  # ours explain better than the model's
     findings += [finding for finding in model_findings if finding.path not in covered]
     if findings or policy is None:
-        raise PolicyError(source, [issue_at(finding, lines) for finding in findings])
-    warnings = by_line(issue_at(finding, lines) for finding in policy_warnings(policy))
+        raise PolicyError(source, _located(findings, text))
+    warnings = by_line(_located(policy_warnings(policy), text))
     return LoadedPolicy(policy, policy_version(policy), text, source, warnings)
+
+
+def _located(findings: Iterable[Finding], text: str) -> list[PolicyIssue]:
+    """Findings as issues with their lines. The file is read without a line map (a fifth
+    of a large policy's memory), so one is built here, only when a finding needs it."""
+    found = list(findings)
+    lines = parse_yaml(text).lines if found else LineMap()
+    return [issue_at(finding, lines) for finding in found]
 
 
 def load_policy_file(path: str | Path) -> LoadedPolicy:

@@ -120,9 +120,10 @@ class EventBuilder:
     and findings recorded inside it at the alias's place, as PyYAML's composer would.
     """
 
-    def __init__(self, max_values: int) -> None:
+    def __init__(self, max_values: int, *, lines: bool = True) -> None:
         self.max_values = max_values
         self.lines = LineMap()
+        self._lines = lines
         self.findings: list[Finding] = []
         self._loader: Any = None
         self._stack: list[_Open] = []
@@ -248,8 +249,7 @@ class EventBuilder:
         self._put(value, line)
 
     def _resolve(self, event: ScalarEvent) -> str:
-        """The tag of an untagged scalar: text when quoted; a plain one by its look
-        (``15`` a number, ``true`` a boolean), remembered, as keys repeat by thousands."""
+        """An untagged scalar's tag: text if quoted, else by its look (remembered per value)."""
         if not event.implicit[0]:
             return _STR_TAG
         tag = self._plain_tags.get(event.value)
@@ -370,6 +370,8 @@ class EventBuilder:
         return self._stack[-1].path if self._stack else ()
 
     def _record(self, path: KeyPath, line: int, *, merged: bool) -> None:
+        if not self._lines:  # a valid file needs no line map
+            return
         for anchored in self._recording:
             if anchored.muted == self._muted:
                 anchored.records.append((path[anchored.prefix :], line, merged))

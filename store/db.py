@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -157,8 +156,14 @@ def _touched(session: AsyncSession) -> bool:
 def insert(session: AsyncSession, table: Any) -> Any:
     """An INSERT for the session's dialect, so that ``on_conflict_do_nothing`` and
     ``on_conflict_do_update`` work on PostgreSQL and SQLite alike."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    # Imported here: a SQLite deployment never loads PostgreSQL's dialect (a few MB).
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def _sqlite_engine(url: URL, *, begin: str, pool_size: int, echo: bool) -> AsyncEngine:

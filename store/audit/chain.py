@@ -12,10 +12,10 @@ from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.canonical import canonical_json, format_time
+from store.db import insert as dialect_insert
 from store.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -99,14 +99,8 @@ async def append(session: AsyncSession, records: Sequence[AuditRecord]) -> None:
     if head is None:
         # An empty log: create the head row first, so that two first appends (PostgreSQL,
         # two processes) queue on it instead of both writing event 1.
-        insert_head = (
-            postgresql.insert(AuditHead)
-            if session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert(AuditHead)
-        )
-        await session.execute(
-            insert_head.values(id=HEAD_ID, seq=0, hash=GENESIS).on_conflict_do_nothing()
-        )
+        first = dialect_insert(session, AuditHead).values(id=HEAD_ID, seq=0, hash=GENESIS)
+        await session.execute(first.on_conflict_do_nothing())
         head = await _lock_head(session)
     assert head is not None
     seq, prev = head.seq, head.hash

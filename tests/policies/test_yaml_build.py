@@ -42,6 +42,16 @@ def test_lines_of_keys_items_and_merged_keys() -> None:
     assert lines.line_of(("list", 1, "missing")) == 9  # the nearest ancestor
 
 
+@pytest.mark.parametrize("text", [*DOCUMENTS, "a: 1\na: 2\nb: &r [1, *r]\n? [k]\n: v\n"])
+def test_without_lines_the_same_data_and_findings(text: str) -> None:
+    """The policy loader reads a file without its line map first (most files are valid)."""
+    full, bare = parse_yaml(text), parse_yaml(text, lines=False)
+
+    assert bare.data == full.data
+    assert bare.findings == full.findings
+    assert list(bare.lines.lines) == [()]  # only the root's line, for "not a mapping"
+
+
 def test_a_loop_and_a_mapping_as_key_are_findings_not_crashes() -> None:
     loop = parse_yaml("a: &r [1, *r]\n")
     assert [f.message for f in loop.findings] == [

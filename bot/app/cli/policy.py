@@ -14,9 +14,6 @@ from rich.table import Table
 from bot.app.cli.common import console, errors, fail, load_policy_or_exit, settings
 from policies.deal import DealTerms, field_errors
 from policies.explain import Explanation, explain_plan
-from policies.graph import policy_graph
-from policies.graph_mermaid import to_mermaid
-from policies.graph_svg import to_svg
 
 app = typer.Typer(help="Check and explain authority-matrix policies.", no_args_is_help=True)
 
@@ -70,6 +67,10 @@ def graph(
     `--deal`, the route that deal takes. Mermaid text renders in GitHub, GitLab and most
     docs tools (in a mermaid code block); the SVG is drawn by dealdesk itself. Both go
     to standard output: `dealdesk policy graph my-policy.yml --format svg > policy.svg`."""
+    from policies.graph import policy_graph  # here: every other command would pay for it
+    from policies.graph_mermaid import to_mermaid
+    from policies.graph_svg import to_svg
+
     loaded = load_policy_or_exit(file or settings().dealdesk_policy)
     drawn = policy_graph(loaded.policy, _read_deal(deal) if deal is not None else None)
     typer.echo(to_svg(drawn) if format is GraphFormat.svg else to_mermaid(drawn), nl=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
@@ -13,18 +13,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.app.cli.common import console, errors, fail, run, settings, show_policy_error
-from bot.simulation import (
-    LoadedScenario,
-    Report,
-    ScenarioError,
-    bundled_scenario_path,
-    load_scenario_file,
-)
-from bot.simulation.quarter import quarter_scenario
-from bot.simulation.render import render_report
-from bot.simulation.simulator import simulate as run_simulation
 from policies.loader import PolicyError, bundled_policy_path
 from store.db import DatabaseUrlError, parse_database_url
+
+if TYPE_CHECKING:
+    from bot.simulation import LoadedScenario, Report
+
+# The simulator is imported by the command that runs it, not by every `dealdesk` start
+# (`serve` among them): a dozen modules and 4 MB that only `simulate` needs.
 
 
 def register(app: typer.Typer) -> None:
@@ -77,6 +73,9 @@ def simulate(
     ones (no Slack message is sent), so `dealdesk audit verify` and `dealdesk audit
     export` show them afterwards.
     """
+    from bot.simulation import bundled_scenario_path
+    from bot.simulation.render import render_report
+
     if write_quarter is not None:
         _write_quarter(write_quarter)
         return
@@ -92,6 +91,8 @@ def simulate(
 
 
 def _write_quarter(path: Path) -> None:
+    from bot.simulation.quarter import quarter_scenario
+
     scenario = quarter_scenario()
     scenario["policy"] = str(bundled_policy_path())
     try:
@@ -118,6 +119,8 @@ def _check_database_url(url: str) -> None:
 
 
 def _load(path: Path, default_policy: Path, override: Path | None) -> LoadedScenario:
+    from bot.simulation import ScenarioError, load_scenario_file
+
     try:
         return load_scenario_file(path, default_policy=default_policy, policy_override=override)
     except ScenarioError as error:
@@ -135,6 +138,8 @@ def _load(path: Path, default_policy: Path, override: Path | None) -> LoadedScen
 
 
 async def _simulate(loaded: LoadedScenario, database_url: str) -> Report:
+    from bot.simulation.simulator import simulate as run_simulation
+
     try:
         return await run_simulation(loaded, database_url)
     except DBAPIError as error:
