@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
+from cachetools import LRUCache
 
 from bot.core.clock import ShiftedClock
 from policies.duration import humanize
@@ -46,6 +47,8 @@ QUIET_METHODS: Final = frozenset({"auth.test", "users.info", "conversations.open
 """Web API methods that change nothing a person sees."""
 END: Final = "end"
 """What ends an event stream (the server is stopping)."""
+CLICKS_KEPT: Final = 1000
+"""Response URLs, trigger ids and form errors kept: the latest clicks'."""
 
 ClockMoved = Callable[[str], Awaitable[None]]
 """Told after the clock moved ahead (``1h``, ``1d`` or ``briefing``): the app looks for
@@ -99,11 +102,14 @@ class Sandbox:
             self.workspace.users[person.id] = User(
                 person.id, person.name, policy.timezone, title=person.role
             )
-        self._hooks: dict[str, _Hook] = {}
+        # Each click makes a response URL and a trigger id: the latest are kept (Slack's
+        # expire after 30 minutes and 3 seconds), so a long session stays its size.
+        self._hooks: LRUCache[str, _Hook] = LRUCache(maxsize=CLICKS_KEPT)
         self._hook_names = itertools.count(1)
-        self._trigger_users: dict[str, str] = {}
+        self._trigger_users: LRUCache[str, str] = LRUCache(maxsize=CLICKS_KEPT)
         self.modals: dict[str, str] = {}  # user → the view id of their open modal
-        self.errors: dict[str, dict[str, str]] = {}  # view id → block id → error
+        self.errors: LRUCache[str, dict[str, str]] = LRUCache(maxsize=CLICKS_KEPT)
+        """View id → block id → error, for forms answered with errors."""
         self._seen: dict[tuple[str, str], str] = {}  # (user, conversation) → last ts read
         self._listeners: set[asyncio.Queue[str]] = set()
         self._base = ""

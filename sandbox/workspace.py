@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,6 +30,15 @@ from sandbox.objects import (
     message_content,
 )
 
+MESSAGES_KEPT = 500
+"""Messages kept per conversation (the oldest go first), as a client scrolls back: a
+sandbox left running for a week stays the size it was after an hour."""
+VERSIONS_KEPT = 20
+"""Versions kept of one message: the first as posted, and the latest edits."""
+EPHEMERALS_KEPT = 500
+MODALS_KEPT = 200
+"""Modals remembered (an open one among them); Home tabs are one per person."""
+
 
 class Workspace:
     def __init__(self, clock: Callable[[], float] | None = None) -> None:
@@ -41,11 +51,12 @@ class Workspace:
         self.left: set[str] = set()
         """Channels that exist but the bot is not in (it cannot post there)."""
         self.history: dict[str, dict[str, list[Message]]] = {}  # channel → ts → versions
-        self.ephemerals: list[Ephemeral] = []
+        self.ephemerals: deque[Ephemeral] = deque(maxlen=EPHEMERALS_KEPT)
         self.views: dict[str, dict[str, Any]] = {}  # view id → view as Slack stores it
         self.homes: dict[str, str] = {}  # user → view id of the published Home
         self.home_publishes: dict[str, int] = {}  # user → how often their Home was published
-        self.opened: list[str] = []  # view ids opened or pushed, in order
+        self.opened: deque[str] = deque(maxlen=MODALS_KEPT)  # view ids opened, in order
+        self._modals: deque[str] = deque()  # modal view ids stored, oldest first
         self.triggers: dict[str, str] = {}  # view id → the trigger_id that opened it
         self._ticks = itertools.count(1)
         self.methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -97,7 +108,13 @@ class Workspace:
         return versions[-1] if versions else None
 
     def store(self, message: Message) -> None:
-        self.history.setdefault(message.channel, {}).setdefault(message.ts, []).append(message)
+        conversation = self.history.setdefault(message.channel, {})
+        versions = conversation.setdefault(message.ts, [])
+        versions.append(message)
+        if len(versions) > VERSIONS_KEPT:
+            del versions[1]
+        if len(conversation) > MESSAGES_KEPT:
+            del conversation[next(iter(conversation))]  # the oldest: ts order is insertion
 
     def thread(self, channel: str, thread_ts: str) -> list[Message]:
         """The current replies in one thread, oldest first (the parent not included)."""
@@ -389,4 +406,10 @@ class Workspace:
             "bot_id": BOT_ID,
         }
         self.views[view_id] = stored
+        if old is None and surface == "modal":
+            self._modals.append(view_id)
+            if len(self._modals) > MODALS_KEPT:
+                gone = self._modals.popleft()
+                self.views.pop(gone, None)
+                self.triggers.pop(gone, None)
         return stored

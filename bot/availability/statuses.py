@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from cachetools import LRUCache
+
 from bot.core.clock import Clock
 from bot.slack.gateway import Presence, SlackTrouble
 
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 
 KEPT_FOR = timedelta(minutes=5)
 """How long a status read from Slack is trusted before it is asked again."""
+PEOPLE_KEPT = 10_000
+"""Statuses held (the most recently asked); past it the longest unasked is let go, and
+asked again if it is needed."""
 
 
 class PresenceSource(Protocol):
@@ -33,11 +38,18 @@ class _Kept:
 
 
 class StatusBook:
-    def __init__(self, slack: PresenceSource, clock: Clock, *, kept_for: timedelta = KEPT_FOR):
+    def __init__(
+        self,
+        slack: PresenceSource,
+        clock: Clock,
+        *,
+        kept_for: timedelta = KEPT_FOR,
+        people_kept: int = PEOPLE_KEPT,
+    ) -> None:
         self._slack = slack
         self._clock = clock
         self._kept_for = kept_for
-        self._kept: dict[str, _Kept] = {}
+        self._kept: LRUCache[str, _Kept] = LRUCache(maxsize=people_kept)
         self._asking: dict[str, asyncio.Future[Presence | None]] = {}
         """Lookups under way: a second card to the same person waits for the first's."""
         self._quiet_until: datetime | None = None
@@ -58,6 +70,11 @@ class StatusBook:
             self._asking[user] = asking
             asking.add_done_callback(lambda _: self._asking.pop(user, None))
         return await asyncio.shield(asking)
+
+    @property
+    def held(self) -> int:
+        """How many statuses are in memory (at most ``people_kept``)."""
+        return len(self._kept)
 
     def _still_good(self, kept: _Kept, now: datetime) -> bool:
         expires = kept.presence.status.expires_at

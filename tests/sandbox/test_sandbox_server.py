@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from bot.app.sandbox import RunningSandbox
+from sandbox.server import CLICKS_KEPT
 
 LISA = "U0LISA"
 
@@ -154,3 +155,15 @@ async def test_a_status_the_page_does_not_offer_is_refused_by_name(
     status, body = await page_call(sandbox, "/sandbox/status", {"as": LISA, "status": "gone"})
     assert status == 400
     assert body["error"] == "no status 'gone'; there are vacation, sick, meeting, clear"
+
+
+async def test_only_the_latest_clicks_response_urls_are_kept(sandbox: RunningSandbox) -> None:
+    """Every click makes a response URL (Slack's expire in 30 minutes): a sandbox left
+    running keeps the latest thousand, not all of them."""
+    urls = [sandbox.sandbox.response_url(LISA, f"D{LISA}") for _ in range(CLICKS_KEPT + 1)]
+    reply = {"text": "Noted."}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(urls[0], json=reply) as oldest:
+            assert (oldest.status, await oldest.text()) == (404, "expired_url")
+        async with session.post(urls[-1], json=reply) as latest:
+            assert latest.status == 200
