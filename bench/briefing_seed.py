@@ -11,7 +11,8 @@ managers, each a person with a 24h SLA, each routed the deals of their territory
   escalated after 24h (a manager has no backups), stalled after seven days without
   activity;
 - enough deals approved in the last three days to bring the audit log to ``events``
-  events.
+  events, each manager's decision naming the evidence of the card they saw (one
+  record per decision, checked by ``dealdesk audit verify``).
 
 Rows are what the workflow writes (bot.workflow): the same statuses, reasons, avatar
 recommendations and audit details, and each deal's plan (the rules that applied:
@@ -39,7 +40,8 @@ from policies.routing import ALWAYS
 from policies.vocabulary import AVATAR_PREFIX, ApprovalStatus, DealStatus, deal_ref
 from store.audit import GENESIS, event_hash
 from store.canonical import canonical_json, format_time
-from store.models import Approval, AuditEvent, AuditHead, Deal, PolicyVersion
+from store.evidence import evidence_hash
+from store.models import Approval, AuditEvent, AuditHead, Deal, Evidence, PolicyVersion
 
 SLA = timedelta(hours=24)
 REMIND_AFTER = SLA * 0.75
@@ -132,6 +134,7 @@ class Seeded:
     events: list[tuple[datetime, int, str, str, str, str]] = field(default_factory=list)
     """(at, order, deal ref, actor, action, details JSON), chained later in time order."""
     owners: set[str] = field(default_factory=set)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def pending(self) -> int:
@@ -251,7 +254,7 @@ def _deal(
     else:
         finished = updated = submitted + decided
         row.update(status=ApprovalStatus.APPROVED, decided_by=row["assignee"], decided_at=finished)
-        log.decided(finished, row)
+        log.decided(finished, row, evidence=_evidence(seeded, row, terms, submitted))
         log.add(
             finished,
             row["assignee"],
@@ -304,7 +307,7 @@ class _Log:
             recommendation=row["recommendation"],
         )
 
-    def decided(self, at: datetime, row: dict[str, Any]) -> None:
+    def decided(self, at: datetime, row: dict[str, Any], evidence: str | None = None) -> None:
         self.add(
             at,
             row["decided_by"],
@@ -316,7 +319,26 @@ class _Log:
             decision="approved",
             comment=row["comment"],
             capacity="assignee",
+            **({"evidence": evidence} if evidence is not None else {}),
         )
+
+
+def _evidence(seeded: Seeded, row: dict[str, Any], terms: DealTerms, shown: datetime) -> str:
+    """What the manager's card showed, stored with its hash; the hash, for the decision."""
+    facts = canonical_json(
+        {"approval_id": row["id"], "terms": terms.model_dump(mode="json"), "stage": "Deal approval"}
+    )
+    digest = evidence_hash(facts)
+    seeded.evidence.append(
+        {
+            "approval_id": row["id"],
+            "deal_id": row["deal_id"],
+            "hash": digest,
+            "facts": facts,
+            "created_at": shown,
+        }
+    )
+    return digest
 
 
 def _approval(
@@ -382,7 +404,11 @@ def write_rows(connection: Connection, loaded: LoadedPolicy, seeded: Seeded, now
             }
         ],
     )
-    for table, rows in ((Deal, seeded.deals), (Approval, seeded.approvals)):
+    for table, rows in (
+        (Deal, seeded.deals),
+        (Approval, seeded.approvals),
+        (Evidence, seeded.evidence),
+    ):
         for batch in _batches(rows):
             connection.execute(insert(table), batch)
     seq, prev = 0, GENESIS

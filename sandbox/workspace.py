@@ -30,12 +30,12 @@ from sandbox.objects import (
     message_content,
 )
 
-MESSAGES_KEPT = 500
+MESSAGES_KEPT = 200
 """Messages kept per conversation (the oldest go first), as a client scrolls back: a
 sandbox left running for a week stays the size it was after an hour."""
-VERSIONS_KEPT = 20
+VERSIONS_KEPT = 5
 """Versions kept of one message: the first as posted, and the latest edits."""
-EPHEMERALS_KEPT = 500
+EPHEMERALS_KEPT = 200
 MODALS_KEPT = 200
 """Modals remembered (an open one among them); Home tabs are one per person."""
 

@@ -86,27 +86,50 @@ class EvidenceProblem:
     problem: str
 
 
-async def check(
-    session: AsyncSession, referenced: Collection[str], deal_id: int | None = None
+RECORDS_AT_ONCE = 2_000
+"""Evidence records read per statement while checking: memory stays flat however long
+the log (each record is a card's facts, a kilobyte or so)."""
+HASHES_AT_ONCE = 900
+"""Hashes per ``IN`` list: under SQLite's oldest limit of 999 parameters."""
+
+
+async def changed_record(
+    session: AsyncSession, deal_id: int | None = None
 ) -> EvidenceProblem | None:
-    """Every record (of one deal) against its hash, and every hash the audit log names
-    against the records: the first record changed after it was written, or the first
-    reference to one that is gone."""
-    query = select(Evidence.approval_id, Evidence.hash, Evidence.facts).order_by(Evidence.id)
-    if deal_id is not None:
-        query = query.where(Evidence.deal_id == deal_id)
-    present: set[str] = set()
-    for approval_id, digest, text in (await session.execute(query)).all():
-        if evidence_hash(text) != digest:
-            return EvidenceProblem(
-                approval_id,
-                digest,
-                f"the evidence of approval {approval_id} was changed after it was written "
-                "(its facts no longer match their SHA-256)",
-            )
-        present.add(digest)
-    for digest in sorted(set(referenced) - present):
-        return EvidenceProblem(
-            None, digest, f"evidence {digest[:12]}… named in the audit log is missing"
-        )
-    return None
+    """The first record (of one deal) whose facts no longer match their SHA-256, read a
+    batch at a time in ``id`` order."""
+    after = 0
+    while True:
+        query = select(Evidence.id, Evidence.approval_id, Evidence.hash, Evidence.facts)
+        query = query.where(Evidence.id > after).order_by(Evidence.id).limit(RECORDS_AT_ONCE)
+        if deal_id is not None:
+            query = query.where(Evidence.deal_id == deal_id)
+        rows = (await session.execute(query)).all()
+        if not rows:
+            return None
+        for _, approval_id, digest, text in rows:
+            if evidence_hash(text) != digest:
+                return EvidenceProblem(
+                    approval_id,
+                    digest,
+                    f"the evidence of approval {approval_id} was changed after it was written "
+                    "(its facts no longer match their SHA-256)",
+                )
+        after = rows[-1][0]
+
+
+async def present(session: AsyncSession, hashes: Collection[str]) -> set[str]:
+    """Which of ``hashes`` have a record."""
+    found: set[str] = set()
+    wanted = list(hashes)
+    for start in range(0, len(wanted), HASHES_AT_ONCE):
+        chunk = wanted[start : start + HASHES_AT_ONCE]
+        query = select(Evidence.hash).where(Evidence.hash.in_(chunk))
+        found.update((await session.execute(query)).scalars())
+    return found
+
+
+def missing(digest: str) -> EvidenceProblem:
+    return EvidenceProblem(
+        None, digest, f"evidence {digest[:12]}… named in the audit log is missing"
+    )

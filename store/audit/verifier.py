@@ -1,5 +1,9 @@
 """Checking the audit log: every event's hash recomputed and its link to the one before;
-a long SQLite log is checked in worker processes, each walking one part of it."""
+a long SQLite log is checked in worker processes, each walking one part of it.
+
+Memory stays flat however long the log: events are read a partition at a time, the
+evidence hashes a partition names are looked up before the next one is read (only the
+first one missing is remembered), and evidence records are checked a batch at a time."""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ import asyncio
 import json
 import multiprocessing
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.vocabulary import parse_deal_ref
@@ -67,13 +71,19 @@ async def verify(
         async for rows in partitions(session):
             if chain.feed(rows):
                 break
+            chain.settle(await evidence.present(session, chain.cited))
         else:
             chain.end(await _head(session))
     if chain.verdict is not None and not chain.verdict.ok:
         return chain.verdict
-    problem = await evidence.check(session, chain.cited)
-    if problem is not None:
-        return Verification(chain.checked, chain.cited.get(problem.hash, 0), problem.problem)
+    changed = await evidence.changed_record(session)
+    if changed is not None:
+        return Verification(
+            chain.checked, await _first_citing(session, changed.hash), changed.problem
+        )
+    if chain.missing is not None:
+        seq, digest = chain.missing
+        return Verification(chain.checked, seq, evidence.missing(digest).problem)
     return chain.verdict or Verification(chain.checked)
 
 
@@ -89,7 +99,10 @@ class _Chain:
         self.start_prev: str | None = self.prev
         self.first_found: int | None = None
         """The seq of the first event this part read."""
-        self.cited: dict[str, int] = {}  # evidence hash → the event that names it
+        self.cited: dict[str, int] = {}
+        """Evidence hash → the first event naming it, of the partition just fed."""
+        self.missing: tuple[int, str] | None = None
+        """The first event naming evidence that has no record, and the hash it names."""
         self.verdict: Verification | None = None
 
     @property
@@ -131,6 +144,15 @@ class _Chain:
         self.expected_seq, self.prev = expected_seq, prev
         return False
 
+    def settle(self, present: set[str]) -> None:
+        """The fed partition's citations against the records that exist (``present``)."""
+        if self.missing is None:
+            self.missing = next(
+                ((seq, digest) for digest, seq in self.cited.items() if digest not in present),
+                None,
+            )
+        self.cited.clear()
+
     def join(self, later: _Chain) -> bool:
         """Continue with ``later``, the part that starts where this one ends; True when the
         joined chain is broken (this part's verdict first, then the link, then later's)."""
@@ -151,8 +173,7 @@ class _Chain:
                 seq - 1, seq, f"event {seq} does not link to event {seq - 1} (prev_hash differs)"
             )
             return True
-        for digest, citing in later.cited.items():
-            self.cited.setdefault(digest, citing)
+        self.missing = self.missing or later.missing
         if later.start_prev is not None:
             self.expected_seq, self.prev = later.expected_seq, later.prev
         self.verdict = later.verdict
@@ -238,7 +259,29 @@ def _read_only(path: str) -> sqlite3.Connection:
 
 def _feed(chain: _Chain, connection: sqlite3.Connection, where: str, *params: int) -> bool:
     """Feed ``chain`` the events ``where`` selects; True when one is broken."""
-    return any(chain.feed(rows) for rows in _fetched(connection, where, params))
+    for rows in _fetched(connection, where, params):
+        if chain.feed(rows):
+            return True
+        chain.settle(_present(connection, chain.cited) if chain.missing is None else set())
+    return False
+
+
+def _present(connection: sqlite3.Connection, hashes: Collection[str]) -> set[str]:
+    """Which of ``hashes`` have an evidence record (in the connection's snapshot)."""
+    found: set[str] = set()
+    wanted = list(hashes)
+    for start in range(0, len(wanted), evidence.HASHES_AT_ONCE):
+        chunk = wanted[start : start + evidence.HASHES_AT_ONCE]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT hash FROM evidence WHERE hash IN ({marks})"
+        found.update(digest for (digest,) in connection.execute(query, chunk))
+    return found
+
+
+async def _first_citing(session: AsyncSession, digest: str) -> int:
+    """The first event that names evidence ``digest`` (0 if none does)."""
+    query = select(func.min(AuditEvent.seq)).where(AuditEvent.details.contains(digest))
+    return (await session.execute(query)).scalar_one_or_none() or 0
 
 
 def _fetched(
@@ -287,9 +330,13 @@ async def _verify_deal(session: AsyncSession, deal_id: str) -> Verification:
             return Verification(0, seq, f"event {seq} is no longer linked to event {seq - 1}")
         if EVIDENCE_KEY in row[5]:
             cited.setdefault(json.loads(row[5])["evidence"], seq)
-    problem = await evidence.check(session, cited, deal_id=parse_deal_ref(deal_id))
-    if problem is not None:
-        return Verification(len(found), cited.get(problem.hash, 0), problem.problem)
+    changed = await evidence.changed_record(session, deal_id=parse_deal_ref(deal_id))
+    if changed is not None:
+        return Verification(len(found), cited.get(changed.hash, 0), changed.problem)
+    present = await evidence.present(session, cited)
+    for digest, seq in cited.items():
+        if digest not in present:
+            return Verification(len(found), seq, evidence.missing(digest).problem)
     return Verification(len(found))
 
 
