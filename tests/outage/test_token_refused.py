@@ -6,12 +6,17 @@ outbox stops calling Slack (one try a minute, no retry storm), keeps every messa
 from __future__ import annotations
 
 import asyncio
+import signal
+from pathlib import Path
 
 import pytest
 
+from tests.api.conftest import deal, with_people
 from tests.outage.test_database_outage import health, post_deal
 from tests.slack.flows import LISA, card_for, cards, eventually, settled
 from tests.support.app_server import RunningApp
+from tests.support.fake_slack import FakeSlack
+from tests.support.serving import Serve, serving
 
 
 async def test_a_refused_token_holds_everything_until_a_new_one_comes(
@@ -68,3 +73,37 @@ async def test_a_deal_channel_the_bot_is_not_in_is_reported_once_and_deals_go_on
     await eventually(channel_posts, "a post to the deal channel per deal")
     [refused] = refusals()
     assert "not_in_channel" in refused
+
+
+async def test_sighup_rereads_a_new_token_from_dotenv_in_a_running_serve(
+    tmp_path: Path,
+) -> None:
+    """The app reinstalled, the new token written to ``.env``, ``kill -HUP``: a real
+    ``dealdesk serve`` sends what it held, once, without a restart."""
+    async with FakeSlack() as slack:
+        slack.token = "xoxb-before"
+        dotenv = {"SLACK_BOT_TOKEN": "xoxb-before"}
+        async with serving(tmp_path, with_people(slack), dotenv=dotenv) as serve:
+            await serve.submit(deal(external_id="OPP-1"))
+            await card_for(slack, LISA)
+            slack.token = "xoxb-after"  # reinstalled: the old token is refused from now on
+            await serve.submit(deal(external_id="OPP-2", company="Held Co"))
+            await _until_health(serve, "degraded")
+
+            (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-after\n", encoding="utf-8")
+            serve.process.send_signal(signal.SIGHUP)
+            await card_for(slack, LISA, count=2)
+            await _until_health(serve, "ok")
+        assert len(cards(slack, LISA)) == 2
+    log = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert "xoxb-after" not in log
+    assert "xoxb-before" not in log
+
+
+async def _until_health(serve: Serve, wanted: str) -> None:
+    for _ in range(200):
+        async with serve.session.get(f"{serve.url}/healthz") as response:
+            if (await response.json())["status"] == wanted:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"/healthz never said {wanted}")

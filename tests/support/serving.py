@@ -54,17 +54,23 @@ async def serving(
     policy: Path | None = None,
     database_url: str | None = None,
     name: str = "serve",
+    dotenv: dict[str, str] | None = None,
 ) -> AsyncIterator[Serve]:
     """``dealdesk serve`` until the block ends, then SIGTERM: it must stop cleanly (exit 0,
     no traceback in its log, ``tmp_path``/``name``.log) unless the test killed it. Without
     ``policy`` or ``database_url``, serve's defaults (the bundled policy, a SQLite file in
-    ``tmp_path``)."""
+    ``tmp_path``). ``dotenv``: settings written to ``tmp_path``/.env instead of the
+    process's environment (SIGHUP re-reads that file)."""
     given = {"DEALDESK_POLICY": str(policy) if policy else None, "DATABASE_URL": database_url}
     env = environment(
         tmp_path,
         SLACK_API_URL=slack.api_url,
         **{name: value for name, value in given.items() if value is not None},
     )
+    if dotenv:
+        lines = [f"{name}={value}" for name, value in dotenv.items()]
+        (tmp_path / ".env").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        env = {name: value for name, value in env.items() if name not in dotenv}
     url = f"http://127.0.0.1:{env['PORT']}"
     path = tmp_path / f"{name}.log"
     with path.open("wb") as log:
