@@ -21,6 +21,7 @@ from typing import Any
 
 from simpleeval import EvalWithCompoundTypes
 
+from policies import condition_shapes as shapes
 from policies.deal import CONDITION_FIELDS
 
 
@@ -132,6 +133,9 @@ def compile_condition(source: str) -> Condition:
         raise ConditionError(
             "the condition is empty; remove `when` to always require this approval"
         )
+    quick = shapes.read(text)
+    if quick is not None and (known := shapes.QUICK.get(quick.key)) is not None:
+        return Condition(text, known.tree, known.fields, tuple(map(_exact, quick.values)))
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
@@ -140,12 +144,9 @@ def compile_condition(source: str) -> Condition:
             f"{text!r} does not parse{column}: {error.msg}; write comparisons such as "
             "`acv > 250000 and discount <= 15`"
         ) from None
-    literals = sorted(
-        (node for node in ast.walk(tree) if isinstance(node, ast.Constant)),
-        key=lambda node: (node.lineno, node.col_offset),
-    )
-    key = _shape_key(text, literals)
-    shape = _SHAPES.get(key) if key is not None else None
+    literals = shapes.literals_of(tree)
+    key = shapes.shape_key(text, literals)
+    shape = shapes.SHAPES.get(key) if key is not None else None
     if shape is None:
         checker = _TypeChecker()  # on the tree as written, so errors quote it
         kind = checker.visit(tree.body)
@@ -153,63 +154,14 @@ def compile_condition(source: str) -> Condition:
             raise ConditionError(
                 f"{text!r} is {kind.value}, not true/false; compare it, for example `{text} > 0`"
             )
-        shared = _BoolWords().visit(_Placeholders(literals).visit(tree))
-        shape = _Shape(shared, frozenset(checker.names))
+        shared = _BoolWords().visit(shapes.Placeholders(literals).visit(tree))
+        shape = shapes.Shape(shared, frozenset(checker.names))
         if key is not None:
-            if len(_SHAPES) >= _MAX_SHAPES:
-                _SHAPES.clear()
-            _SHAPES[key] = shape
+            shapes.remember(shapes.SHAPES, key, shape)
+    if quick is not None and shapes.same_literals(quick.values, shapes.raw_values(literals)):
+        shapes.remember(shapes.QUICK, quick.key, shape)  # read as Python read it: trusted
     values = tuple(_exact(node.value) for node in literals)
     return Condition(text, shape.tree, shape.fields, values)
-
-
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """What conditions that differ only in their literals share: checked once."""
-
-    tree: ast.Expression
-    fields: frozenset[str]
-
-
-_SHAPES: dict[bytes, _Shape] = {}
-_MAX_SHAPES = 4096
-"""Distinct shapes remembered; a policy has a handful, so this only bounds the odd case."""
-
-
-def _shape_key(text: str, literals: list[ast.Constant]) -> bytes | None:
-    """``text`` with each literal replaced by its kind: ``industry == 'T1'`` and
-    ``industry == 'T2'`` share ``industry == <str>``. None for a condition over several
-    lines (not worth sharing). Offsets are in UTF-8 bytes, as the parser counts them."""
-    if "\n" in text:
-        return None
-    source = text.encode()
-    parts, at = [], 0
-    for node in literals:
-        if node.end_col_offset is None:
-            return None
-        parts += [source[at : node.col_offset], b"\0", _literal_kind(node.value), b"\0"]
-        at = node.end_col_offset
-    parts.append(source[at:])
-    return b"".join(parts)
-
-
-def _literal_kind(value: object) -> bytes:
-    """What the type check sees of a literal: 15 and 15.5 are both numbers."""
-    if isinstance(value, bool):
-        return b"bool"
-    if isinstance(value, int | float):
-        return b"number"
-    return type(value).__name__.encode()
-
-
-class _Placeholders(ast.NodeTransformer):
-    """Literals become names ``_0``, ``_1``, … in the order they are written."""
-
-    def __init__(self, literals: list[ast.Constant]) -> None:
-        self.index = {id(node): number for number, node in enumerate(literals)}
-
-    def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        return ast.copy_location(ast.Name(f"_{self.index[id(node)]}", ast.Load()), node)
 
 
 _BOOL_WORDS = {"true": True, "false": False}

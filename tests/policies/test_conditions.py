@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from decimal import Decimal
 
 import pytest
 
+from policies import condition_shapes as shapes
 from policies.conditions import ConditionError, compile_condition
 from policies.deal import DealTerms
 
@@ -166,3 +168,54 @@ def test_literals_of_another_kind_make_another_shape() -> None:
     with pytest.raises(ConditionError, match="compares text with a number"):
         compile_condition("industry == 5")
     assert compile_condition("acv == 5").evaluate(facts(acv=Decimal("5")))
+
+
+def test_a_known_shape_is_read_from_its_text_without_parsing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second territory of a 10,000-territory policy costs a regex, not a parse."""
+    compile_condition("industry == 'Retail' and acv > 900000.5")
+
+    def no_parse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(ast, "parse", no_parse)
+    second = compile_condition("industry == 'Territory 0042' and acv > 12")
+    assert second.literals == ("Territory 0042", Decimal("12"))
+    assert second.evaluate(facts(industry="Territory 0042", acv=Decimal("13")))
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("acv > 100", "acv > 1e5"),  # other number forms: Python reads them itself
+        ("acv > 100", "acv > 1_000"),
+        ("acv > 100", "acv > 0x10"),
+        ("industry == 'A'", "industry == 'it\\'s'"),  # an escape
+        ("industry == 'A'", "industry == 'A' 'B'"),  # adjoining text is one string
+        ("industry == 'A'", "industry == f'{company}'"),  # an f-string is not text
+        ("custom_terms == False", "custom_terms == True"),  # Python's constants
+        ("industry == 'A'", "industry == 'Zürich {x}'"),
+    ],
+)
+def test_what_the_text_reader_does_not_know_is_read_as_python_reads_it(
+    first: str, then: str
+) -> None:
+    compile_condition(first)
+    try:
+        tree = ast.parse(then, mode="eval")
+    except SyntaxError:
+        with pytest.raises(ConditionError):
+            compile_condition(then)
+        return
+    expected = tuple(node.value for node in shapes.literals_of(tree))
+    exact = tuple(
+        Decimal(repr(v)) if isinstance(v, float) else Decimal(v) if type(v) is int else v
+        for v in expected
+    )
+    for _ in range(2):  # the second time, a text key trusted wrongly would answer
+        try:
+            condition = compile_condition(then)
+        except ConditionError:
+            continue  # refused, as a parse refuses it (an f-string is not a literal)
+        assert condition.literals == exact
