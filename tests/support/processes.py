@@ -49,14 +49,15 @@ async def wait_until_healthy(
     url: str,
     process: asyncio.subprocess.Process,
     startup: float = STARTUP,
+    path: str = "/healthz",
 ) -> None:
-    """Return once ``url``/healthz answers 200; kill the process and say why otherwise."""
+    """Return once ``url`` + ``path`` answers 200; kill the process and say why otherwise."""
     deadline = time.monotonic() + startup
     while time.monotonic() < deadline:
         if process.returncode is not None:
             break
         try:
-            async with session.get(f"{url}/healthz") as response:
+            async with session.get(f"{url}{path}") as response:
                 if response.status == 200:
                     return
         except aiohttp.ClientConnectionError:

@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 
 from sandbox.requests import state_values
-from tests.support.processes import DEALDESK, free_port, run_dealdesk
+from tests.support.processes import DEALDESK, free_port, run_dealdesk, wait_until_healthy
 
 PRESETS = ("techcorp", "northwind", "tinyco")
 OWNER = "U0SARAH"
@@ -257,7 +257,7 @@ async def run_soak(
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         driver = Driver(session, page, seed)
         try:
-            await _until_up(session, page, process)
+            await wait_until_healthy(session, page, process, path="/sandbox/state")
             await driver.start()
             started = time.monotonic()
             next_sample = 0.0
@@ -289,22 +289,6 @@ async def run_soak(
         failures=failures,
         verified=code == 0,
     )
-
-
-async def _until_up(
-    session: aiohttp.ClientSession, page: str, process: asyncio.subprocess.Process
-) -> None:
-    for _ in range(300):
-        if process.returncode is not None:
-            break
-        try:
-            async with session.get(f"{page}/sandbox/state") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("dealdesk sandbox did not start (see sandbox.log)")
 
 
 def _audit_actions(database: Path) -> dict[str, int]:
