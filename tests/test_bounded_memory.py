@@ -107,3 +107,26 @@ def test_the_sandbox_workspace_keeps_the_latest_modals_and_every_home() -> None:
     assert len(modals) == MODALS_KEPT
     assert len(workspace.triggers) == MODALS_KEPT
     assert workspace.homes["U1"] in workspace.views
+
+
+async def test_the_gateway_keeps_names_and_dm_channels_of_the_most_recent_people(
+    slack: FakeSlack,
+) -> None:
+    gateway = SlackGateway(web_client("xoxb-test", slack.api_url), people_kept=10)
+    try:
+        for n in range(30):
+            await gateway.person(f"U{n:04d}")
+            await gateway.open_dm(f"U{n:04d}")
+        before = _asked(slack)
+        await gateway.person("U0029")  # kept
+        await gateway.open_dm("U0029")
+        assert _asked(slack) == before
+        await gateway.person("U0000")  # let go: asked again
+        await gateway.open_dm("U0000")
+        assert _asked(slack) == (before[0] + 1, before[1] + 1)
+    finally:
+        await gateway.close()
+
+
+def _asked(slack: FakeSlack) -> tuple[int, int]:
+    return len(slack.calls_to("users.info")), len(slack.calls_to("conversations.open"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+from cachetools import LRUCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -145,14 +146,18 @@ HISTORY_PAGES = 10
 doubt is recent; a conversation's clock need not agree with ours to find it)."""
 
 
+PEOPLE_KEPT = 10_000
+"""People whose DM channel, name and email match are kept (the most recently used)."""
+
+
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, people_kept: int = PEOPLE_KEPT) -> None:
         self.client = client
         self.token = TokenState()
         """Whether Slack accepts the bot token (bot.slack.token_state)."""
-        self._dm_channels: dict[str, str] = {}
-        self._people: dict[str, Person] = {}
-        self._emails: dict[str, tuple[str, float]] = {}
+        self._dm_channels: LRUCache[str, str] = LRUCache(maxsize=people_kept)
+        self._people: LRUCache[str, Person] = LRUCache(maxsize=people_kept)
+        self._emails: LRUCache[str, tuple[str, float]] = LRUCache(maxsize=people_kept)
         self._home_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -294,8 +299,8 @@ class SlackGateway:
         await self._call("views_open", trigger_id=trigger_id, view=view)
 
     async def person(self, user: str, *, fresh: bool = False) -> Person:
-        """Name and time zone from users.info (cached for the process's life; ``fresh``
-        asks Slack again)."""
+        """Name and time zone from users.info (kept while the person is among the
+        :data:`PEOPLE_KEPT` most recent; ``fresh`` asks Slack again)."""
         if fresh or user not in self._people:
             await self.presence(user)
         return self._people[user]
