@@ -29,6 +29,7 @@ from sandbox.objects import (
     User,
     message_content,
 )
+from sandbox.paging import page_of
 
 MESSAGES_KEPT = 200
 """Messages kept per conversation (the oldest go first), as a client scrolls back: a
@@ -249,7 +250,7 @@ class Workspace:
             for versions in self.history.get(channel, {}).values()
             if versions[-1].thread_ts in (None, versions[-1].ts)
         ]
-        return self._page(channel, found, params)
+        return page_of(channel, found, params)
 
     def conversation_replies(self, params: dict[str, Any]) -> dict[str, Any]:
         """The thread's parent, then its replies, oldest first (as Slack answers)."""
@@ -261,35 +262,7 @@ class Workspace:
             for versions in self.history.get(channel, {}).values()
             if versions[-1].ts == ts or versions[-1].thread_ts == ts
         ]
-        return self._page(channel, found, params, newest_first=False)
-
-    @staticmethod
-    def _page(
-        channel: str, found: list[Message], params: dict[str, Any], *, newest_first: bool = True
-    ) -> dict[str, Any]:
-        oldest = float(params.get("oldest") or 0)
-        with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
-        chosen = sorted(
-            (m for m in found if float(m.ts) >= oldest),
-            key=lambda m: float(m.ts),
-            reverse=newest_first,
-        )
-        start = int(params.get("cursor") or 0)
-        limit = max(1, min(int(params.get("limit") or 100), 999))
-        page = chosen[start : start + limit]
-        messages = []
-        for message in page:
-            shown = message.payload
-            if with_metadata and message.metadata is not None:
-                shown["metadata"] = message.metadata
-            messages.append(shown)
-        more = start + limit < len(chosen)
-        return {
-            "channel": channel,
-            "messages": messages,
-            "has_more": more,
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-        }
+        return page_of(channel, found, params, newest_first=False)
 
     def user_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
         wanted = str(params.get("email") or "").strip().lower()
