@@ -31,6 +31,7 @@ PRESETS = ("techcorp", "northwind", "tinyco")
 OWNER = "U0SARAH"
 DECISIONS = (("approval_approve", 0.8), ("approval_reject", 0.1), ("approval_request_changes", 0.1))
 REASON = {"reason_input": "Soak: the numbers do not work for this quarter."}
+HOME_APPROVE = "home_approve"
 COMMANDS = ("/deal inbox", "/deal status", "/deal help", "/deal audit {deal}")
 
 
@@ -137,9 +138,8 @@ class Driver:
             await self._decide(self._admins[0], self._admin_channel, cards=1)
         await self._edit()
         await self._command(self._random.choice([OWNER, *self._people]))
-        if self.rounds % 5 == 0:
-            await self.page("/sandbox/home", {"as": self._random.choice(self._people)})
-            self.done["home visits"] += 1
+        if self.rounds % 2 == 0:  # Home lists all that waits, however old its card
+            await self._decide_on_home(self._random.choice(self._people), cards=3)
         step = "briefing" if self.rounds % 24 == 0 else "1h"
         moved = await self.page("/sandbox/clock", {"advance": step})
         if moved is not None:
@@ -172,6 +172,30 @@ class Driver:
             self.done[action.removeprefix("approval_").replace("_", " ")] += 1
             if action != DECISIONS[0][0]:
                 await self._submit_open_form(person, lambda _view: dict(REASON), "reasons")
+
+    async def _decide_on_home(self, person: str, *, cards: int) -> None:
+        """Open Home and approve its oldest waiting approvals (cards that scrolled out of
+        the DM's history are decided here, so nothing piles up)."""
+        if await self.page("/sandbox/home", {"as": person}) is None:
+            return
+        self.done["home visits"] += 1
+        state = await self.page(f"/sandbox/state?as={person}&in=home")
+        home = (state or {}).get("home") or {}
+        waiting = [
+            (str(block.get("block_id") or ""), element)
+            for block in home.get("blocks") or []
+            for element in block.get("elements") or []
+            if isinstance(element, dict) and element.get("action_id") == HOME_APPROVE
+        ]
+        for block_id, element in waiting[:cards]:
+            body = {
+                "as": person,
+                "container": {"type": "view", "view_id": home["id"]},
+                "block_id": block_id,
+                "action": {"action_id": HOME_APPROVE, "value": element.get("value")},
+            }
+            if await self.page("/sandbox/act", body) is not None:
+                self.done["approve on Home"] += 1
 
     async def _edit(self) -> None:
         """The owner answers a change request: opens the deal again and lowers the discount."""
