@@ -10,10 +10,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 import handlers
@@ -23,6 +23,9 @@ from bot.app.settings import Settings, load_settings
 from bot.app.wiring import Runtime, build_runtime
 from bot.core.deps import open_deps
 from bot.web.signatures import slack_signed
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +154,9 @@ async def _reread_token(runtime: Runtime) -> bool:
 
 
 async def _connect_socket_mode(settings: Settings, bolt: AsyncApp) -> AsyncSocketModeHandler:
+    # Imported here: HTTP mode (most deployments) never loads the Socket Mode client.
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
     assert settings.slack_app_token is not None
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     await handler.connect_async()  # type: ignore[no-untyped-call]
