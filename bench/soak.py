@@ -4,6 +4,7 @@ its clock moved an hour a round (SLAs pass, backups and admins take over) and to
 morning's briefing; resident memory and open file descriptors sampled every minute.
 
     python -m bench.soak --minutes 60        # months of virtual time in an hour
+    python -m bench.soak --database postgres # the same on PostgreSQL
 
 Exit 1 unless resident memory grew less than 10% from minute 10 (a sixth of a shorter
 run) to the end, no file descriptor leaked, and ``dealdesk audit verify`` passes.
@@ -22,8 +23,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from tests.support.databases import reset_postgres
 from tests.support.soak_run import SoakFigures, run_soak
 
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 GROWTH_TARGET = 0.10
 FDS_SLACK = 5
 """Descriptors the end may hold beyond the baseline (a connection being opened)."""
@@ -36,6 +39,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=60.0, help="how long to run")
     parser.add_argument("--sample", type=float, default=60.0, help="seconds between samples")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
     if options.minutes <= 0 or options.sample <= 0:
@@ -97,6 +102,10 @@ def show(figures: SoakFigures, minutes: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse(sys.argv[1:] if argv is None else argv)
+    url = None
+    if options.database == "postgres":
+        url = options.postgres_url
+        asyncio.run(reset_postgres(url))
     with tempfile.TemporaryDirectory(prefix="dealdesk-soak-") as folder:
         figures = asyncio.run(
             run_soak(
@@ -104,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=options.minutes * 60,
                 sample_every=options.sample,
                 seed=options.seed,
+                database_url=url,
             )
         )
     passed, growth, gained = verdict(figures, options.minutes)

@@ -29,8 +29,8 @@ DRIVEN = (
 )
 
 
-async def test_half_a_minute_of_the_steady_mix(tmp_path: Path) -> None:
-    figures = await run_soak(tmp_path, seconds=30, sample_every=5)
+async def test_half_a_minute_of_the_steady_mix(tmp_path: Path, database_url: str) -> None:
+    figures = await run_soak(tmp_path, seconds=30, sample_every=5, database_url=database_url)
 
     assert figures.failures == []
     assert figures.verified

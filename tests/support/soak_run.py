@@ -13,7 +13,6 @@ import asyncio
 import os
 import random
 import signal
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from sandbox.requests import state_values
 from tests.support.processes import DEALDESK, free_port, run_dealdesk, wait_until_healthy
@@ -262,11 +263,16 @@ def _lower_discount(view: dict[str, Any]) -> dict[str, str]:
 
 
 async def run_soak(
-    directory: Path, *, seconds: float, sample_every: float, seed: int = 7
+    directory: Path,
+    *,
+    seconds: float,
+    sample_every: float,
+    seed: int = 7,
+    database_url: str | None = None,
 ) -> SoakFigures:
-    """Run the sandbox for ``seconds`` under the driver; sample it every ``sample_every``."""
-    database = directory / "soak.db"
-    url = f"sqlite+aiosqlite:///{database}"
+    """Run the sandbox for ``seconds`` under the driver; sample it every ``sample_every``.
+    ``database_url``: an empty database to run on (default: a SQLite file in ``directory``)."""
+    url = database_url or f"sqlite+aiosqlite:///{directory / 'soak.db'}"
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(directory), "COLUMNS": "200"}
     log = (directory / "sandbox.log").open("wb")
@@ -308,14 +314,18 @@ async def run_soak(
         seconds=time.monotonic() - started,
         samples=samples,
         done=driver.done,
-        audit=_audit_actions(database),
+        audit=await _audit_actions(url),
         refused=driver.refused,
         failures=failures,
         verified=code == 0,
     )
 
 
-def _audit_actions(database: Path) -> dict[str, int]:
-    with sqlite3.connect(database) as connection:
-        rows = connection.execute("SELECT action, count(*) FROM audit_events GROUP BY action")
-        return {str(action): int(count) for action, count in rows}
+async def _audit_actions(url: str) -> dict[str, int]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            query = text("SELECT action, count(*) FROM audit_events GROUP BY action")
+            return {str(action): int(count) for action, count in await connection.execute(query)}
+    finally:
+        await engine.dispose()
