@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -523,6 +525,22 @@ def test_version_ignores_comments_and_layout() -> None:
         ("admins: [U0REVOPS]", "admins:\n  - U0REVOPS"),
     )
     assert load_policy_text(reformatted).version == load_policy_text(BASE).version
+
+
+POLICIES = [path for path in sorted(EXAMPLES.glob("*.yml")) if ".tests." not in path.name]
+
+
+@pytest.mark.parametrize("path", [*POLICIES, "base"], ids=lambda path: getattr(path, "name", path))
+def test_version_is_the_hash_deployed_databases_hold(path: Path | str) -> None:
+    """Versions are stored with every deal: a new way to compute one must give the same
+    hash as the first (sha256 of the model's JSON, keys sorted, ASCII-escaped)."""
+    if path == "base":
+        loaded = load_policy_text(variant(("name: Test matrix", "name: Zürich — 東京 desk")))
+    else:
+        loaded = load_policy_text(Path(path).read_text(encoding="utf-8"))
+    first = json.loads(loaded.policy.model_dump_json(exclude={"tests"}))
+    canonical = json.dumps(first, sort_keys=True, separators=(",", ":"))
+    assert loaded.version == hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def test_version_changes_when_a_limit_changes() -> None:
