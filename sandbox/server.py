@@ -325,13 +325,13 @@ class Sandbox:
             if len(versions) > 1
         }
         top = sorted((m for m in current if m.thread_ts is None), key=lambda m: float(m.ts))
+        replies: dict[str, list[Message]] = {}  # one pass, not one per thread
+        for reply in sorted((m for m in current if m.thread_ts is not None), key=lambda m: m.ts):
+            replies.setdefault(str(reply.thread_ts), []).append(reply)
         messages = [
             {
                 **_shown(message, message.ts in edited),
-                "replies": [
-                    _shown(reply, reply.ts in edited)
-                    for reply in self.workspace.thread(wanted, message.ts)
-                ],
+                "replies": [_shown(r, r.ts in edited) for r in replies.get(message.ts, [])],
             }
             for message in top
         ]
