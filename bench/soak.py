@@ -39,12 +39,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=60.0, help="how long to run")
     parser.add_argument("--sample", type=float, default=60.0, help="seconds between samples")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pace", type=float, default=1.2, help="least seconds a round takes")
+    parser.add_argument(
+        "--deal-every", type=int, default=4, help="rounds per new deal (Slack's channel pace)"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
-    if options.minutes <= 0 or options.sample <= 0:
-        parser.error("--minutes and --sample must be positive")
+    if options.minutes <= 0 or options.sample <= 0 or options.deal_every < 1:
+        parser.error("--minutes, --sample and --deal-every must be positive")
     return options
 
 
@@ -114,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                 sample_every=options.sample,
                 seed=options.seed,
                 database_url=url,
+                pace=options.pace,
+                deal_every=options.deal_every,
             )
         )
     passed, growth, gained = verdict(figures, options.minutes)

@@ -92,16 +92,17 @@ def prefilled(view: dict[str, Any]) -> dict[str, str]:
 class Driver:
     """Acts as the policy's people on the sandbox page, one round at a time."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, seed: int) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, seed: int, *, deal_every: int = 1
+    ) -> None:
         self._session = session
+        self._deal_every = deal_every
         self._url = url
         self._random = random.Random(seed)
         self.done: Counter[str] = Counter()
         self.refused = 0
         self.rounds = 0
         self._people: list[str] = []
-        self._admins: list[str] = []
-        self._admin_channel: str | None = None
         self._deals: list[str] = []
         self.virtual_start: datetime | None = None
         self.virtual_now: datetime | None = None
@@ -121,22 +122,18 @@ class Driver:
     async def start(self) -> None:
         state = await self.page(f"/sandbox/state?as={OWNER}")
         self._people = [person["id"] for person in state["people"] if person["id"] != OWNER]
-        self._admins = [p["id"] for p in state["people"] if p["role"].startswith("Admin")]
-        names = {channel["name"]: channel["id"] for channel in state["channels"]}
-        self._admin_channel = names.get("deal-escalations")
 
     async def round(self) -> None:
         """A deal, a few decisions, the owner's edits, a command, a Home visit, an hour."""
         self.rounds += 1
-        sent = await self.page("/sandbox/deal", {"preset": self._random.choice(PRESETS)})
-        if sent is not None:
-            self._deals.append(str(sent["deal"]["id"]))
-            self._deals = self._deals[-50:]
-            self.done["deals"] += 1
+        if self.rounds % self._deal_every == 0:
+            sent = await self.page("/sandbox/deal", {"preset": self._random.choice(PRESETS)})
+            if sent is not None:
+                self._deals.append(str(sent["deal"]["id"]))
+                self._deals = self._deals[-50:]
+                self.done["deals"] += 1
         for person in self._random.sample(self._people, k=min(3, len(self._people))):
             await self._decide(person, f"D{person}", cards=2)
-        if self._admin_channel is not None and self._admins:
-            await self._decide(self._admins[0], self._admin_channel, cards=1)
         await self._edit()
         await self._command(self._random.choice([OWNER, *self._people]))
         if self.rounds % 2 == 0:  # Home lists all that waits, however old its card
@@ -269,9 +266,14 @@ async def run_soak(
     sample_every: float,
     seed: int = 7,
     database_url: str | None = None,
+    pace: float = 0.0,
+    deal_every: int = 1,
 ) -> SoakFigures:
     """Run the sandbox for ``seconds`` under the driver; sample it every ``sample_every``.
-    ``database_url``: an empty database to run on (default: a SQLite file in ``directory``)."""
+    ``database_url``: an empty database to run on (default: a SQLite file in ``directory``).
+    ``pace``: the least seconds a round takes; ``deal_every``: rounds per new deal. Slack
+    takes one post a second in a channel and a deal makes about four in the deal
+    channel: faster than that, the outbox only grows, which a long run must not measure."""
     url = database_url or f"sqlite+aiosqlite:///{directory / 'soak.db'}"
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(directory), "COLUMNS": "200"}
@@ -285,7 +287,7 @@ async def run_soak(
     failures: list[str] = []
     started = time.monotonic()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        driver = Driver(session, page, seed)
+        driver = Driver(session, page, seed, deal_every=deal_every)
         try:
             await wait_until_healthy(session, page, process, path="/sandbox/state")
             await driver.start()
@@ -296,7 +298,9 @@ async def run_soak(
                     rss, fds = resident(process.pid)
                     samples.append(Sample(elapsed, rss, fds, driver.rounds, driver.virtual_days))
                     next_sample += sample_every
+                began = time.monotonic()
                 await driver.round()
+                await asyncio.sleep(max(0.0, pace - (time.monotonic() - began)))
             rss, fds = resident(process.pid)
             at = time.monotonic() - started
             samples.append(Sample(at, rss, fds, driver.rounds, driver.virtual_days))
