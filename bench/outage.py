@@ -23,20 +23,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.support.databases import reset_postgres
+from bench.databases import add_database_options, emptied_postgres
 from tests.support.outage_run import OutageFigures, run_outage
-
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.outage", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    add_database_options(parser)
     parser.add_argument("--instances", type=int, default=None, help="serves (default 1 / 2)")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long it is away")
-    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
     parser.add_argument("--sla", default="8s", help="every approver's SLA")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
@@ -49,10 +46,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse(sys.argv[1:] if argv is None else argv)
-    url = None
-    if options.database == "postgres":
-        url = options.postgres_url
-        asyncio.run(reset_postgres(url))
+    url = emptied_postgres(options)
     with tempfile.TemporaryDirectory(prefix="dealdesk-outage-") as folder:
         figures = asyncio.run(
             run_outage(

@@ -23,10 +23,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.support.databases import reset_postgres
+from bench.databases import add_database_options, emptied_postgres
 from tests.support.soak_run import SoakFigures, run_soak
 
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 GROWTH_TARGET = 0.10
 FDS_SLACK = 5
 """Descriptors the end may hold beyond the baseline (a connection being opened)."""
@@ -43,8 +42,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--deal-every", type=int, default=4, help="rounds per new deal (Slack's channel pace)"
     )
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
+    add_database_options(parser)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
     if options.minutes <= 0 or options.sample <= 0 or options.deal_every < 1:
@@ -106,10 +104,7 @@ def show(figures: SoakFigures, minutes: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse(sys.argv[1:] if argv is None else argv)
-    url = None
-    if options.database == "postgres":
-        url = options.postgres_url
-        asyncio.run(reset_postgres(url))
+    url = emptied_postgres(options)
     with tempfile.TemporaryDirectory(prefix="dealdesk-soak-") as folder:
         figures = asyncio.run(
             run_soak(
