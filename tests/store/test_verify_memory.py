@@ -22,7 +22,7 @@ from store.models import Evidence
 from tests.support.databases import reset_postgres, sqlite_url
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
-SHORT, LONG = 5_000, 40_000
+SHORT, LONG = 2_500, 20_000
 
 
 async def _log(url: str, events: int) -> Database:
