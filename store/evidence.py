@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -121,12 +121,17 @@ async def changed_record(
 async def present(session: AsyncSession, hashes: Collection[str]) -> set[str]:
     """Which of ``hashes`` have a record."""
     found: set[str] = set()
-    wanted = list(hashes)
-    for start in range(0, len(wanted), HASHES_AT_ONCE):
-        chunk = wanted[start : start + HASHES_AT_ONCE]
+    for chunk in hash_chunks(hashes):
         query = select(Evidence.hash).where(Evidence.hash.in_(chunk))
         found.update((await session.execute(query)).scalars())
     return found
+
+
+def hash_chunks(hashes: Collection[str]) -> Iterator[list[str]]:
+    """``hashes`` in lists short enough for one ``IN`` each."""
+    wanted = list(hashes)
+    for start in range(0, len(wanted), HASHES_AT_ONCE):
+        yield wanted[start : start + HASHES_AT_ONCE]
 
 
 def missing(digest: str) -> EvidenceProblem:

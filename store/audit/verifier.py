@@ -269,9 +269,7 @@ def _feed(chain: _Chain, connection: sqlite3.Connection, where: str, *params: in
 def _present(connection: sqlite3.Connection, hashes: Collection[str]) -> set[str]:
     """Which of ``hashes`` have an evidence record (in the connection's snapshot)."""
     found: set[str] = set()
-    wanted = list(hashes)
-    for start in range(0, len(wanted), evidence.HASHES_AT_ONCE):
-        chunk = wanted[start : start + evidence.HASHES_AT_ONCE]
+    for chunk in evidence.hash_chunks(hashes):
         marks = ",".join("?" * len(chunk))
         query = f"SELECT hash FROM evidence WHERE hash IN ({marks})"
         found.update(digest for (digest,) in connection.execute(query, chunk))
