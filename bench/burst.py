@@ -29,6 +29,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.databases import add_database_options, empty_postgres
 from bot.outbox.work import POST_INTERVAL
 from tests.support.burst import (
     BurstResult,
@@ -38,11 +39,9 @@ from tests.support.burst import (
     submit_burst,
     wait_for_cards,
 )
-from tests.support.databases import reset_postgres, sqlite_url
+from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.serving import serving
-
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -53,8 +52,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--approvers", type=int, default=50, help="people the deals go to")
     parser.add_argument("--concurrency", type=int, default=20, help="submissions in flight")
     parser.add_argument("--instances", type=int, default=1, help="serve processes (PostgreSQL)")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
+    add_database_options(parser)
     parser.add_argument("--patience", type=float, default=300.0, help="seconds to wait")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
@@ -66,11 +64,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 async def run(options: argparse.Namespace, directory: Path) -> BurstResult:
     policy = directory / "burst.yml"
     policy.write_text(burst_policy(options.approvers), encoding="utf-8")
-    if options.database == "postgres":
-        await reset_postgres(options.postgres_url)
-        url = options.postgres_url
-    else:
-        url = sqlite_url(directory)
+    url = await empty_postgres(options) or sqlite_url(directory)
     async with FakeSlack() as slack, AsyncExitStack() as stack:
         add_people(slack, options.approvers)
         slack.pace_posts(POST_INTERVAL)

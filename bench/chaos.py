@@ -20,10 +20,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.databases import add_database_options, emptied_postgres
 from tests.support.chaos import Figures, run_chaos
-from tests.support.databases import reset_postgres
-
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -34,8 +32,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--kills", type=int, default=100, help="SIGKILLs, each followed by a restart"
     )
     parser.add_argument("--instances", type=int, default=1, help="serve processes (PostgreSQL)")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
+    add_database_options(parser)
     parser.add_argument("--sla", default="6s", help="every approver's SLA (reminders at half)")
     parser.add_argument("--between", type=float, default=1.0, help="mean seconds between kills")
     parser.add_argument("--seed", type=int, default=7)
@@ -59,10 +56,7 @@ def show(figures: Figures, title: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     options = parse(sys.argv[1:] if argv is None else argv)
     with tempfile.TemporaryDirectory(prefix="dealdesk-chaos-") as directory:
-        database_url = None
-        if options.database == "postgres":
-            asyncio.run(reset_postgres(options.postgres_url))
-            database_url = options.postgres_url
+        database_url = emptied_postgres(options)
         figures = asyncio.run(
             run_chaos(
                 Path(directory),

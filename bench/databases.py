@@ -15,9 +15,14 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
 
 
-def emptied_postgres(options: argparse.Namespace) -> str | None:
+async def empty_postgres(options: argparse.Namespace) -> str | None:
     """``--postgres-url``, emptied, with ``--database postgres``; None for SQLite."""
     if options.database != "postgres":
         return None
-    asyncio.run(reset_postgres(options.postgres_url))
+    await reset_postgres(options.postgres_url)
     return str(options.postgres_url)
+
+
+def emptied_postgres(options: argparse.Namespace) -> str | None:
+    """:func:`empty_postgres` outside an event loop."""
+    return asyncio.run(empty_postgres(options))

@@ -44,12 +44,13 @@ from bench.briefing_seed import (
     policy_text,
     write_rows,
 )
+from bench.databases import add_database_options, emptied_postgres
 from policies.loader import LoadedPolicy, load_policy_file
 from policies.vocabulary import ApprovalStatus
 from store.db import Database
 from store.migrate import upgrade
 from store.models import Approval
-from tests.support.databases import reset_postgres, sqlite_url
+from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.serving import serving
 
@@ -57,7 +58,6 @@ LEAD = timedelta(seconds=8)
 """From seeding to the first due moment: room for ``serve`` to start."""
 P99_TARGET_S = 1.0
 say = Console(stderr=True).print
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POLL = 0.1
 """Seconds between looks at the database for moved approvals."""
 
@@ -91,15 +91,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--approvals", type=int, default=10_000, help="SLAs that pass")
     parser.add_argument("--approvers", type=int, default=1_000, help="territory managers")
     parser.add_argument("--window", type=float, default=60.0, help="seconds they pass over")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
+    add_database_options(parser)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dealdesk-deadlines-") as directory:
-        url = sqlite_url(Path(directory))
-        if options.database == "postgres":
-            url = options.postgres_url
-            asyncio.run(reset_postgres(url))
+        url = emptied_postgres(options) or sqlite_url(Path(directory))
         result = asyncio.run(
             run(Path(directory), url, options.approvals, options.approvers, options.window)
         )

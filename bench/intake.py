@@ -30,14 +30,14 @@ import aiohttp
 from rich.console import Console
 from rich.table import Table
 
+from bench.databases import add_database_options, empty_postgres
 from bot.outbox.work import POST_INTERVAL
 from tests.support.burst import add_people, burst_policy, card_company, owner, submit_burst
-from tests.support.databases import reset_postgres, sqlite_url
+from tests.support.databases import sqlite_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.processes import API_TOKEN
 from tests.support.serving import serving
 
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEALS_PER_SECOND = 100.0
 BATCH_SECONDS = 2.0
 SALESFORCE = """
@@ -64,8 +64,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--records", type=int, default=200, help="Opportunities in the batch")
     parser.add_argument("--approvers", type=int, default=50, help="people the deals go to")
     parser.add_argument("--concurrency", type=int, default=20, help="submissions in flight")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default=POSTGRES, help="emptied before the run")
+    add_database_options(parser)
     parser.add_argument("--patience", type=float, default=300.0, help="seconds to wait for cards")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser.parse_args(argv)
@@ -137,11 +136,7 @@ def first_cards(slack: FakeSlack) -> Counter[str]:
 async def run(options: argparse.Namespace, directory: Path) -> IntakeResult:
     policy = directory / "intake.yml"
     policy.write_text(burst_policy(options.approvers) + SALESFORCE, encoding="utf-8")
-    if options.database == "postgres":
-        await reset_postgres(options.postgres_url)
-        url = options.postgres_url
-    else:
-        url = sqlite_url(directory)
+    url = await empty_postgres(options) or sqlite_url(directory)
     async with FakeSlack() as slack, serving(directory, slack, policy, url) as server:
         add_people(slack, options.approvers)
         slack.pace_posts(POST_INTERVAL)
