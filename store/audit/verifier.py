@@ -147,10 +147,7 @@ class _Chain:
     def settle(self, present: set[str]) -> None:
         """The fed partition's citations against the records that exist (``present``)."""
         if self.missing is None:
-            self.missing = next(
-                ((seq, digest) for digest, seq in self.cited.items() if digest not in present),
-                None,
-            )
+            self.missing = _first_missing(self.cited, present)
         self.cited.clear()
 
     def join(self, later: _Chain) -> bool:
@@ -331,11 +328,17 @@ async def _verify_deal(session: AsyncSession, deal_id: str) -> Verification:
     changed = await evidence.changed_record(session, deal_id=parse_deal_ref(deal_id))
     if changed is not None:
         return Verification(len(found), cited.get(changed.hash, 0), changed.problem)
-    present = await evidence.present(session, cited)
-    for digest, seq in cited.items():
-        if digest not in present:
-            return Verification(len(found), seq, evidence.missing(digest).problem)
+    missing = _first_missing(cited, await evidence.present(session, cited))
+    if missing is not None:
+        seq, digest = missing
+        return Verification(len(found), seq, evidence.missing(digest).problem)
     return Verification(len(found))
+
+
+def _first_missing(cited: dict[str, int], present: set[str]) -> tuple[int, str] | None:
+    """The first event (in ``cited``'s order) naming evidence not in ``present``, and the
+    hash it names."""
+    return next(((seq, digest) for digest, seq in cited.items() if digest not in present), None)
 
 
 def _recompute(row: EventRow) -> str:

@@ -100,6 +100,8 @@ async def test_evidence_edited_behind_dealdesks_back_breaks_verify(app: RunningA
         )
     async with app.deps.db.read() as session:
         result = await verify(session)
-    assert not result.ok
-    assert result.broken_seq == decided.seq
-    assert "named in the audit log is missing" in str(result.problem)
+        of_the_deal = await verify(session, decided.deal_id)
+    for found in (result, of_the_deal):  # the whole log, and one deal's events
+        assert not found.ok
+        assert found.broken_seq == decided.seq
+        assert "named in the audit log is missing" in str(found.problem)
