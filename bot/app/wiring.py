@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from bot.app import interpreter
 from bot.app.settings import Settings
 from bot.availability.absences import SlackAbsences
 from bot.availability.gate import AwayCheck
@@ -63,6 +64,7 @@ class Runtime:
             self.scheduler.run,
             self.policy_watch.run,
             partial(watch_database, self.deps.db),
+            interpreter.trim_memory,
         ]
 
     async def use_token(self, token: str) -> bool:

@@ -62,13 +62,16 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 async def _run(policy: Path, host: str, port: int, database: str | None) -> None:
+    from bot.app import interpreter
     from bot.app.sandbox import running_sandbox
     from bot.app.server import until_signalled
 
+    interpreter.tune()  # the app inside runs as serve runs it
     with tempfile.TemporaryDirectory(prefix="dealdesk-sandbox-") as folder:
         url = database or f"sqlite+aiosqlite:///{Path(folder) / 'sandbox.db'}"
         try:
             async with running_sandbox(policy, url, host=host, port=port) as running:
+                interpreter.started()
                 console.print(
                     f"[bold green]dealdesk sandbox[/] is running: open [bold]{running.url}[/] "
                     "in your browser. Ctrl-C stops it."
