@@ -3,9 +3,10 @@ messages and ephemeral messages, and the error a Web API method answers with."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -87,6 +88,10 @@ class User:
         return user
 
 
+def compact_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 @dataclass(frozen=True)
 class Message:
     """One message as it currently stands in a channel (or one earlier version of it)."""
@@ -94,10 +99,29 @@ class Message:
     channel: str
     ts: str
     text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
+    blocks_json: str = "[]"
+    """The blocks as compact JSON: a card's text is a fifth of the memory its parsed blocks
+    take, and the workspace keeps a thousand messages and their versions."""
     thread_ts: str | None = None
     metadata: dict[str, Any] | None = None
     """``{"event_type", "event_payload"}`` as posted (chat.postMessage's ``metadata``)."""
+
+    @classmethod
+    def of(
+        cls,
+        channel: str,
+        ts: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Message:
+        return cls(channel, ts, text, compact_json(blocks), thread_ts, metadata)
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        """The blocks, read afresh: changing them changes no stored message."""
+        return list(json.loads(self.blocks_json))
 
     @property
     def payload(self) -> dict[str, Any]:

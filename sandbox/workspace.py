@@ -27,6 +27,7 @@ from sandbox.objects import (
     Message,
     SlackError,
     User,
+    compact_json,
     message_content,
 )
 from sandbox.paging import page_of
@@ -143,7 +144,7 @@ class Workspace:
             or not isinstance(metadata.get("event_payload"), dict)
         ):
             raise SlackError("invalid_metadata_format")
-        message = Message(channel, self.next_ts(), text or "", blocks or [], thread_ts, metadata)
+        message = Message.of(channel, self.next_ts(), text or "", blocks or [], thread_ts, metadata)
         self.store(message)
         return {"channel": channel, "ts": message.ts, "message": message.payload}
 
@@ -159,7 +160,7 @@ class Workspace:
             channel,
             ts,
             old.text if text is None else text,
-            old.blocks if blocks is None else blocks,
+            old.blocks_json if blocks is None else compact_json(blocks),
             old.thread_ts,
             old.metadata,
         )
@@ -172,7 +173,7 @@ class Workspace:
         if old is None:
             raise SlackError("message_not_found")
         text, blocks = message_content(params)
-        self.store(Message(channel, ts, text or "", blocks or [], old.thread_ts, old.metadata))
+        self.store(Message.of(channel, ts, text or "", blocks or [], old.thread_ts, old.metadata))
 
     def respond(
         self, body: Any, *, channel: str | None, ts: str | None, user: str | None = None
@@ -206,7 +207,7 @@ class Workspace:
     ) -> None:
         """An answer to ``user`` in ``channel``: ephemeral unless it says ``in_channel``."""
         if body.get("response_type") == "in_channel":
-            self.store(Message(channel, self.next_ts(), text, blocks))
+            self.store(Message.of(channel, self.next_ts(), text, blocks))
         else:
             self.ephemerals.append(Ephemeral(channel, user, text, blocks, self.next_ts()))
 

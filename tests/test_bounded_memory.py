@@ -85,9 +85,29 @@ def test_the_sandbox_workspace_keeps_the_latest_messages_and_versions() -> None:
     assert first not in kept
     last = next(reversed(kept))
     for n in range(VERSIONS_KEPT + 10):
-        workspace.store(Message("DU1", last, f"edit {n}", []))
+        workspace.store(Message.of("DU1", last, f"edit {n}", []))
     assert len(kept[last]) == VERSIONS_KEPT
     assert kept[last][-1].text == f"edit {VERSIONS_KEPT + 9}"
+
+
+def test_a_stored_message_keeps_its_blocks_as_compact_text() -> None:
+    """A card's parsed blocks take about five times the memory of their JSON text; the
+    workspace holds a thousand messages and their versions, so it keeps the text."""
+    workspace = Workspace()
+    workspace.users["U1"] = User("U1", "Someone", "America/New_York")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Deal *D-1* — 12% off"}}]
+    ts = workspace.post_message({"channel": "U1", "text": "card", "blocks": blocks})["ts"]
+    stored = workspace.current("DU1", ts)
+
+    assert stored is not None
+    assert (
+        stored.blocks_json
+        == '[{"type":"section","text":{"type":"mrkdwn","text":"Deal *D-1* — 12% off"}}]'
+    )
+    shown = stored.blocks
+    shown[0]["text"]["text"] = "changed by a reader"
+    assert stored.blocks == blocks
+    assert stored.payload["blocks"] == blocks
 
 
 def test_the_sandbox_workspace_keeps_the_latest_modals_and_every_home() -> None:
