@@ -14,7 +14,7 @@ import os
 import random
 import signal
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +33,7 @@ OWNER = "U0SARAH"
 DECISIONS = (("approval_approve", 0.8), ("approval_reject", 0.1), ("approval_request_changes", 0.1))
 REASON = {"reason_input": "Soak: the numbers do not work for this quarter."}
 HOME_APPROVE = "home_approve"
+MODAL_CHECKS, MODAL_CHECK_EVERY = 30, 0.1
 COMMANDS = ("/deal inbox", "/deal status", "/deal help", "/deal audit {deal}")
 
 
@@ -104,6 +105,8 @@ class Driver:
         self.rounds = 0
         self._people: list[str] = []
         self._deals: list[str] = []
+        self._answered: deque[str] = deque(maxlen=200)
+        """Change requests the owner has answered (their Resubmit buttons stay)."""
         self.virtual_start: datetime | None = None
         self.virtual_now: datetime | None = None
 
@@ -164,12 +167,14 @@ class Driver:
             found = _button(message, action) or _button(message, DECISIONS[0][0])
             assert found is not None
             block_id, element = found
+            asks_reason = action != DECISIONS[0][0]
+            told = await self._last_told(person, where) if asks_reason else 0.0
             clicked = await self._click(person, where, message["ts"], block_id, element)
             if not clicked:
                 continue
             self.done[action.removeprefix("approval_").replace("_", " ")] += 1
-            if action != DECISIONS[0][0]:
-                await self._submit_open_form(person, lambda _view: dict(REASON), "reasons")
+            if asks_reason:
+                await self._submit_open_form(person, where, told, lambda _: dict(REASON), "reasons")
 
     async def _decide_on_home(self, person: str, *, cards: int) -> None:
         """Open Home and approve its oldest waiting approvals (cards that scrolled out of
@@ -200,15 +205,22 @@ class Driver:
         state = await self.page(f"/sandbox/state?as={OWNER}&in=D{OWNER}")
         if state is None:
             return
-        asked = [m for m in state["conversation"]["messages"] if _button(m, "deal_resubmit_open")]
+        asked = [
+            m
+            for m in state["conversation"]["messages"]
+            if _button(m, "deal_resubmit_open") and m["ts"] not in self._answered
+        ]
         if not asked:
             return
         message = asked[-1]
+        self._answered.append(message["ts"])  # its button stays; a person does not press it again
         found = _button(message, "deal_resubmit_open")
         assert found is not None
         block_id, element = found
         if await self._click(OWNER, f"D{OWNER}", message["ts"], block_id, element):
-            await self._submit_open_form(OWNER, _lower_discount, "edits")
+            await self._submit_open_form(
+                OWNER, f"D{OWNER}", _told_in(state), _lower_discount, "edits"
+            )
 
     async def _command(self, person: str) -> None:
         text = self._random.choice(COMMANDS)
@@ -231,17 +243,44 @@ class Driver:
         return await self.page("/sandbox/act", body) is not None
 
     async def _submit_open_form(
-        self, person: str, inputs: Callable[[dict[str, Any]], dict[str, str]], counted: str
+        self,
+        person: str,
+        where: str,
+        told: float,
+        inputs: Callable[[dict[str, Any]], dict[str, str]],
+        counted: str,
     ) -> None:
-        state = await self.page(f"/sandbox/state?as={person}")
-        modal = (state or {}).get("modal")
-        if not modal:
+        """Fill in and submit the form a click opened, once it is open: the app opens it
+        after answering the click, or tells the clicker in ``where`` why not."""
+        modal = await self._modal_of(person, where, told)
+        if modal is None:
             return
         view = modal["view"]
         values = state_values(view, inputs(view))
         submitted = {"as": person, "view_id": view["id"], "state": values}
         if await self.page("/sandbox/submit", submitted) is not None:
             self.done[counted] += 1
+
+    async def _last_told(self, person: str, where: str) -> float:
+        state = await self.page(f"/sandbox/state?as={person}&in={where}")
+        return _told_in(state) if state is not None else 0.0
+
+    async def _modal_of(self, person: str, where: str, told: float) -> dict[str, Any] | None:
+        """The modal open for ``person``; None once the app says why not (a message only
+        they see, newer than ``told``) or the click's trigger has expired."""
+        for _ in range(MODAL_CHECKS):
+            state = await self.page(f"/sandbox/state?as={person}&in={where}")
+            if modal := (state or {}).get("modal"):
+                return dict(modal)
+            if state is None or _told_in(state) > told:
+                return None
+            await asyncio.sleep(MODAL_CHECK_EVERY)
+        return None
+
+
+def _told_in(state: dict[str, Any]) -> float:
+    """When the app last told the person something only they see, in this conversation."""
+    return max((float(e["ts"]) for e in state["conversation"]["ephemerals"]), default=0.0)
 
 
 def _button(message: dict[str, Any], action_id: str) -> tuple[str, dict[str, Any]] | None:
