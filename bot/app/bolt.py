@@ -12,6 +12,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.logger.messages import (
+    warning_client_prioritized_and_token_skipped,
+    warning_token_skipped,
+)
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -60,6 +64,22 @@ class BotTokenAuthorize(AsyncAuthorize):
         )
 
 
+class _TokenFromAuthorize(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, given a client or
+    an authorize too, warns on every start that the token "will be unused". It is used:
+    each request is authorized with the gateway's token (BotTokenAuthorize). The warning
+    only alarms whoever reads the log, so it is left out."""
+
+    UNTRUE = frozenset({warning_client_prioritized_and_token_skipped(), warning_token_skipped()})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.UNTRUE
+
+
+BOLT_LOG = logging.getLogger("slack_bolt")
+BOLT_LOG.addFilter(_TokenFromAuthorize())
+
+
 def build_app(settings: Settings, deps: ServeDeps, *, socket_mode: bool = False) -> AsyncApp:
     secret = settings.slack_signing_secret
     shared = deps.gateway.client
@@ -74,7 +94,7 @@ def build_app(settings: Settings, deps: ServeDeps, *, socket_mode: bool = False)
         ),
         authorize=BotTokenAuthorize(lambda: shared.token or ""),
         request_verification_enabled=not socket_mode,
-        logger=logging.getLogger("slack_bolt"),
+        logger=BOLT_LOG,
     )
 
     @app.error
