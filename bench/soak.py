@@ -117,13 +117,20 @@ def main(argv: list[str] | None = None) -> int:
                 deal_every=options.deal_every,
             )
         )
-    passed, growth, gained = verdict(figures, options.minutes)
     if options.json:
-        summary = {"growth": round(growth, 4), "fds_gained": gained, "passed": passed}
-        print(json.dumps({**asdict(figures), **summary}, indent=2, default=str))
+        print(figures_json(figures, options.minutes))
     else:
         show(figures, options.minutes)
-    return 0 if passed else 1
+    return 0 if verdict(figures, options.minutes)[0] else 1
+
+
+def figures_json(figures: SoakFigures, minutes: float) -> str:
+    """The figures and the verdict as JSON. ``done`` is given as a plain dict: ``asdict``
+    rebuilds a Counter from its (key, count) pairs, counting the pairs."""
+    passed, growth, gained = verdict(figures, minutes)
+    summary = {"growth": round(growth, 4), "fds_gained": gained, "passed": passed}
+    figured = {**asdict(figures), "done": dict(figures.done), **summary}
+    return json.dumps(figured, indent=2, default=str)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@ answered with a 5xx, no file descriptor leaks and the audit log verifies after i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from bench.soak import figures_json
 from tests.support.soak_run import run_soak
 
 pytestmark = pytest.mark.slow
@@ -35,6 +37,8 @@ async def test_twenty_seconds_of_the_steady_mix(tmp_path: Path, database_url: st
     assert figures.failures == []
     assert figures.verified
     assert {name: figures.done[name] > 0 for name in DRIVEN} == dict.fromkeys(DRIVEN, True)
+    printed = json.loads(figures_json(figures, minutes=20 / 60))  # what --json prints
+    assert printed["done"] == dict(figures.done)
     for action in ("deal_submitted", "approval_decided", "approval_reassigned", "deal_resubmitted"):
         assert figures.audit.get(action, 0) > 0, (action, figures.audit)
     # Connections (the reader pool, WAL files, sockets) come to about fifty descriptors;
