@@ -18,8 +18,7 @@ from bot.cards.ids import CardAction
 
 
 def build(api_url: str, signing_secret: str) -> web.Application:
-    bolt = AsyncApp(
-        token="xoxb-bench",
+    bolt = AsyncApp(  # the token is the client's (both would make Bolt warn)
         signing_secret=signing_secret,
         client=AsyncWebClient(token="xoxb-bench", base_url=api_url),
     )
