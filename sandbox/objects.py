@@ -121,7 +121,8 @@ class Message:
     @property
     def blocks(self) -> list[dict[str, Any]]:
         """The blocks, read afresh: changing them changes no stored message."""
-        return list(json.loads(self.blocks_json))
+        blocks: list[dict[str, Any]] = json.loads(self.blocks_json)
+        return blocks
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -135,8 +136,8 @@ class Message:
             "text": self.text,
             "ts": self.ts,
         }
-        if self.blocks:
-            message["blocks"] = self.blocks
+        if blocks := self.blocks:  # parsed once
+            message["blocks"] = blocks
         if self.thread_ts is not None:
             message["thread_ts"] = self.thread_ts
         return message
@@ -144,7 +145,8 @@ class Message:
     @property
     def visible_text(self) -> str:
         """What a person reads: every text on the blocks, or the text when there are none."""
-        return visible_text(self.blocks) if self.blocks else self.text
+        blocks = self.blocks
+        return visible_text(blocks) if blocks else self.text
 
     @property
     def button_texts(self) -> list[str]:
